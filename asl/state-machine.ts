@@ -1,0 +1,112 @@
+/**
+ * The Bellflower state machine as data (Amazon States Language). Every ARN and URL is a
+ * `${Placeholder}` bound by the root stack's `DefinitionSubstitutions`; see {@link PLACEHOLDERS}.
+ */
+
+/** Placeholder names used in the definition; the root stack must bind exactly these. */
+export const PLACEHOLDERS = {
+  processingLambda: 'ProcessingLambda',
+  waitForResponseQueueUrl: 'WaitForResponseQueueURL',
+  reportResultSnsTopicArn: 'ReportResultSNSTopicArn',
+} as const;
+
+/** State names, in the order of ORIGINAL.md section 5. */
+export const STATES = {
+  processing: 'Processing Lambda',
+  waitForResponse: 'Wait For Response',
+  publishSuccess: 'SNS Publish (Success)',
+  success: 'Success',
+  publishFailure: 'SNS Publish (Failure)',
+  fail: 'Fail',
+} as const;
+
+/** Options of the definition. */
+export interface StateMachineOptions {
+  /**
+   * How long "Wait For Response" waits for the business application's answer before the
+   * execution fails with `States.Timeout` and the failure notification is sent.
+   * @default 86400 (one day)
+   */
+  readonly callbackTimeoutSeconds?: number;
+}
+
+/** Default of {@link StateMachineOptions.callbackTimeoutSeconds}. */
+export const DEFAULT_CALLBACK_TIMEOUT_SECONDS = 86_400;
+
+/** Step Functions' upper bound for a task's TimeoutSeconds (one year, the execution limit). */
+const MAX_TIMEOUT_SECONDS = 31_536_000;
+
+const ph = (name: string): string => `\${${name}}`;
+
+/** Builds the ASL definition object. Throws a RangeError for an invalid timeout. */
+export function buildStateMachine(options: StateMachineOptions = {}): Record<string, unknown> {
+  const timeout = options.callbackTimeoutSeconds ?? DEFAULT_CALLBACK_TIMEOUT_SECONDS;
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_SECONDS) {
+    throw new RangeError(
+      `callbackTimeoutSeconds must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}, got ${timeout}`,
+    );
+  }
+  const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.publishFailure }];
+  return {
+    Comment:
+      'Project Bellflower: run the processing Lambda, wait for the business application to answer through S3 (task token sent on SQS), then report the result on SNS.',
+    StartAt: STATES.processing,
+    States: {
+      [STATES.processing]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: ph(PLACEHOLDERS.processingLambda), 'Payload.$': '$' },
+        OutputPath: '$.Payload',
+        // As in the original: three attempts in all (the first plus two retries), 5 s then 10 s apart.
+        Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 2 }],
+        Catch: catchAll,
+        Next: STATES.waitForResponse,
+      },
+      [STATES.waitForResponse]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+        Parameters: {
+          QueueUrl: ph(PLACEHOLDERS.waitForResponseQueueUrl),
+          MessageBody: { 'Input.$': '$', 'TaskToken.$': '$$.Task.Token' },
+        },
+        // Without a timeout a lost answer would keep the execution open for a year.
+        TimeoutSeconds: timeout,
+        ResultPath: null,
+        Catch: catchAll,
+        Next: STATES.publishSuccess,
+      },
+      [STATES.publishSuccess]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sns:publish',
+        Parameters: {
+          TopicArn: ph(PLACEHOLDERS.reportResultSnsTopicArn),
+          Subject: 'Bellflower execution succeeded',
+          'Message.$': '$',
+        },
+        Next: STATES.success,
+      },
+      [STATES.success]: { Type: 'Succeed' },
+      [STATES.publishFailure]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sns:publish',
+        Parameters: {
+          TopicArn: ph(PLACEHOLDERS.reportResultSnsTopicArn),
+          Subject: 'Bellflower execution failed',
+          Message: {
+            'ExecutionId.$': '$$.Execution.Id',
+            'Error.$': '$.error.Error',
+            'Cause.$': '$.error.Cause',
+          },
+        },
+        ResultPath: '$.notification',
+        Next: STATES.fail,
+      },
+      [STATES.fail]: { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' },
+    },
+  };
+}
+
+/** The placeholder names that occur in a definition (text), sorted. */
+export function placeholdersIn(definitionText: string): string[] {
+  return [...new Set([...definitionText.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
+}

@@ -1,0 +1,70 @@
+/**
+ * The artifact layout: where every generated file lives under `dist/` and, identically, under the
+ * key prefix in the artifact bucket (ORIGINAL.md section 1). This is the one place that builds
+ * artifact paths and keys; synth, build, publish, deploy and the root stack's TemplateURLs use it.
+ */
+
+/** Key prefix used in the artifact bucket when the configuration names none. */
+export const DEFAULT_KEY_PREFIX = 'bellflower';
+
+/** Template paths relative to `dist/` and to the key prefix. */
+export const TEMPLATE_PATHS = {
+  root: 'cft/bellflower-root-stack.yaml',
+  iam: 'cft/nested-stacks/iam-role-stack.yaml',
+  lambda: 'cft/nested-stacks/lambda-function-stack.yaml',
+  s3: 'cft/nested-stacks/s3-stack.yaml',
+  sns: 'cft/nested-stacks/sns-stack.yaml',
+  sqs: 'cft/nested-stacks/sqs-stack.yaml',
+  cross: 'cft/cross-stacks/custom-resource-lambda-stack.yaml',
+} as const;
+
+/** Identifies one emitted template. */
+export type TemplateName = keyof typeof TEMPLATE_PATHS;
+
+/** The state machine definition, relative to `dist/` (published under a content-hashed key). */
+export const STATE_MACHINE_PATH = 'state-machine/state-machine.json';
+
+/** The four Lambda handlers: source folder under `handlers/` and zip name under `dist/code/`. */
+export const HANDLERS = {
+  processing: { dir: 'processing', zip: 'processing_lambda.zip' },
+  integration: { dir: 'integration', zip: 'integration_lambda.zip' },
+  s3Folders: { dir: 's3-folders', zip: 's3_folders_lambda.zip' },
+  s3Notification: { dir: 's3-notification', zip: 's3_notification_lambda.zip' },
+} as const;
+
+/** Identifies one handler. */
+export type HandlerName = keyof typeof HANDLERS;
+
+/** Folder under `dist/` holding the handler zips and `code/manifest.json` (hash and size of each). */
+export const CODE_DIR = 'code';
+
+/** Build manifest written next to the zips: zip name -> sha256 (hex) and size in bytes. */
+export const CODE_MANIFEST_PATH = `${CODE_DIR}/manifest.json`;
+
+/** Path of a handler zip relative to `dist/`. */
+export function codePath(handler: HandlerName): string {
+  return `${CODE_DIR}/${HANDLERS[handler].zip}`;
+}
+
+/** Number of hex digits of the sha256 kept in content-addressed keys. */
+export const HASH_LENGTH = 16;
+
+/** Joins the key prefix and a path relative to `dist/`. */
+export function artifactKey(prefix: string, relativePath: string): string {
+  return `${prefix.replace(/\/+$/, '')}/${relativePath}`;
+}
+
+/**
+ * Content-addressed key: `code/processing_lambda.zip` with hash `ab12...` becomes
+ * `<prefix>/code/processing_lambda-ab12....zip`, so that a changed file always gets a new key and
+ * CloudFormation sees the change (Lambda code, state machine definition).
+ */
+export function contentKey(prefix: string, relativePath: string, sha256Hex: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256Hex)) {
+    throw new Error(`contentKey: expected a sha256 hex digest, got "${sha256Hex}"`);
+  }
+  const dot = relativePath.lastIndexOf('.');
+  const stem = dot > relativePath.lastIndexOf('/') ? relativePath.slice(0, dot) : relativePath;
+  const ext = dot > relativePath.lastIndexOf('/') ? relativePath.slice(dot) : '';
+  return artifactKey(prefix, `${stem}-${sha256Hex.slice(0, HASH_LENGTH)}${ext}`);
+}

@@ -1,0 +1,74 @@
+/**
+ * Public contract of the stacks: names that other stacks, the scripts and users depend on.
+ * Changing any of these is a breaking change for deployed stacks (CloudFormation replaces
+ * resources whose logical ID changes and refuses to remove an export that is still imported).
+ */
+
+/** Root stack parameters that the deploy command sets (everything else keeps its default unless overridden). */
+export const ROOT_PARAMS = {
+  projectName: 'ProjectName',
+  environment: 'Environment',
+  kmsMasterKeyAlias: 'KmsMasterKeyAlias',
+  kmsMasterKeyId: 'KmsMasterKeyId',
+  snsSubscriptionEmail: 'SNSSubscriptionEmail',
+  /** The artifact bucket: nested templates, handler code and the state machine definition. */
+  artifactBucket: 'LambdaFunctionCodeBucket',
+  /** Key prefix of every artifact in the artifact bucket (e.g. `bellflower`). */
+  artifactKeyPrefix: 'ArtifactKeyPrefix',
+  processingCodeKey: 'ProcessingLambdaFunctionCodeKey',
+  integrationCodeKey: 'IntegrationLambdaFunctionCodeKey',
+  /** Content-addressed key of the ASL definition, so that a changed definition updates the state machine. */
+  stateMachineDefinitionKey: 'StateMachineDefinitionKey',
+  crossStackName: 'S3CustomResourceStackName',
+} as const;
+
+/** Cross stack parameters that the deploy command sets. */
+export const CROSS_PARAMS = {
+  projectName: 'ProjectName',
+  environment: 'Environment',
+  kmsMasterKeyId: 'KmsMasterKeyId',
+  artifactBucket: 'LambdaFunctionCodeBucket',
+  s3FoldersCodeKey: 'S3CreateFolderLambdaFunctionCodeKey',
+  s3NotificationCodeKey: 'S3NotificationLambdaFunctionCodeKey',
+  integrationBucketName: 'S3IntegrationBucketName',
+} as const;
+
+/** Root stack outputs (ORIGINAL.md section 2, plus BellflowerS3BucketName and the dead-letter queue). */
+export const ROOT_OUTPUTS = {
+  s3BucketArn: 'BellflowerS3BucketArn',
+  s3BucketName: 'BellflowerS3BucketName',
+  lambdaExecutionRoleArn: 'BellflowerLambdaFunctionExecutionRoleArn',
+  stepFunctionExecutionRoleArn: 'BellflowerStepFunctionExecutionRoleArn',
+  sqsQueueArn: 'BellflowerSQSQueueArn',
+  sqsQueueUrl: 'BellflowerSQSQueueURL',
+  sqsDeadLetterQueueUrl: 'BellflowerSQSDeadLetterQueueURL',
+  snsTopicArn: 'BellflowerReportResultsSNSTopicArn',
+  snsSubscriptionArn: 'BellflowerSNSSubscriptionArn',
+  processingLambdaArn: 'BellflowerProcessingLambdaFunctionArn',
+  integrationLambdaArn: 'BellflowerIntegrationLambdaFunctionArn',
+  stepFunctionArn: 'BellflowerStepFunctionArn',
+} as const;
+
+/**
+ * Export name suffixes of the cross stack; the full export name is `<cross stack name>-<suffix>`.
+ * `S3NoticationCustomResourceLambdaFunctionArn` is misspelled in the original and stays so: the
+ * root stack of every existing deployment imports that exact name.
+ */
+export const CROSS_EXPORTS = {
+  s3FoldersRoleArn: 'S3CustomResourceLambdaFunctionExecutionRoleArn',
+  s3FoldersFunctionArn: 'S3CreateFolderCustomResourceLambdaFunctionArn',
+  s3NotificationRoleArn: 'S3NotificationCustomResourceLambdaFunctionExecutionRoleArn',
+  s3NotificationFunctionArn: 'S3NoticationCustomResourceLambdaFunctionArn',
+} as const;
+
+/** Environments accepted by the `Environment` parameter. */
+export const ENVIRONMENTS = ['devl', 'test', 'prod'] as const;
+
+/** One of {@link ENVIRONMENTS}. */
+export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+
+/** Lambda runtime of every function (the newest nodejs runtime cfn-lint 1.51 accepts without warning). */
+export const LAMBDA_RUNTIME = 'nodejs24.x';
+
+/** Handler entry point inside every zip (`index.mjs` exporting `handler`). */
+export const LAMBDA_HANDLER = 'index.handler';
