@@ -1,0 +1,202 @@
+/**
+ * Entry point of the custom-resource handlers: runs a core and always answers CloudFormation
+ * through the pre-signed response URL (SUCCESS, or FAILED with a reason), also when the core throws
+ * or hangs, so that a stack never waits an hour for an answer that will not come.
+ *
+ * The response URL grants write access to the stack's answer: it is never logged, and any error
+ * text that might contain it is scrubbed.
+ */
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeError, type Logger } from './logger';
+
+/** What a core returns on success. */
+export interface CustomResourceResult {
+  /** Physical ID on Create; ignored on Update and Delete, which keep the current one. */
+  readonly physicalResourceId: string;
+  /** Attributes readable with `Fn::GetAtt`. */
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+/** The logic of one custom resource; throws to answer FAILED. */
+export type CustomResourceCore = (event: CloudFormationCustomResourceEvent) => Promise<CustomResourceResult>;
+
+/** The Lambda handler returned by {@link customResourceHandler}. */
+export type CustomResourceHandler = (event: CloudFormationCustomResourceEvent, context: Context) => Promise<void>;
+
+/** Options of {@link customResourceHandler}. */
+export interface CustomResourceOptions {
+  readonly logger: Logger;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Attempts of the response PUT. @default 5 */
+  readonly attempts?: number;
+  /** First delay between attempts, doubled each time and capped at 2 s. @default 250 */
+  readonly retryDelayMs?: number;
+  /**
+   * Time kept in reserve before the function's timeout to answer FAILED when the core is still
+   * running. @default 10_000 (a quarter of the remaining time when less than 40 s remain)
+   */
+  readonly reserveMs?: number;
+}
+
+/**
+ * Physical ID answered for a Create that failed. CloudFormation follows a failed Create with a
+ * Delete of that ID; the marker makes that Delete succeed without touching anything (the same
+ * device as aws-cdk's custom-resource entry point).
+ */
+export const CREATE_FAILED_MARKER = 'bellflower:custom-resource:create-failed';
+
+/** CloudFormation accepts response bodies up to 4096 bytes; the reason is shortened to fit. */
+const MAX_REASON_LENGTH = 2000;
+
+/** Raised when the answer could not be delivered to CloudFormation after every attempt. */
+export class CustomResourceResponseError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CustomResourceResponseError';
+  }
+}
+
+/** Raised by the entry point's timer when the core did not finish in time. */
+export class CustomResourceTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CustomResourceTimeoutError';
+  }
+}
+
+type Outcome =
+  | { readonly status: 'SUCCESS'; readonly result: CustomResourceResult }
+  | { readonly status: 'FAILED'; readonly reason: string };
+
+/** Wraps a core into a Lambda handler that always answers CloudFormation. */
+export function customResourceHandler(core: CustomResourceCore, options: CustomResourceOptions): CustomResourceHandler {
+  const { logger } = options;
+  return async (event, context) => {
+    logger.addContext(context);
+    logger.appendKeys({
+      request_type: event.RequestType,
+      logical_resource_id: event.LogicalResourceId,
+      request_id: event.RequestId,
+    });
+    try {
+      logger.info('custom resource request received', {
+        stack_id: event.StackId,
+        resource_type: event.ResourceType,
+        physical_resource_id: 'PhysicalResourceId' in event ? event.PhysicalResourceId : undefined,
+      });
+      const outcome = await runWithDeadline(core, event, context, options);
+      await respond(event, outcome, options);
+    } finally {
+      logger.resetKeys();
+    }
+  };
+}
+
+async function runWithDeadline(
+  core: CustomResourceCore,
+  event: CloudFormationCustomResourceEvent,
+  context: Context,
+  options: CustomResourceOptions,
+): Promise<Outcome> {
+  if (event.RequestType === 'Delete' && event.PhysicalResourceId === CREATE_FAILED_MARKER) {
+    options.logger.info('delete of a resource whose create failed: nothing to remove');
+    return { status: 'SUCCESS', result: { physicalResourceId: CREATE_FAILED_MARKER } };
+  }
+  const remaining = context.getRemainingTimeInMillis();
+  const reserve = options.reserveMs ?? (remaining < 40_000 ? Math.floor(remaining / 4) : 10_000);
+  const controller = new AbortController();
+  const deadline = sleep(Math.max(0, remaining - reserve), undefined, { signal: controller.signal }).then(
+    (): Outcome => {
+      const error = new CustomResourceTimeoutError(
+        `${event.RequestType} did not finish ${reserve} ms before the function timeout; answering FAILED`,
+      );
+      options.logger.error('custom resource timed out', { error: describeError(error) });
+      return { status: 'FAILED', reason: error.message };
+    },
+    // Aborted: the core finished first.
+    (): Outcome => ({ status: 'FAILED', reason: 'deadline cancelled' }),
+  );
+  const work = core(event).then(
+    (result): Outcome => ({ status: 'SUCCESS', result }),
+    (error: unknown): Outcome => {
+      const { name, message } = describeError(error);
+      options.logger.error('custom resource failed', { error: { name, message } });
+      return { status: 'FAILED', reason: `${name}: ${message}` };
+    },
+  );
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    controller.abort();
+  }
+}
+
+function physicalIdOf(event: CloudFormationCustomResourceEvent, outcome: Outcome): string {
+  // Update and Delete keep the current ID: a new ID on Update means replacement, on Delete it is an error.
+  if (event.RequestType !== 'Create') return event.PhysicalResourceId;
+  return outcome.status === 'SUCCESS' ? outcome.result.physicalResourceId : CREATE_FAILED_MARKER;
+}
+
+/** PUTs the answer to the pre-signed URL, retrying with a short, bounded backoff. */
+async function respond(
+  event: CloudFormationCustomResourceEvent,
+  outcome: Outcome,
+  options: CustomResourceOptions,
+): Promise<void> {
+  const { logger } = options;
+  const physicalResourceId = physicalIdOf(event, outcome);
+  const body = JSON.stringify({
+    Status: outcome.status,
+    Reason:
+      outcome.status === 'FAILED'
+        ? scrub(outcome.reason, event.ResponseURL).slice(0, MAX_REASON_LENGTH)
+        : 'see the function log',
+    PhysicalResourceId: physicalResourceId,
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+    Data: outcome.status === 'SUCCESS' ? outcome.result.data : undefined,
+  });
+  const doFetch = options.fetch ?? fetch;
+  const attempts = options.attempts ?? 5;
+  let delay = options.retryDelayMs ?? 250;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      // An empty content type: the URL is signed without one and S3 rejects any other.
+      const response = await doFetch(event.ResponseURL, {
+        method: 'PUT',
+        headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
+        body,
+      });
+      if (response.ok) {
+        logger.info('answered CloudFormation', { status: outcome.status, physical_resource_id: physicalResourceId });
+        return;
+      }
+      lastError = new Error(`response PUT answered HTTP ${response.status}`);
+    } catch (error: unknown) {
+      lastError = error;
+    }
+    const { name, message } = describeError(lastError);
+    logger.warn('could not answer CloudFormation', {
+      attempt,
+      attempts,
+      error: { name, message: scrub(message, event.ResponseURL) },
+    });
+    if (attempt < attempts) {
+      await sleep(delay);
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+  throw new CustomResourceResponseError(`could not answer CloudFormation after ${attempts} attempts`, {
+    cause: lastError,
+  });
+}
+
+/** Removes the response URL (and its query, which carries the signature) from a text. */
+function scrub(text: string, responseUrl: string): string {
+  const withoutQuery = responseUrl.split('?')[0] ?? responseUrl;
+  return text.split(responseUrl).join('<response-url>').split(withoutQuery).join('<response-url>');
+}
