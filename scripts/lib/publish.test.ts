@@ -1,0 +1,191 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateBucketCommand,
+  GetBucketEncryptionCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  PutBucketPolicyCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { codePath, contentKey, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../templates/layout';
+import { startMoto, type MotoServer } from '../../test/support/moto';
+import { requireTool } from '../../test/support/tools';
+import { createAwsClients, type AwsClients } from './aws';
+import { ensureArtifactBucket, MANIFEST_PATH, publish, PublishError, sha256Hex, uploadFile } from './publish';
+import { recordingReporter } from './reporter';
+import { writeFakeBuild } from './testing/fake-build';
+
+/** Counts the requests that carry an object body (PutObject, UploadPart) sent through `s3`. */
+function countBodies(s3: S3Client): { readonly count: () => number; readonly names: string[] } {
+  const names: string[] = [];
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PutObjectCommand' || context.commandName === 'UploadPartCommand') {
+        names.push(context.commandName);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'countBodies' },
+  );
+  return { count: () => names.length, names };
+}
+
+describe.runIf(requireTool('moto_server'))('publish against moto', () => {
+  let moto: MotoServer;
+  let clients: AwsClients;
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    moto = await startMoto();
+  });
+  afterAll(async () => {
+    await moto?.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    clients = createAwsClients({ ...moto.clientConfig });
+  });
+  const fakeBuild = (codeSeed?: string): string => {
+    const dir = writeFakeBuild(codeSeed === undefined ? {} : { codeSeed });
+    dirs.push(dir);
+    return dir;
+  };
+  const run = (distDir: string, bucket = 'artifacts') =>
+    // Plain http endpoint: no TLS-only policy (moto would deny every object request under it).
+    publish({ s3: clients.s3, sts: clients.sts, region: 'us-east-1', bucket, prefix: 'bellflower', distDir, tlsOnlyPolicy: false });
+
+  it('creates a locked-down bucket, uploads every artifact under its key and writes the manifest', async () => {
+    const distDir = fakeBuild();
+    const result = await run(distDir);
+
+    expect(result.bucketCreated).toBe(true);
+    expect(result.uploaded).toHaveLength(12);
+    const manifest = JSON.parse(readFileSync(join(distDir, MANIFEST_PATH), 'utf8'));
+    expect(manifest).toMatchObject({ bucket: 'artifacts', prefix: 'bellflower', region: 'us-east-1' });
+    const byPath = Object.fromEntries(manifest.artifacts.map((a: { path: string }) => [a.path, a]));
+    expect(byPath[TEMPLATE_PATHS.root].key).toBe('bellflower/cft/bellflower-root-stack.yaml');
+    const zip = readFileSync(join(distDir, codePath('processing')));
+    expect(byPath[codePath('processing')]).toEqual({
+      path: 'code/processing_lambda.zip',
+      key: contentKey('bellflower', 'code/processing_lambda.zip', sha256Hex(zip)),
+      sha256: sha256Hex(zip),
+      size: zip.length,
+    });
+    expect(byPath[STATE_MACHINE_PATH].key).toMatch(/^bellflower\/state-machine\/state-machine-[0-9a-f]{16}\.json$/);
+    const stored = await clients.s3.send(new GetObjectCommand({ Bucket: 'artifacts', Key: byPath[codePath('processing')].key }));
+    expect(Buffer.from(await stored.Body!.transformToByteArray()).equals(zip)).toBe(true);
+
+    const bucket = { Bucket: 'artifacts' };
+    const block = await clients.s3.send(new GetPublicAccessBlockCommand(bucket));
+    expect(Object.values(block.PublicAccessBlockConfiguration ?? {})).toEqual([true, true, true, true]);
+    const encryption = await clients.s3.send(new GetBucketEncryptionCommand(bucket));
+    expect(encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
+    expect((await clients.s3.send(new GetBucketVersioningCommand(bucket))).Status).toBe('Enabled');
+  });
+
+  it('sends no object body when the same build is published again, and only the changed files after a change', async () => {
+    const distDir = fakeBuild();
+    await run(distDir);
+    const bodies = countBodies(clients.s3);
+
+    const again = await run(distDir);
+    expect(bodies.count()).toBe(0);
+    expect(again.unchanged).toHaveLength(12);
+    expect(again.bucketCreated).toBe(false);
+
+    writeFakeBuild({ dir: distDir, codeSeed: 'v2' });
+    const changed = await run(distDir);
+    expect(changed.uploaded).toEqual([
+      'code/integration_lambda.zip',
+      'code/processing_lambda.zip',
+      'code/s3_folders_lambda.zip',
+      'code/s3_notification_lambda.zip',
+    ]);
+    expect(bodies.count()).toBe(4);
+  });
+
+  it('uploads a file larger than the part size in parts', async () => {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: 'artifacts' }));
+    const bodies = countBodies(clients.s3);
+    const body = Buffer.alloc(11 * 1024 * 1024, 7);
+    await uploadFile({
+      s3: clients.s3,
+      bucket: 'artifacts',
+      account: '123456789012',
+      key: 'bellflower/big.zip',
+      body,
+      sha256: sha256Hex(body),
+      partSize: 5 * 1024 * 1024,
+    });
+    expect(bodies.names).toEqual(['UploadPartCommand', 'UploadPartCommand', 'UploadPartCommand']);
+  });
+
+  it('rejects a bucket in another region', async () => {
+    const west = new S3Client({ ...moto.clientConfig, region: 'eu-west-1' });
+    await west.send(new CreateBucketCommand({ Bucket: 'elsewhere', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    await expect(run(fakeBuild(), 'elsewhere')).rejects.toThrow(/artifact bucket elsewhere is in eu-west-1, not us-east-1/);
+  });
+
+  it('rejects a missing build file with the command that makes it', async () => {
+    const distDir = fakeBuild();
+    rmSync(join(distDir, codePath('integration')));
+    await expect(run(distDir)).rejects.toThrow(/code\/integration_lambda\.zip is missing: run `npm run synth` and `npm run build`/);
+  });
+});
+
+// Moto ignores ExpectedBucketOwner, so the "other account" answer (403) is mocked.
+describe('publish bucket ownership (aws-sdk-client-mock: moto does not check ExpectedBucketOwner)', () => {
+  it('rejects a bucket owned by another account', async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(HeadBucketCommand).rejects(Object.assign(new Error('Forbidden'), { name: '403', $metadata: { httpStatusCode: 403 } }));
+    const sts = mockClient(STSClient);
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '111122223333' });
+    const distDir = writeFakeBuild();
+    try {
+      const promise = publish({
+        s3: new S3Client({ region: 'us-east-1' }),
+        sts: new STSClient({ region: 'us-east-1' }),
+        region: 'us-east-1',
+        bucket: 'theirs',
+        prefix: 'bellflower',
+        distDir,
+        reporter: recordingReporter(),
+      });
+      await expect(promise).rejects.toThrow(PublishError);
+      await expect(promise).rejects.toThrow('artifact bucket theirs exists but is not owned by account 111122223333');
+      expect(s3.commandCalls(HeadBucketCommand)[0]!.args[0].input).toEqual({ Bucket: 'theirs', ExpectedBucketOwner: '111122223333' });
+    } finally {
+      s3.restore();
+      sts.restore();
+      rmSync(distDir, { recursive: true, force: true });
+    }
+  });
+
+  it('creates the bucket with the location constraint outside us-east-1 and a TLS-only policy', async () => {
+    const s3 = mockClient(S3Client);
+    s3.resolves({});
+    s3.on(HeadBucketCommand).rejects(Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    try {
+      const created = await ensureArtifactBucket({ s3: new S3Client({ region: 'eu-west-1' }), bucket: 'mine', region: 'eu-west-1', account: '1' });
+      expect(created).toBe(true);
+      expect(s3.commandCalls(CreateBucketCommand)[0]!.args[0].input).toEqual({
+        Bucket: 'mine',
+        ObjectOwnership: 'BucketOwnerEnforced',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      });
+      const policy = JSON.parse(s3.commandCalls(PutBucketPolicyCommand)[0]!.args[0].input.Policy!);
+      expect(policy.Statement).toEqual([
+        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]);
+    } finally {
+      s3.restore();
+    }
+  });
+});
+
