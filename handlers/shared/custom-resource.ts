@@ -122,8 +122,9 @@ async function runWithDeadline(
     (result): Outcome => ({ status: 'SUCCESS', result }),
     (error: unknown): Outcome => {
       const { name, message } = describeError(error);
-      options.logger.error('custom resource failed', { error: { name, message } });
-      return { status: 'FAILED', reason: `${name}: ${message}` };
+      const scrubbed = scrub(message, event.ResponseURL);
+      options.logger.error('custom resource failed', { error: { name, message: scrubbed } });
+      return { status: 'FAILED', reason: `${name}: ${scrubbed}` };
     },
   );
   try {
@@ -151,7 +152,7 @@ async function respond(
     Status: outcome.status,
     Reason:
       outcome.status === 'FAILED'
-        ? scrub(outcome.reason, event.ResponseURL).slice(0, MAX_REASON_LENGTH)
+        ? outcome.reason.slice(0, MAX_REASON_LENGTH)
         : 'see the function log',
     PhysicalResourceId: physicalResourceId,
     StackId: event.StackId,
