@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { HANDLERS, codePath, type HandlerName } from '../../../templates/layout';
-import type { LambdaHandler } from './lambda';
+import { codePath, type HandlerName } from '../../../templates/layout';
+import type { LambdaHandler, WorkflowHandlers } from './lambda';
 
 /** The project root (three levels above this file). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -87,5 +87,9 @@ export async function loadBundledHandler(
   return importHandler(dir);
 }
 
-/** Zip names of the two workflow handlers, for messages. */
-export const WORKFLOW_ZIPS = [HANDLERS.processing.zip, HANDLERS.integration.zip] as const;
+/** Loads the processing and integration bundles of `distDir` (one after the other: each reads the environment as it loads). */
+export async function loadWorkflowBundles(distDir: string, extractRoot: string = DEFAULT_EXTRACT_ROOT): Promise<WorkflowHandlers> {
+  const processing = await loadBundledHandler(distDir, 'processing', extractRoot);
+  const integration = await loadBundledHandler(distDir, 'integration', extractRoot);
+  return { processing, integration };
+}

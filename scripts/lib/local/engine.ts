@@ -122,6 +122,8 @@ export interface LocalEngine {
   run(options?: ExecutionOptions): Promise<ExecutionReport>;
   /** Writes an object to the integration bucket (as the business application would). */
   putObject(key: string, body: string): Promise<void>;
+  /** Resolves once the handler invocations and answers under way have finished. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -667,6 +669,9 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     start,
     run: (executionOptions) => start(executionOptions).done,
     putObject,
+    async settle() {
+      while (background.size > 0) await Promise.allSettled([...background]);
+    },
     async stop() {
       unsubscribe();
       const running = [...records.values()].filter((r) => !r.ended);

@@ -1,0 +1,191 @@
+/**
+ * Wiring of the local engine with tiny stand-in handlers (no build needed): the emulated AWS
+ * pieces, the definition changes, and the external-endpoint mode against moto's S3.
+ */
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStateMachine, STATES } from '../../../asl/state-machine';
+import { startMoto, type MotoServer } from '../../../test/support/moto';
+import { requireTool } from '../../../test/support/tools';
+import { startCallbackServer, tokenPreview } from './callback-server';
+import { localDefinition, startLocalEngine, LocalEngineError, type LocalEngine } from './engine';
+import { LOCAL_CREDENTIALS } from './s3-backend';
+import { encodeEventKey, matchesFilter, s3Event } from './s3-events';
+import { standInHandlers } from './stand-ins';
+import { brief, formatTimeline, redact, type TimelineEntry } from './timeline';
+
+const resources = {
+  processing: { name: 'p', arn: 'arn:aws:lambda:us-east-1:000000000000:function:p' },
+  integration: { name: 'i', arn: 'arn:aws:lambda:us-east-1:000000000000:function:i' },
+  queueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/q',
+  queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+  topicArn: 'arn:aws:sns:us-east-1:000000000000:t',
+  stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:sm',
+};
+
+describe('localDefinition', () => {
+  it('binds every placeholder, scales retry intervals and replaces the callback timeout', () => {
+    const local = localDefinition(buildStateMachine(), resources, { delayScale: 0.1, callbackTimeoutSeconds: 2 }) as {
+      States: Record<string, { Parameters?: Record<string, unknown>; Retry?: { IntervalSeconds: number }[]; TimeoutSeconds?: number }>;
+    };
+
+    expect(JSON.stringify(local)).not.toContain('${');
+    expect(local.States[STATES.processing]!.Parameters!.FunctionName).toBe(resources.processing.arn);
+    expect(local.States[STATES.processing]!.Retry![0]!.IntervalSeconds).toBeCloseTo(0.5);
+    expect(local.States[STATES.waitForResponse]!.TimeoutSeconds).toBe(2);
+    // Tasks without a timeout get one that a Node.js timer can hold, instead of the interpreter's 60 s.
+    expect(local.States[STATES.processing]!.TimeoutSeconds).toBe(2_000_000);
+  });
+
+  it('rejects a definition with a placeholder it cannot bind', () => {
+    const definition = { StartAt: 'A', States: { A: { Type: 'Pass', Result: '${Unknown}', End: true } } };
+    expect(() => localDefinition(definition, resources, { delayScale: 1 })).toThrow(LocalEngineError);
+  });
+});
+
+describe('S3 notification records', () => {
+  it('encodes keys as S3 does and applies the inbound filter', () => {
+    expect(encodeEventKey('inbound/a b+c/success.json')).toBe('inbound/a+b%2Bc/success.json');
+    expect(s3Event({ bucket: 'b', key: 'inbound/x y/success.json', size: 2 }, 'eu-west-1').Records[0]).toMatchObject({
+      eventSource: 'aws:s3',
+      awsRegion: 'eu-west-1',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'b', arn: 'arn:aws:s3:::b' }, object: { key: 'inbound/x+y/success.json', size: 2 } },
+    });
+    expect(matchesFilter('inbound/id/success.json')).toBe(true);
+    expect(matchesFilter('inbound/id/success.txt')).toBe(false);
+    expect(matchesFilter('outbound/id/data.json')).toBe(false);
+  });
+});
+
+describe('timeline', () => {
+  it('never shows a task token in full', () => {
+    const token = `AQ${'x'.repeat(300)}`;
+    expect(redact({ TaskToken: token, nested: [`token ${token} here`] })).toEqual({
+      TaskToken: 'AQxxxxxx...',
+      nested: ['token AQxxxxxx... here'],
+    });
+    expect(brief({ body: token })).not.toContain(token);
+    const entries: TimelineEntry[] = [
+      { at: 1000, kind: 'execution-started', input: {} },
+      { at: 1000, kind: 'state-entered', state: 'S' },
+      { at: 1500, kind: 'state-exited', state: 'S', durationMs: 500 },
+      { at: 1600, kind: 'execution-ended', status: 'FAILED', durationMs: 600, error: 'E', cause: '{"errorMessage":"boom"}' },
+    ];
+    expect(formatTimeline(entries).split('\n')).toEqual([
+      '   +0.000s  execution started, input {}',
+      '   +0.000s  -> S',
+      '   +0.500s  <- S (0.500 s)',
+      '   +0.600s  == FAILED in 0.600 s: E (boom)',
+    ]);
+  });
+});
+
+describe('Step Functions callback endpoint', () => {
+  it('resolves the waiting task once, and answers later calls as AWS does', async () => {
+    const server = await startCallbackServer();
+    const sfn = new SFNClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    try {
+      const token = server.issueToken();
+      const outcome = server.waitFor(token);
+      await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"ok":true}' }));
+      expect(await outcome).toEqual({ kind: 'success', output: { ok: true } });
+
+      const again = sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
+      await expect(again).rejects.toMatchObject({ name: 'TaskTimedOut' });
+      const unknown = sfn.send(new SendTaskSuccessCommand({ taskToken: server.issueToken(), output: '{}' }));
+      await expect(unknown).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+      const malformed = sfn.send(new SendTaskSuccessCommand({ taskToken: 'nope', output: '{}' }));
+      await expect(malformed).rejects.toMatchObject({ name: 'InvalidToken' });
+      expect(tokenPreview(token)).toBe(`${token.slice(0, 8)}...`);
+    } finally {
+      sfn.destroy();
+      await server.stop();
+    }
+  });
+
+  it('rejects an answer after the task expired', async () => {
+    const server = await startCallbackServer();
+    const sfn = new SFNClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    try {
+      const token = server.issueToken();
+      void server.waitFor(token);
+      server.expire(token);
+      await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({
+        name: 'TaskTimedOut',
+      });
+    } finally {
+      sfn.destroy();
+      await server.stop();
+    }
+  });
+});
+
+describe('local engine with stand-in handlers (embedded S3)', () => {
+  let engine: LocalEngine;
+  beforeAll(async () => {
+    engine = await startLocalEngine({ definition: buildStateMachine(), loadHandlers: async () => standInHandlers(), delayScale: 0 });
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it('runs executions concurrently, each answered through its own folder', async () => {
+    const reports = await Promise.all([1, 2, 3].map((n) => engine.run({ input: { n } })));
+    expect(reports.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(new Set(reports.map((r) => r.executionId)).size).toBe(3);
+  });
+
+  it('rejects a second execution with the same name', async () => {
+    await engine.run({ name: 'same' });
+    expect(() => engine.start({ name: 'same' })).toThrow(LocalEngineError);
+  });
+
+  it('fails the run when the SQS delivery keeps failing, after the redeliveries', async () => {
+    const failing = await startLocalEngine({
+      definition: buildStateMachine({ callbackTimeoutSeconds: 1 }),
+      loadHandlers: async () => ({
+        ...standInHandlers(),
+        integration: async () => {
+          throw new Error('queue consumer down');
+        },
+      }),
+      delayScale: 0,
+      maxReceiveCount: 2,
+    });
+    try {
+      const report = await failing.run({});
+      expect(report).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+      expect(report.timeline.filter((e) => e.kind === 'handler-failed')).toHaveLength(2);
+      expect(report.timeline.some((e) => e.kind === 'note' && e.text.includes('dead-letter queue'))).toBe(true);
+    } finally {
+      await failing.stop();
+    }
+  });
+});
+
+describe.runIf(requireTool('moto_server'))('local engine against an external S3 endpoint (moto)', () => {
+  let moto: MotoServer;
+  beforeAll(async () => {
+    moto = await startMoto();
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it('raises S3 events by listing the bucket and completes an execution', async () => {
+    const engine = await startLocalEngine({
+      definition: buildStateMachine(),
+      loadHandlers: async () => standInHandlers(),
+      endpoint: moto.endpoint,
+      delayScale: 0,
+    });
+    try {
+      const report = await engine.run({ input: { via: 'moto' } });
+      expect(report.status).toBe('SUCCEEDED');
+      expect(report.timeline.filter((e) => e.kind === 'file-written')).toHaveLength(3);
+    } finally {
+      await engine.stop();
+    }
+  });
+});
