@@ -1,0 +1,48 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { buildStateMachine, DEFAULT_CALLBACK_TIMEOUT_SECONDS, PLACEHOLDERS, placeholdersIn, STATES } from './state-machine';
+
+interface AslValidation {
+  readonly isValid: boolean;
+  errorsText(separator?: string): string;
+}
+// asl-validator ships no type declarations.
+const validateAsl = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => AslValidation;
+
+type State = Record<string, unknown>;
+const definitionText = (timeout?: number) => `${JSON.stringify(buildStateMachine({ callbackTimeoutSeconds: timeout }), null, 2)}\n`;
+const states = (timeout?: number) => (JSON.parse(definitionText(timeout)) as { States: Record<string, State> }).States;
+
+describe('state machine definition', () => {
+  it('matches the snapshot', async () => {
+    await expect(definitionText()).toMatchFileSnapshot('__snapshots__/state-machine.json');
+  });
+
+  it('is valid according to asl-validator', () => {
+    // The validator annotates the object it checks, hence a fresh parse.
+    const result = validateAsl(JSON.parse(definitionText()));
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('uses exactly the declared placeholders', () => {
+    expect(placeholdersIn(definitionText())).toEqual(Object.values(PLACEHOLDERS).sort());
+  });
+
+  it('keeps the original retry: 5 s, two retries, backoff 2, then the failure notification', () => {
+    const processing = states()[STATES.processing]!;
+    expect(processing.Retry).toEqual([{ ErrorEquals: ['States.ALL'], IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 2 }]);
+    expect(processing.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: STATES.publishFailure })]);
+  });
+
+  it('times out "Wait For Response" (default one day, configurable) and reports its errors', () => {
+    expect(states()[STATES.waitForResponse]!.TimeoutSeconds).toBe(DEFAULT_CALLBACK_TIMEOUT_SECONDS);
+    expect(states(600)[STATES.waitForResponse]!.TimeoutSeconds).toBe(600);
+    expect(states()[STATES.waitForResponse]!.Catch).toEqual([expect.objectContaining({ Next: STATES.publishFailure })]);
+  });
+
+  it('rejects a callback timeout that is not a whole number of seconds in range', () => {
+    expect(() => buildStateMachine({ callbackTimeoutSeconds: 0 })).toThrow(/callbackTimeoutSeconds.*got 0/);
+    expect(() => buildStateMachine({ callbackTimeoutSeconds: 1.5 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * `cft/cross-stacks/custom-resource-lambda-stack.yaml`, deployed before the root stack: the two
+ * custom-resource functions (create the bucket folders; set the bucket notification) with their
+ * roles, log groups and a dead-letter queue (CloudFormation invokes them asynchronously). Their
+ * ARNs are exported as `${AWS::StackName}-<suffix>` for the root and s3 stacks.
+ */
+import { cf } from './cloudform';
+import { DLQ_SUPPRESSION, encryptedQueue, executionRole, logGroup, nodeFunction, tlsOnlyQueuePolicy } from './building-blocks';
+import {
+  allow,
+  arnText,
+  lambdaLogGroupName,
+  logGroupArn,
+  nameText,
+  output,
+  physicalName,
+  ref,
+  s3Arn,
+  sub,
+  template,
+  XRAY_WRITE_ACTIONS,
+  type Statement,
+} from './common';
+import { CROSS } from './logical-ids';
+import { CROSS_EXPORTS } from './names';
+
+const BUCKET = nameText('${S3IntegrationBucketName}');
+const KMS_KEY_ARN = sub(arnText('kms', 'key/${KmsMasterKeyId}'));
+
+/** Names of one custom-resource function's resources. */
+interface CustomResourceFunction {
+  readonly base: string;
+  readonly functionId: string;
+  readonly roleId: string;
+  readonly logGroupId: string;
+  readonly codeKeyParameter: string;
+  readonly description: string;
+  readonly serviceName: string;
+  readonly statements: readonly Statement[];
+}
+
+/** What the folder function calls: put the folder objects, list and delete objects to empty the bucket. */
+export function foldersStatements(): Statement[] {
+  return [
+    allow('ListIntegrationBucket', ['s3:ListBucket'], [s3Arn(BUCKET)]),
+    allow('WriteAndEmptyIntegrationBucket', ['s3:PutObject', 's3:DeleteObject'], [s3Arn(`${BUCKET}/*`)]),
+    allow('UseKmsKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [KMS_KEY_ARN]),
+  ];
+}
+
+/** What the notification function calls: read and set the bucket notification configuration. */
+export function notificationStatements(): Statement[] {
+  return [
+    allow('ConfigureBucketNotification', ['s3:GetBucketNotification', 's3:PutBucketNotification'], [s3Arn(BUCKET)]),
+    allow('UseKmsKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [KMS_KEY_ARN]),
+  ];
+}
+
+const FUNCTIONS: readonly CustomResourceFunction[] = [
+  {
+    base: '${ProjectName}-s3-folders-cr',
+    functionId: CROSS.foldersFunction,
+    roleId: CROSS.foldersRole,
+    logGroupId: CROSS.foldersLogGroup,
+    codeKeyParameter: 'S3CreateFolderLambdaFunctionCodeKey',
+    description: 'Bellflower custom resource: creates the folders of the integration bucket and empties it on delete.',
+    serviceName: 's3-folders-custom-resource',
+    statements: foldersStatements(),
+  },
+  {
+    base: '${ProjectName}-s3-notify-cr',
+    functionId: CROSS.notificationFunction,
+    roleId: CROSS.notificationRole,
+    logGroupId: CROSS.notificationLogGroup,
+    codeKeyParameter: 'S3NotificationLambdaFunctionCodeKey',
+    description: 'Bellflower custom resource: sets the integration bucket notification to the integration function.',
+    serviceName: 's3-notification-custom-resource',
+    statements: notificationStatements(),
+  },
+];
+
+function customResourceFunction(fn: CustomResourceFunction): Record<string, object> {
+  const functionName = nameText(fn.base);
+  return {
+    [fn.logGroupId]: logGroup(sub(lambdaLogGroupName(functionName))),
+    [fn.roleId]: executionRole({
+      name: physicalName(fn.base),
+      policyName: physicalName(fn.base),
+      service: 'lambda.amazonaws.com',
+      description: fn.description,
+      statements: [
+        allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroupArn(lambdaLogGroupName(functionName))]),
+        ...fn.statements,
+        allow('SendFailedInvocations', ['sqs:SendMessage'], [cf.Fn.GetAtt(CROSS.deadLetterQueue, 'Arn')]),
+        allow('WriteTraces', [...XRAY_WRITE_ACTIONS], ['*']),
+      ],
+      wildcardReason: 'Object ARNs of the integration bucket end in /* because the folder function empties the bucket on delete.',
+    }),
+    [fn.functionId]: nodeFunction({
+      name: sub(functionName),
+      description: fn.description,
+      role: cf.Fn.GetAtt(fn.roleId, 'Arn'),
+      timeout: 120,
+      memory: 256,
+      codeBucket: ref('LambdaFunctionCodeBucket'),
+      codeKey: ref(fn.codeKeyParameter),
+      logGroupId: fn.logGroupId,
+      deadLetterQueueArn: cf.Fn.GetAtt(CROSS.deadLetterQueue, 'Arn'),
+      environment: { POWERTOOLS_SERVICE_NAME: fn.serviceName, POWERTOOLS_LOG_LEVEL: ref('LambdaLogLevel') },
+      suppressions: [
+        [
+          'Serverless-LambdaAsyncFailureDestination',
+          'Failed asynchronous invocations by CloudFormation go to the dead-letter queue (DeadLetterConfig).',
+        ],
+      ],
+    }),
+  };
+}
+
+/** Builds the cross stack. */
+export function buildCustomResourceLambdaStack(): Record<string, unknown> {
+  return template({
+    description: 'Bellflower custom-resource functions (S3 folders, S3 notification), deployed before the root stack.',
+    groups: [
+      { label: 'Project And Environment', parameters: ['ProjectName', 'Environment'] },
+      { label: 'KMS', parameters: ['KmsMasterKeyId'] },
+      {
+        label: 'Lambda Function',
+        parameters: [
+          'LambdaFunctionCodeBucket',
+          'S3CreateFolderLambdaFunctionCodeKey',
+          'S3NotificationLambdaFunctionCodeKey',
+          'LambdaLogLevel',
+          'LogRetentionInDays',
+        ],
+      },
+      { label: 'S3', parameters: ['S3IntegrationBucketName'] },
+    ],
+    resources: {
+      [CROSS.deadLetterQueue]: encryptedQueue({
+        name: physicalName('${ProjectName}-cr-dlq'),
+        kmsKey: KMS_KEY_ARN,
+        properties: { MessageRetentionPeriod: 1_209_600 },
+        suppressions: [DLQ_SUPPRESSION],
+      }),
+      [CROSS.deadLetterQueuePolicy]: tlsOnlyQueuePolicy([CROSS.deadLetterQueue]),
+      ...Object.assign({}, ...FUNCTIONS.map(customResourceFunction)),
+    },
+    outputs: {
+      [CROSS.foldersRoleArn]: output(
+        'ARN of the folder custom-resource role.',
+        cf.Fn.GetAtt(CROSS.foldersRole, 'Arn'),
+        CROSS_EXPORTS.s3FoldersRoleArn,
+      ),
+      [CROSS.foldersFunctionArn]: output(
+        'ARN of the folder custom-resource function.',
+        cf.Fn.GetAtt(CROSS.foldersFunction, 'Arn'),
+        CROSS_EXPORTS.s3FoldersFunctionArn,
+      ),
+      [CROSS.notificationRoleArn]: output(
+        'ARN of the notification custom-resource role.',
+        cf.Fn.GetAtt(CROSS.notificationRole, 'Arn'),
+        CROSS_EXPORTS.s3NotificationRoleArn,
+      ),
+      [CROSS.notificationFunctionArn]: output(
+        'ARN of the notification custom-resource function.',
+        cf.Fn.GetAtt(CROSS.notificationFunction, 'Arn'),
+        CROSS_EXPORTS.s3NotificationFunctionArn,
+      ),
+    },
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * `cft/nested-stacks/iam-role-stack.yaml`: the Lambda execution role (processing and integration
+ * functions) and the state machine role. Every ARN is built from the naming rule, so this stack
+ * depends on no other stack and no cycle can form (the integration role's SendTask* grant names
+ * the state machine that is created later).
+ */
+import { cf } from './cloudform';
+import {
+  allow,
+  arn,
+  arnText,
+  logGroupArn,
+  lambdaLogGroupName,
+  nameText,
+  output,
+  physicalName,
+  ref,
+  s3Arn,
+  sub,
+  template,
+  XRAY_WRITE_ACTIONS,
+  type Statement,
+} from './common';
+import { executionRole } from './building-blocks';
+import { IAM } from './logical-ids';
+
+const processingFunction = nameText('${ProcessingLambdaFunctionName}');
+const integrationFunction = nameText('${IntegrationLambdaFunctionName}');
+const queue = arn('sqs', nameText('${SQSQueueBaseName}'));
+const bucket = nameText('${S3IntegrationBucketName}');
+const kmsKey = ref('KmsMasterKeyArn');
+const useKmsKey = allow('UseKmsKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [kmsKey]);
+
+/** What the handlers call: logs, the callback queue, the dead-letter queues, KMS, S3, task tokens, X-Ray. */
+export function lambdaStatements(): Statement[] {
+  return [
+    allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [
+      logGroupArn(lambdaLogGroupName(processingFunction)),
+      logGroupArn(lambdaLogGroupName(integrationFunction)),
+    ]),
+    allow('ReceiveCallbackMessages', ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], [queue]),
+    // Lambda's own dead-letter queues (failed asynchronous invocations); see lambda-function-stack.
+    allow('SendFailedInvocations', ['sqs:SendMessage'], [
+      arn('sqs', nameText('${ProcessingLambdaFunctionName}-dlq')),
+      arn('sqs', nameText('${IntegrationLambdaFunctionName}-dlq')),
+    ]),
+    useKmsKey,
+    allow('WriteOutbound', ['s3:PutObject', 's3:GetObject'], [s3Arn(`${bucket}/outbound/*`)]),
+    allow('ReadInbound', ['s3:GetObject'], [s3Arn(`${bucket}/inbound/*`)]),
+    allow('AnswerTaskTokens', ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], [
+      arn('states', `stateMachine:${nameText('${StepFunctionName}')}`),
+    ]),
+    allow('WriteTraces', [...XRAY_WRITE_ACTIONS], ['*']),
+  ];
+}
+
+/** What the state machine calls: the processing function, the queue, the topic, KMS, log delivery, X-Ray. */
+export function stepFunctionStatements(): Statement[] {
+  const processingArn = arnText('lambda', `function:${processingFunction}`);
+  return [
+    allow('InvokeProcessingFunction', ['lambda:InvokeFunction'], [sub(processingArn), sub(`${processingArn}:*`)]),
+    allow('SendCallbackMessages', ['sqs:SendMessage'], [queue]),
+    allow('PublishResults', ['sns:Publish'], [arn('sns', nameText('${SNSTopicBaseName}'))]),
+    useKmsKey,
+    // Vended log delivery is configured through account-level APIs without resource-level permissions.
+    allow(
+      'DeliverLogs',
+      [
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ],
+      ['*'],
+    ),
+    allow('WriteTraces', [...XRAY_WRITE_ACTIONS, 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], ['*']),
+  ];
+}
+
+/** Builds the IAM role stack. */
+export function buildIamRoleStack(): Record<string, unknown> {
+  return template({
+    description: 'Bellflower IAM roles: Lambda execution role and Step Functions execution role (least privilege).',
+    groups: [
+      { label: 'Project And Environment', parameters: ['ProjectName', 'Environment'] },
+      { label: 'KMS', parameters: ['KmsMasterKeyId', 'KmsMasterKeyArn'] },
+      {
+        label: 'Lambda Function',
+        parameters: ['ProcessingLambdaFunctionName', 'IntegrationLambdaFunctionName', 'LambdaExecutionRoleName', 'LambdaExecutionPolicyName'],
+      },
+      { label: 'Step Function', parameters: ['StepFunctionExecutionRoleName', 'StepFunctionExecutionPolicyName', 'StepFunctionName'] },
+      { label: 'SQS, SNS and S3', parameters: ['SQSQueueBaseName', 'SNSTopicBaseName', 'S3IntegrationBucketName'] },
+    ],
+    resources: {
+      [IAM.lambdaRole]: executionRole({
+        name: physicalName('${LambdaExecutionRoleName}'),
+        policyName: ref('LambdaExecutionPolicyName'),
+        service: 'lambda.amazonaws.com',
+        description: sub('Bellflower processing and integration functions (KMS key ${KmsMasterKeyId}).'),
+        statements: lambdaStatements(),
+        wildcardReason: 'S3 object ARNs end in /outbound/* and /inbound/* because object keys carry the execution id.',
+      }),
+      [IAM.stepFunctionRole]: executionRole({
+        name: physicalName('${StepFunctionExecutionRoleName}'),
+        policyName: ref('StepFunctionExecutionPolicyName'),
+        service: 'states.amazonaws.com',
+        description: sub('Bellflower state machine (KMS key ${KmsMasterKeyId}).'),
+        statements: stepFunctionStatements(),
+        wildcardReason:
+          'CloudWatch Logs vended log delivery (logs:*LogDelivery, *ResourcePolicy, DescribeLogGroups) supports no resource-level permissions; lambda:InvokeFunction on <function ARN>:* covers its versions.',
+      }),
+    },
+    outputs: {
+      [IAM.lambdaRoleArn]: output('ARN of the Lambda execution role.', cf.Fn.GetAtt(IAM.lambdaRole, 'Arn')),
+      [IAM.stepFunctionRoleArn]: output('ARN of the state machine role.', cf.Fn.GetAtt(IAM.stepFunctionRole, 'Arn')),
+    },
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * `cft/nested-stacks/lambda-function-stack.yaml`: one Node.js function with its log group and the
+ * dead-letter queue for failed asynchronous invocations (the integration function is invoked
+ * asynchronously by S3). The root stack instantiates it twice: processing and integration.
+ */
+import { cf } from './cloudform';
+import { DLQ_SUPPRESSION, encryptedQueue, logGroup, nodeFunction, tlsOnlyQueuePolicy } from './building-blocks';
+import { arn, lambdaLogGroupName, nameText, output, physicalName, ref, sub, template } from './common';
+import { LAMBDA } from './logical-ids';
+
+/** Builds the Lambda function stack. */
+export function buildLambdaFunctionStack(): Record<string, unknown> {
+  const functionName = nameText('${LambdaFunctionName}');
+  return template({
+    description: 'Bellflower Lambda function (code from the artifact bucket) with log group and dead-letter queue.',
+    groups: [
+      { label: 'Project And Environment', parameters: ['ProjectName', 'Environment'] },
+      { label: 'KMS', parameters: ['KmsMasterKeyAlias'] },
+      {
+        label: 'Lambda Function',
+        parameters: [
+          'LambdaFunctionName',
+          'LambdaFunctionDescription',
+          'LambdaExecutionRoleArn',
+          'LambdaHandlerPath',
+          'LambdaRuntime',
+          'LambdaFunctionTimeoutSecs',
+          'LambdaFunctionMemory',
+          'LambdaFunctionCodeBucket',
+          'LambdaFunctionCodeKey',
+          'LambdaLogLevel',
+          'LogRetentionInDays',
+          'SimulatedWorkMs',
+        ],
+      },
+      { label: 'Step Function', parameters: ['StepFunctionName'] },
+      { label: 'S3', parameters: ['S3IntegrationBucketName'] },
+    ],
+    resources: {
+      [LAMBDA.logGroup]: logGroup(sub(lambdaLogGroupName(functionName))),
+      [LAMBDA.deadLetterQueue]: encryptedQueue({
+        name: physicalName('${LambdaFunctionName}-dlq'),
+        kmsKey: sub('alias/${KmsMasterKeyAlias}'),
+        properties: { MessageRetentionPeriod: 1_209_600 },
+        suppressions: [DLQ_SUPPRESSION],
+      }),
+      [LAMBDA.deadLetterQueuePolicy]: tlsOnlyQueuePolicy([LAMBDA.deadLetterQueue]),
+      [LAMBDA.function]: nodeFunction({
+        name: sub(functionName),
+        description: ref('LambdaFunctionDescription'),
+        role: ref('LambdaExecutionRoleArn'),
+        runtime: ref('LambdaRuntime'),
+        handler: ref('LambdaHandlerPath'),
+        timeout: ref('LambdaFunctionTimeoutSecs'),
+        memory: ref('LambdaFunctionMemory'),
+        codeBucket: ref('LambdaFunctionCodeBucket'),
+        codeKey: ref('LambdaFunctionCodeKey'),
+        logGroupId: LAMBDA.logGroup,
+        deadLetterQueueArn: cf.Fn.GetAtt(LAMBDA.deadLetterQueue, 'Arn'),
+        environment: {
+          POWERTOOLS_SERVICE_NAME: ref('LambdaFunctionName'),
+          POWERTOOLS_LOG_LEVEL: ref('LambdaLogLevel'),
+          SIMULATED_WORK_MS: ref('SimulatedWorkMs'),
+          S3_BUCKET_NAME: physicalName('${S3IntegrationBucketName}'),
+          STATE_MACHINE: arn('states', `stateMachine:${nameText('${StepFunctionName}')}`),
+        },
+        suppressions: [
+          [
+            'Serverless-LambdaAsyncFailureDestination',
+            'Failed asynchronous invocations go to the function dead-letter queue (DeadLetterConfig).',
+          ],
+        ],
+      }),
+    },
+    outputs: {
+      [LAMBDA.functionArn]: output('ARN of the function.', cf.Fn.GetAtt(LAMBDA.function, 'Arn')),
+      [LAMBDA.deadLetterQueueUrl]: output('URL of the dead-letter queue of failed asynchronous invocations.', ref(LAMBDA.deadLetterQueue)),
+    },
+  });
+}

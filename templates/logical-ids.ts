@@ -1,0 +1,82 @@
+/**
+ * Logical IDs and output names of every template (ORIGINAL.md sections 2-4). They are part of
+ * the public contract: a changed logical ID makes CloudFormation replace the resource.
+ */
+
+/** Root stack resources. */
+export const ROOT = {
+  s3Stack: 'BellflowerS3Bucket',
+  iamStack: 'BellflowerIAMRole',
+  sqsStack: 'BellflowerSQSQueue',
+  snsStack: 'BellflowerReportResultsSNSTopic',
+  processingStack: 'BellflowerProcessingLambdaFunction',
+  integrationStack: 'BellflowerIntegrationLambdaFunction',
+  invokePermission: 'BellflowerLambdaInvokePermission',
+  trigger: 'BellflowerLambdaTrigger',
+  eventSourceMapping: 'BellflowerIntegrationLambdaSQSEventSourceMapping',
+  stateMachine: 'BellflowerStateMachine',
+  stateMachineLogGroup: 'BellflowerStateMachineLogGroup',
+} as const;
+
+/** IAM stack resources and outputs. */
+export const IAM = {
+  lambdaRole: 'BellflowerLambdaExecutionRole',
+  stepFunctionRole: 'BellflowerStepFunctionExecutionRole',
+  lambdaRoleArn: 'BellflowerLambdaExecutionRoleArn',
+  stepFunctionRoleArn: 'BellflowerStepFunctionExecutionRoleArn',
+} as const;
+
+/** Lambda function stack resources and outputs. */
+export const LAMBDA = {
+  function: 'LambdaFunction',
+  logGroup: 'LambdaFunctionLogGroup',
+  deadLetterQueue: 'LambdaFunctionDeadLetterQueue',
+  deadLetterQueuePolicy: 'LambdaFunctionDeadLetterQueuePolicy',
+  functionArn: 'LambdaFunctionArn',
+  deadLetterQueueUrl: 'LambdaFunctionDeadLetterQueueURL',
+} as const;
+
+/** S3 stack resources and outputs. */
+export const S3 = {
+  bucket: 'S3IntegrationBucket',
+  bucketPolicy: 'S3IntegrationBucketPolicy',
+  folders: 'S3DataBucketCustomResource',
+  bucketArn: 'S3IntegrationBucketArn',
+  bucketName: 'S3IntegrationBucketName',
+} as const;
+
+/** SNS stack resources and outputs. */
+export const SNS = {
+  topic: 'SNSTopic',
+  topicPolicy: 'SNSTopicPolicy',
+  subscription: 'SNSSubscription',
+  topicArn: 'SNSTopicArn',
+  subscriptionArn: 'SNSSubscriptionArn',
+} as const;
+
+/** SQS stack resources and outputs. */
+export const SQS = {
+  queue: 'SQSQueue',
+  deadLetterQueue: 'SQSDeadLetterQueue',
+  policy: 'SQSPolicy',
+  queueUrl: 'SQSQueueURL',
+  queueArn: 'SQSQueueArn',
+  deadLetterQueueUrl: 'SQSDeadLetterQueueURL',
+  deadLetterQueueArn: 'SQSDeadLetterQueueArn',
+} as const;
+
+/** Cross stack resources and outputs (the export suffixes are in `names.ts` CROSS_EXPORTS). */
+export const CROSS = {
+  foldersFunction: 'S3CreateFolderCustomResourceLambdaFunction',
+  foldersRole: 'S3CreateFolderCustomResourceLambdaExecutionRole',
+  foldersLogGroup: 'S3CreateFolderCustomResourceLambdaLogGroup',
+  notificationFunction: 'S3NotificationCustomResourceLambdaFunction',
+  notificationRole: 'S3NotificationCustomResourceLambdaExecutionRole',
+  notificationLogGroup: 'S3NotificationCustomResourceLambdaLogGroup',
+  deadLetterQueue: 'CustomResourceLambdaDeadLetterQueue',
+  deadLetterQueuePolicy: 'CustomResourceLambdaDeadLetterQueuePolicy',
+  foldersRoleArn: 'S3CustomResourceLambdaFunctionExecutionRoleArn',
+  foldersFunctionArn: 'S3CustomResourceLambdaFunctionArn',
+  notificationRoleArn: 'S3NotificationCustomResourceLambdaFunctionExecutionRoleArn',
+  notificationFunctionArn: 'S3NotificationCustomResourceLambdaFunctionArn',
+} as const;

@@ -1,0 +1,238 @@
+/**
+ * `cft/bellflower-root-stack.yaml`: the six nested stacks, the S3 -> integration function
+ * trigger (permission + custom resource from the cross stack), the SQS event source mapping and
+ * the state machine with its log group. The state machine definition is read from the artifact
+ * bucket under a content-addressed key, so a changed ASL changes the template parameters and
+ * CloudFormation updates the state machine.
+ */
+import { cf, type IntrinsicFunction } from './cloudform';
+import { PLACEHOLDERS } from '../asl/state-machine';
+import { logGroup } from './building-blocks';
+import { arnText, deleteWithStack, nagSuppressions, output, physicalName, ref, stackOutput, sub, tags, template } from './common';
+import { TEMPLATE_PATHS, type TemplateName } from './layout';
+import { IAM, LAMBDA, ROOT, S3, SNS, SQS } from './logical-ids';
+import type { ParameterName } from './parameters';
+import { CROSS_EXPORTS, ROOT_OUTPUTS } from './names';
+import { importFromCrossStack } from './s3-stack';
+
+/** S3 event that triggers the integration function, and its key filter (the business answers). */
+export const TRIGGER = { event: 's3:ObjectCreated:*', prefix: 'inbound', suffix: '.json' } as const;
+
+/** `https://<bucket>.s3.<region>.<suffix>/<prefix>/<template path>` of a nested template. */
+export const templateUrl = (name: TemplateName): IntrinsicFunction =>
+  sub(`https://\${LambdaFunctionCodeBucket}.s3.\${AWS::Region}.\${AWS::URLSuffix}/\${ArtifactKeyPrefix}/${TEMPLATE_PATHS[name]}`);
+
+const pass = (...names: ParameterName[]): Record<string, IntrinsicFunction> =>
+  Object.fromEntries(names.map((name) => [name, ref(name)]));
+
+function nestedStack(name: TemplateName, parameters: Record<string, unknown>): object {
+  return deleteWithStack(
+    new cf.CloudFormation.Stack({
+      TemplateURL: templateUrl(name),
+      Parameters: parameters as Record<string, IntrinsicFunction>,
+      TimeoutInMinutes: 15,
+      Tags: tags(),
+    }),
+  );
+}
+
+function lambdaStack(kind: 'Processing' | 'Integration'): object {
+  return nestedStack('lambda', {
+    ...pass('ProjectName', 'Environment', 'KmsMasterKeyAlias'),
+    LambdaFunctionName: ref(`${kind}LambdaFunctionName`),
+    LambdaFunctionDescription: ref(`${kind}LambdaFunctionDescription`),
+    LambdaExecutionRoleArn: stackOutput(ROOT.iamStack, IAM.lambdaRoleArn),
+    ...pass('LambdaHandlerPath', 'LambdaRuntime', 'LambdaFunctionTimeoutSecs', 'LambdaFunctionMemory', 'LambdaFunctionCodeBucket'),
+    LambdaFunctionCodeKey: ref(`${kind}LambdaFunctionCodeKey`),
+    ...pass('LambdaLogLevel', 'LogRetentionInDays', 'SimulatedWorkMs', 'StepFunctionName', 'S3IntegrationBucketName'),
+  });
+}
+
+const integrationFunctionArn = stackOutput(ROOT.integrationStack, LAMBDA.functionArn);
+
+/** Builds the root stack. */
+export function buildRootStack(): Record<string, unknown> {
+  return template({
+    description: 'Project Bellflower: Step Functions callback workflow (Lambda, SQS task token, S3, SNS). Deploy the custom-resource cross stack first.',
+    groups: [
+      { label: 'Project And Environment', parameters: ['ProjectName', 'Environment'] },
+      { label: 'KMS', parameters: ['KmsMasterKeyAlias', 'KmsMasterKeyId'] },
+      {
+        label: 'Lambda Function',
+        parameters: [
+          'LambdaExecutionRoleName',
+          'LambdaExecutionPolicyName',
+          'LambdaHandlerPath',
+          'LambdaRuntime',
+          'LambdaFunctionTimeoutSecs',
+          'LambdaFunctionMemory',
+          'LambdaLogLevel',
+          'LogRetentionInDays',
+          'LambdaFunctionCodeBucket',
+          'ArtifactKeyPrefix',
+          'ProcessingLambdaFunctionCodeKey',
+          'ProcessingLambdaFunctionName',
+          'ProcessingLambdaFunctionDescription',
+          'SimulatedWorkMs',
+          'IntegrationLambdaFunctionCodeKey',
+          'IntegrationLambdaFunctionName',
+          'IntegrationLambdaFunctionDescription',
+        ],
+      },
+      {
+        label: 'SQS',
+        parameters: [
+          'SQSQueueBaseName',
+          'DelaySeconds',
+          'MaximumMessageSize',
+          'MessageRetentionPeriod',
+          'ReceiveMessageWaitTimeSeconds',
+          'VisibilityTimeout',
+          'MaxReceiveCount',
+        ],
+      },
+      { label: 'SNS', parameters: ['SNSTopicBaseName', 'SNSTopicDisplayName', 'SNSSubscriptionEmail'] },
+      {
+        label: 'S3',
+        parameters: [
+          'S3IntegrationBucketName',
+          'S3DataBucketFolder',
+          'S3BucketBlockPublicAcls',
+          'S3BucketBlockPublicPolicy',
+          'S3BucketIgnorePublicAcls',
+          'S3BucketRestrictPublicBuckets',
+        ],
+      },
+      {
+        label: 'Step Function',
+        parameters: ['StepFunctionExecutionRoleName', 'StepFunctionExecutionPolicyName', 'StepFunctionName', 'StateMachineDefinitionKey'],
+      },
+      { label: 'Cross Stack for Custom Resource', parameters: ['S3CustomResourceStackName'] },
+    ],
+    resources: {
+      [ROOT.s3Stack]: nestedStack('s3', {
+        ...pass('ProjectName', 'Environment', 'KmsMasterKeyAlias'),
+        S3BucketBaseName: ref('S3IntegrationBucketName'),
+        S3DataBucketFolder: cf.Fn.Join(',', ref('S3DataBucketFolder')),
+        ...pass(
+          'S3BucketBlockPublicAcls',
+          'S3BucketBlockPublicPolicy',
+          'S3BucketIgnorePublicAcls',
+          'S3BucketRestrictPublicBuckets',
+          'S3CustomResourceStackName',
+        ),
+      }),
+      [ROOT.iamStack]: nestedStack('iam', {
+        ...pass('ProjectName', 'Environment', 'KmsMasterKeyId'),
+        KmsMasterKeyArn: sub(arnText('kms', 'key/${KmsMasterKeyId}')),
+        ...pass(
+          'ProcessingLambdaFunctionName',
+          'IntegrationLambdaFunctionName',
+          'LambdaExecutionRoleName',
+          'LambdaExecutionPolicyName',
+          'StepFunctionExecutionRoleName',
+          'StepFunctionExecutionPolicyName',
+          'StepFunctionName',
+          'SQSQueueBaseName',
+          'SNSTopicBaseName',
+          'S3IntegrationBucketName',
+        ),
+      }),
+      [ROOT.sqsStack]: nestedStack(
+        'sqs',
+        pass(
+          'ProjectName',
+          'Environment',
+          'KmsMasterKeyAlias',
+          'SQSQueueBaseName',
+          'DelaySeconds',
+          'MaximumMessageSize',
+          'MessageRetentionPeriod',
+          'ReceiveMessageWaitTimeSeconds',
+          'VisibilityTimeout',
+          'MaxReceiveCount',
+        ),
+      ),
+      [ROOT.snsStack]: nestedStack(
+        'sns',
+        pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', 'SNSTopicBaseName', 'SNSTopicDisplayName', 'SNSSubscriptionEmail'),
+      ),
+      [ROOT.processingStack]: lambdaStack('Processing'),
+      [ROOT.integrationStack]: lambdaStack('Integration'),
+      [ROOT.invokePermission]: new cf.Lambda.Permission({
+        Action: 'lambda:InvokeFunction',
+        FunctionName: integrationFunctionArn,
+        Principal: 's3.amazonaws.com',
+        SourceAccount: cf.Refs.AccountId,
+        SourceArn: stackOutput(ROOT.s3Stack, S3.bucketArn),
+      }),
+      [ROOT.trigger]: {
+        Type: 'Custom::LambdaTrigger',
+        DependsOn: ROOT.invokePermission,
+        Properties: {
+          ServiceToken: importFromCrossStack(CROSS_EXPORTS.s3NotificationFunctionArn),
+          LambdaArn: integrationFunctionArn,
+          Bucket: stackOutput(ROOT.s3Stack, S3.bucketName),
+          NotificationEventName: TRIGGER.event,
+          Prefix: TRIGGER.prefix,
+          Suffix: TRIGGER.suffix,
+        },
+      },
+      [ROOT.eventSourceMapping]: new cf.Lambda.EventSourceMapping({
+        EventSourceArn: stackOutput(ROOT.sqsStack, SQS.queueArn),
+        FunctionName: integrationFunctionArn,
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        Enabled: true,
+      }).metadata(
+        nagSuppressions([
+          'Serverless-LambdaEventSourceMappingDestination',
+          'SQS event sources take no OnFailure destination; failed messages move to the callback dead-letter queue by the queue redrive policy.',
+        ]),
+      ),
+      [ROOT.stateMachineLogGroup]: logGroup(physicalName('/aws/vendedlogs/states/${StepFunctionName}')),
+      [ROOT.stateMachine]: new cf.StepFunctions.StateMachine({
+        StateMachineName: physicalName('${StepFunctionName}'),
+        StateMachineType: 'STANDARD',
+        RoleArn: stackOutput(ROOT.iamStack, IAM.stepFunctionRoleArn),
+        DefinitionS3Location: { Bucket: ref('LambdaFunctionCodeBucket'), Key: ref('StateMachineDefinitionKey') },
+        DefinitionSubstitutions: {
+          [PLACEHOLDERS.processingLambda]: stackOutput(ROOT.processingStack, LAMBDA.functionArn),
+          [PLACEHOLDERS.waitForResponseQueueUrl]: stackOutput(ROOT.sqsStack, SQS.queueUrl),
+          [PLACEHOLDERS.reportResultSnsTopicArn]: stackOutput(ROOT.snsStack, SNS.topicArn),
+        } as unknown as Record<string, Record<string, unknown>>,
+        LoggingConfiguration: {
+          Level: 'ALL',
+          // Execution data would put the task token ("Wait For Response" parameters) into the logs.
+          IncludeExecutionData: false,
+          Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: cf.Fn.GetAtt(ROOT.stateMachineLogGroup, 'Arn') } }],
+        },
+        TracingConfiguration: { Enabled: true },
+        Tags: tags(),
+      }),
+    },
+    outputs: {
+      [ROOT_OUTPUTS.s3BucketArn]: output('ARN of the integration bucket.', stackOutput(ROOT.s3Stack, S3.bucketArn)),
+      [ROOT_OUTPUTS.s3BucketName]: output('Name of the integration bucket.', stackOutput(ROOT.s3Stack, S3.bucketName)),
+      [ROOT_OUTPUTS.lambdaExecutionRoleArn]: output('ARN of the Lambda execution role.', stackOutput(ROOT.iamStack, IAM.lambdaRoleArn)),
+      [ROOT_OUTPUTS.stepFunctionExecutionRoleArn]: output(
+        'ARN of the state machine role.',
+        stackOutput(ROOT.iamStack, IAM.stepFunctionRoleArn),
+      ),
+      [ROOT_OUTPUTS.sqsQueueArn]: output('ARN of the callback queue.', stackOutput(ROOT.sqsStack, SQS.queueArn)),
+      [ROOT_OUTPUTS.sqsQueueUrl]: output('URL of the callback queue.', stackOutput(ROOT.sqsStack, SQS.queueUrl)),
+      [ROOT_OUTPUTS.sqsDeadLetterQueueUrl]: output(
+        'URL of the callback dead-letter queue.',
+        stackOutput(ROOT.sqsStack, SQS.deadLetterQueueUrl),
+      ),
+      [ROOT_OUTPUTS.snsTopicArn]: output('ARN of the result topic.', stackOutput(ROOT.snsStack, SNS.topicArn)),
+      [ROOT_OUTPUTS.snsSubscriptionArn]: output('ARN of the e-mail subscription.', stackOutput(ROOT.snsStack, SNS.subscriptionArn)),
+      [ROOT_OUTPUTS.processingLambdaArn]: output(
+        'ARN of the processing function.',
+        stackOutput(ROOT.processingStack, LAMBDA.functionArn),
+      ),
+      [ROOT_OUTPUTS.integrationLambdaArn]: output('ARN of the integration function.', integrationFunctionArn),
+      [ROOT_OUTPUTS.stepFunctionArn]: output('ARN of the state machine.', ref(ROOT.stateMachine)),
+    },
+  });
+}
