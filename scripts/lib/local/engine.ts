@@ -267,6 +267,7 @@ const ENV_KEYS = [
   'SIMULATED_WORK_MS',
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_LOG_LEVEL',
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
 ] as const;
 
 /** Starts the S3 API, the callback endpoint, loads the handlers and returns the engine. */
@@ -363,6 +364,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     SIMULATED_WORK_MS: String(Math.round(ORIGINAL_DELAYS.processingMs * delayScale)),
     POWERTOOLS_SERVICE_NAME: 'bellflower-local',
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+    // Each bundle carries its own SDK copy; the engine's client has already shown this warning once.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
 
   let handlers: WorkflowHandlers;
@@ -573,9 +576,12 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
         if (event.state.type === 'Fail') return;
         emit(record, { kind: 'state-failed', state: event.state.name, error: event.Error, cause: causeText(event.Cause) }, at);
         return;
-      case 'StateRetried':
-        emit(record, { kind: 'state-retried', state: event.state.name, attempt: event.retry.attempt }, at);
+      case 'StateRetried': {
+        const { IntervalSeconds = 1, BackoffRate = 2 } = event.retry.retrier;
+        const waitMs = Math.round(IntervalSeconds * 1000 * BackoffRate ** (event.retry.attempt - 1));
+        emit(record, { kind: 'state-retried', state: event.state.name, attempt: event.retry.attempt, waitMs }, at);
         return;
+      }
       case 'StateCaught':
         emit(record, { kind: 'state-caught', state: event.state.name, next: event.catch.catcher.Next }, at);
         return;

@@ -86,6 +86,12 @@ export function causeSummary(cause: string): string {
   return cause;
 }
 
+/** ` (cause)` when the cause adds something to the error name. */
+function causeSuffix(error: string | undefined, cause: string | undefined, max: number): string {
+  if (!cause || cause === error) return '';
+  return ` (${brief(causeSummary(cause), max)})`;
+}
+
 function describe(entry: TimelineEntry): string {
   switch (entry.kind) {
     case 'execution-started':
@@ -95,7 +101,7 @@ function describe(entry: TimelineEntry): string {
     case 'state-exited':
       return `<- ${entry.state}${entry.durationMs === undefined ? '' : ` (${seconds(entry.durationMs)})`}`;
     case 'state-failed':
-      return `   ${entry.state} failed: ${entry.error}${entry.cause ? ` (${brief(causeSummary(entry.cause), 120)})` : ''}`;
+      return `   ${entry.state} failed: ${entry.error}${causeSuffix(entry.error, entry.cause, 120)}`;
     case 'state-retried':
       return `   ${entry.state}: retry ${entry.attempt}${entry.waitMs === undefined ? '' : ` after ${seconds(entry.waitMs)}`}`;
     case 'state-caught':
@@ -124,7 +130,7 @@ function describe(entry: TimelineEntry): string {
       const tail =
         entry.status === 'SUCCEEDED'
           ? ''
-          : `: ${entry.error ?? ''}${entry.cause ? ` (${brief(causeSummary(entry.cause), 200)})` : ''}`;
+          : `: ${entry.error ?? ''}${causeSuffix(entry.error, entry.cause, 200)}`;
       return `== ${entry.status}${entry.durationMs === undefined ? '' : ` in ${seconds(entry.durationMs)}`}${tail}`;
     }
   }

@@ -1,0 +1,136 @@
+/**
+ * `npm run local`: the whole workflow on this machine, no AWS account, no Docker. Synthesizes the
+ * definition and builds the handler bundles into `dist/`, then runs one execution through the local
+ * engine (scripts/lib/local/engine.ts) and prints its timeline.
+ *
+ *   npm run local                                  answered with success.json after a short delay
+ *   npm run local -- --answer failure              answered with failure.json
+ *   npm run local -- --manual                      waits; prints the command that answers
+ *   npm run local -- --fail-processing             three attempts, then the failure notification
+ *   npm run local -- --timeout 3                   nobody answers; the wait times out after 3 s
+ *   npm run local -- --delay-scale 0 --json        no artificial delays, machine-readable report
+ *   npm run local -- --endpoint http://127.0.0.1:5000   use moto/LocalStack S3 instead of the embedded server
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { join } from 'node:path';
+import { runCommand } from './lib/execution';
+import { buildLocalArtifacts, loadLocalDefinition } from './lib/local/artifacts';
+import { loadWorkflowBundles, PROJECT_ROOT } from './lib/local/bundles';
+import { startLocalEngine, ORIGINAL_DELAYS, type AnswerMode, type ExecutionReport, type LocalEngine } from './lib/local/engine';
+import { LOCAL_CREDENTIALS } from './lib/local/s3-backend';
+import { formatEntry, redact, seconds } from './lib/local/timeline';
+
+const number = (name: string, min: number) => (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}`);
+  return parsed;
+};
+
+const program = new Command('local')
+  .description('Run the Bellflower workflow locally: state machine, real handler bundles, S3, callback')
+  .option('--input <json>', 'execution input (JSON object)', '{}')
+  .addOption(new Option('--answer <kind>', 'how the business application answers').choices(['success', 'failure']).default('success'))
+  .option('--manual', 'do not answer automatically: wait and print the command that answers')
+  .option('--fail-processing', 'make the processing Lambda fail (input simulateFailure: true)')
+  .option('--timeout <seconds>', 'timeout of "Wait For Response"; nobody answers unless --answer is given', number('--timeout', 0.001))
+  .option('--delay-scale <factor>', 'factor applied to the original delays (5 s processing, 5 s/10 s retries, 2 s answer)', number('--delay-scale', 0), 1)
+  .option('--endpoint <url>', 'S3 endpoint to use instead of the embedded server (moto, LocalStack)')
+  .option('--region <region>', 'region of the local ARNs and of the S3 endpoint', 'us-east-1')
+  .option('--log-level <level>', 'POWERTOOLS_LOG_LEVEL of the handlers', 'WARN')
+  .option('--no-build', 'use dist/ as it is instead of synthesizing and building first')
+  .option('--json', 'print one JSON report instead of the timeline')
+  .parse();
+
+const options = program.opts<{
+  input: string;
+  answer: 'success' | 'failure';
+  manual?: boolean;
+  failProcessing?: boolean;
+  timeout?: number;
+  delayScale: number;
+  endpoint?: string;
+  region: string;
+  logLevel: string;
+  build: boolean;
+  json?: boolean;
+}>();
+
+/** Expected final status for the chosen mode (the exit code says whether it happened). */
+function expectedStatus(answer: AnswerMode): string {
+  return options.failProcessing || answer !== 'success' ? 'FAILED' : 'SUCCEEDED';
+}
+
+function manualInstructions(engine: LocalEngine, id: string): string {
+  const key = `s3://${engine.bucket}/inbound/${id}`;
+  const env = `AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`;
+  const cli = `--endpoint-url ${engine.s3Endpoint} --region ${engine.region}`;
+  return [
+    `waiting for the business application's answer for ${id}; in another terminal run one of:`,
+    `  npm run respond -- ${id} --endpoint ${engine.s3Endpoint} --bucket ${engine.bucket}`,
+    `  npm run respond -- ${id} --failure "reason" --endpoint ${engine.s3Endpoint} --bucket ${engine.bucket}`,
+    `  echo '{}' > success.json && ${env} aws s3 cp success.json ${key}/success.json ${cli}`,
+    `  echo '{"error":"Rejected","cause":"reason"}' > failure.json && ${env} aws s3 cp failure.json ${key}/failure.json ${cli}`,
+    '(Ctrl-C stops the run)',
+  ].join('\n');
+}
+
+await runCommand('local', async () => {
+  let input: Record<string, unknown>;
+  try {
+    input = JSON.parse(options.input) as Record<string, unknown>;
+  } catch {
+    throw new Error(`--input is not valid JSON: ${options.input}`);
+  }
+  if (options.failProcessing) input = { ...input, simulateFailure: true };
+  const answerGiven = program.getOptionValueSource('answer') === 'cli';
+  const answer: AnswerMode = options.manual || (options.timeout !== undefined && !answerGiven) ? 'none' : options.answer;
+  const say = (line: string): void => {
+    if (!options.json) console.log(line);
+  };
+
+  const distDir = join(PROJECT_ROOT, 'dist');
+  if (options.build) {
+    say('synthesizing the definition and building the handler bundles into dist/ ...');
+    await buildLocalArtifacts(distDir);
+  }
+  const definition = await loadLocalDefinition({ distDir });
+  let startedAt: number | undefined;
+  const engine = await startLocalEngine({
+    definition,
+    loadHandlers: () => loadWorkflowBundles(distDir),
+    endpoint: options.endpoint,
+    region: options.region,
+    delayScale: options.delayScale,
+    callbackTimeoutSeconds: options.timeout,
+    logLevel: options.logLevel,
+    onEntry: (entry) => say(formatEntry(entry, (startedAt ??= entry.at))),
+  });
+  const stop = (): void => {
+    void engine.stop().then(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  let report: ExecutionReport;
+  try {
+    say(`S3: ${engine.s3Endpoint} bucket ${engine.bucket}; Step Functions callbacks: ${engine.sfnEndpoint}`);
+    say(
+      `processing ${seconds(ORIGINAL_DELAYS.processingMs * options.delayScale)}, answer: ${
+        options.manual ? 'manual' : answer === 'none' ? 'none' : `${answer} after ${seconds(ORIGINAL_DELAYS.answerMs * options.delayScale)}`
+      }${options.timeout !== undefined ? `, callback timeout ${options.timeout} s` : ''}`,
+    );
+    const running = engine.start({ input, answer });
+    if (options.manual) {
+      void running.outboundReady.then((id) => (options.json ? console.error : console.log)(manualInstructions(engine, id)));
+    }
+    report = await running.done;
+  } finally {
+    process.off('SIGINT', stop);
+    await engine.stop();
+  }
+  const expected = options.manual ? report.status : expectedStatus(answer);
+  if (options.json) {
+    console.log(JSON.stringify(redact({ ...report, unattributed: engine.unattributed }), null, 2));
+  } else {
+    say(`execution id ${report.executionId ?? '(none)'}: ${report.status}${report.status === expected ? ' (as expected for this mode)' : ` (expected ${expected})`}`);
+  }
+  if (report.status !== expected) process.exitCode = 1;
+});
