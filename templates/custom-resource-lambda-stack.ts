@@ -117,6 +117,11 @@ function customResourceFunction(fn: CustomResourceFunction): Record<string, obje
   };
 }
 
+/** An output holding a resource's ARN, exported as `${AWS::StackName}-<exportSuffix>`. */
+const exportedArn = (name: string, what: string, resourceId: string, exportSuffix: string) => ({
+  [name]: output(`ARN of the ${what}.`, cf.Fn.GetAtt(resourceId, 'Arn'), exportSuffix),
+});
+
 /** Builds the cross stack. */
 export function buildCustomResourceLambdaStack(): Record<string, unknown> {
   return template({
@@ -147,24 +152,13 @@ export function buildCustomResourceLambdaStack(): Record<string, unknown> {
       ...Object.assign({}, ...FUNCTIONS.map(customResourceFunction)),
     },
     outputs: {
-      [CROSS.foldersRoleArn]: output(
-        'ARN of the folder custom-resource role.',
-        cf.Fn.GetAtt(CROSS.foldersRole, 'Arn'),
-        CROSS_EXPORTS.s3FoldersRoleArn,
-      ),
-      [CROSS.foldersFunctionArn]: output(
-        'ARN of the folder custom-resource function.',
-        cf.Fn.GetAtt(CROSS.foldersFunction, 'Arn'),
-        CROSS_EXPORTS.s3FoldersFunctionArn,
-      ),
-      [CROSS.notificationRoleArn]: output(
-        'ARN of the notification custom-resource role.',
-        cf.Fn.GetAtt(CROSS.notificationRole, 'Arn'),
-        CROSS_EXPORTS.s3NotificationRoleArn,
-      ),
-      [CROSS.notificationFunctionArn]: output(
-        'ARN of the notification custom-resource function.',
-        cf.Fn.GetAtt(CROSS.notificationFunction, 'Arn'),
+      ...exportedArn(CROSS.foldersRoleArn, 'folder custom-resource role', CROSS.foldersRole, CROSS_EXPORTS.s3FoldersRoleArn),
+      ...exportedArn(CROSS.foldersFunctionArn, 'folder custom-resource function', CROSS.foldersFunction, CROSS_EXPORTS.s3FoldersFunctionArn),
+      ...exportedArn(CROSS.notificationRoleArn, 'notification custom-resource role', CROSS.notificationRole, CROSS_EXPORTS.s3NotificationRoleArn),
+      ...exportedArn(
+        CROSS.notificationFunctionArn,
+        'notification custom-resource function',
+        CROSS.notificationFunction,
         CROSS_EXPORTS.s3NotificationFunctionArn,
       ),
     },

@@ -31,6 +31,24 @@ const bucket = nameText('${S3IntegrationBucketName}');
 const kmsKey = ref('KmsMasterKeyArn');
 const useKmsKey = allow('UseKmsKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [kmsKey]);
 
+/**
+ * What Step Functions calls to deliver its logs to CloudWatch Logs (vended log delivery); these
+ * APIs support no resource-level permissions.
+ */
+export const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+] as const;
+
+/** X-Ray sampling reads of a traced state machine (no resource-level permissions either). */
+export const XRAY_SAMPLING_ACTIONS = ['xray:GetSamplingRules', 'xray:GetSamplingTargets'] as const;
+
 /** What the handlers call: logs, the callback queue, the dead-letter queues, KMS, S3, task tokens, X-Ray. */
 export function lambdaStatements(): Statement[] {
   return [
@@ -62,22 +80,8 @@ export function stepFunctionStatements(): Statement[] {
     allow('SendCallbackMessages', ['sqs:SendMessage'], [queue]),
     allow('PublishResults', ['sns:Publish'], [arn('sns', nameText('${SNSTopicBaseName}'))]),
     useKmsKey,
-    // Vended log delivery is configured through account-level APIs without resource-level permissions.
-    allow(
-      'DeliverLogs',
-      [
-        'logs:CreateLogDelivery',
-        'logs:GetLogDelivery',
-        'logs:UpdateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:DescribeResourcePolicies',
-        'logs:DescribeLogGroups',
-      ],
-      ['*'],
-    ),
-    allow('WriteTraces', [...XRAY_WRITE_ACTIONS, 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], ['*']),
+    allow('DeliverLogs', [...LOG_DELIVERY_ACTIONS], ['*']),
+    allow('WriteTraces', [...XRAY_WRITE_ACTIONS, ...XRAY_SAMPLING_ACTIONS], ['*']),
   ];
 }
 

@@ -242,6 +242,28 @@ const PARAMETER_KEY_ORDER = [
   'ConstraintDescription',
 ] as const satisfies readonly (keyof ParameterDefinition)[];
 
+/** The callback queue's settings, passed unchanged from the root stack to the SQS stack. */
+export const SQS_QUEUE_PARAMETERS = [
+  'SQSQueueBaseName',
+  'DelaySeconds',
+  'MaximumMessageSize',
+  'MessageRetentionPeriod',
+  'ReceiveMessageWaitTimeSeconds',
+  'VisibilityTimeout',
+  'MaxReceiveCount',
+] as const satisfies readonly ParameterName[];
+
+/** The result topic's settings, passed unchanged from the root stack to the SNS stack. */
+export const SNS_TOPIC_PARAMETERS = ['SNSTopicBaseName', 'SNSTopicDisplayName', 'SNSSubscriptionEmail'] as const satisfies readonly ParameterName[];
+
+/** The bucket's public access block flags, passed unchanged from the root stack to the S3 stack. */
+export const S3_PUBLIC_ACCESS_PARAMETERS = [
+  'S3BucketBlockPublicAcls',
+  'S3BucketBlockPublicPolicy',
+  'S3BucketIgnorePublicAcls',
+  'S3BucketRestrictPublicBuckets',
+] as const satisfies readonly ParameterName[];
+
 /** One `AWS::CloudFormation::Interface` parameter group. */
 export interface ParameterGroup {
   readonly label: string;

@@ -11,7 +11,7 @@ import { logGroup } from './building-blocks';
 import { arnText, deleteWithStack, nagSuppressions, output, physicalName, ref, stackOutput, sub, tags, template } from './common';
 import { TEMPLATE_PATHS, type TemplateName } from './layout';
 import { IAM, LAMBDA, ROOT, S3, SNS, SQS } from './logical-ids';
-import type { ParameterName } from './parameters';
+import { S3_PUBLIC_ACCESS_PARAMETERS, SNS_TOPIC_PARAMETERS, SQS_QUEUE_PARAMETERS, type ParameterName } from './parameters';
 import { CROSS_EXPORTS, ROOT_OUTPUTS } from './names';
 import { importFromCrossStack } from './s3-stack';
 
@@ -79,30 +79,9 @@ export function buildRootStack(): Record<string, unknown> {
           'IntegrationLambdaFunctionDescription',
         ],
       },
-      {
-        label: 'SQS',
-        parameters: [
-          'SQSQueueBaseName',
-          'DelaySeconds',
-          'MaximumMessageSize',
-          'MessageRetentionPeriod',
-          'ReceiveMessageWaitTimeSeconds',
-          'VisibilityTimeout',
-          'MaxReceiveCount',
-        ],
-      },
-      { label: 'SNS', parameters: ['SNSTopicBaseName', 'SNSTopicDisplayName', 'SNSSubscriptionEmail'] },
-      {
-        label: 'S3',
-        parameters: [
-          'S3IntegrationBucketName',
-          'S3DataBucketFolder',
-          'S3BucketBlockPublicAcls',
-          'S3BucketBlockPublicPolicy',
-          'S3BucketIgnorePublicAcls',
-          'S3BucketRestrictPublicBuckets',
-        ],
-      },
+      { label: 'SQS', parameters: SQS_QUEUE_PARAMETERS },
+      { label: 'SNS', parameters: SNS_TOPIC_PARAMETERS },
+      { label: 'S3', parameters: ['S3IntegrationBucketName', 'S3DataBucketFolder', ...S3_PUBLIC_ACCESS_PARAMETERS] },
       {
         label: 'Step Function',
         parameters: ['StepFunctionExecutionRoleName', 'StepFunctionExecutionPolicyName', 'StepFunctionName', 'StateMachineDefinitionKey'],
@@ -114,13 +93,7 @@ export function buildRootStack(): Record<string, unknown> {
         ...pass('ProjectName', 'Environment', 'KmsMasterKeyAlias'),
         S3BucketBaseName: ref('S3IntegrationBucketName'),
         S3DataBucketFolder: cf.Fn.Join(',', ref('S3DataBucketFolder')),
-        ...pass(
-          'S3BucketBlockPublicAcls',
-          'S3BucketBlockPublicPolicy',
-          'S3BucketIgnorePublicAcls',
-          'S3BucketRestrictPublicBuckets',
-          'S3CustomResourceStackName',
-        ),
+        ...pass(...S3_PUBLIC_ACCESS_PARAMETERS, 'S3CustomResourceStackName'),
       }),
       [ROOT.iamStack]: nestedStack('iam', {
         ...pass('ProjectName', 'Environment', 'KmsMasterKeyId'),
@@ -138,25 +111,8 @@ export function buildRootStack(): Record<string, unknown> {
           'S3IntegrationBucketName',
         ),
       }),
-      [ROOT.sqsStack]: nestedStack(
-        'sqs',
-        pass(
-          'ProjectName',
-          'Environment',
-          'KmsMasterKeyAlias',
-          'SQSQueueBaseName',
-          'DelaySeconds',
-          'MaximumMessageSize',
-          'MessageRetentionPeriod',
-          'ReceiveMessageWaitTimeSeconds',
-          'VisibilityTimeout',
-          'MaxReceiveCount',
-        ),
-      ),
-      [ROOT.snsStack]: nestedStack(
-        'sns',
-        pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', 'SNSTopicBaseName', 'SNSTopicDisplayName', 'SNSSubscriptionEmail'),
-      ),
+      [ROOT.sqsStack]: nestedStack('sqs', pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', ...SQS_QUEUE_PARAMETERS)),
+      [ROOT.snsStack]: nestedStack('sns', pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', ...SNS_TOPIC_PARAMETERS)),
       [ROOT.processingStack]: lambdaStack('Processing'),
       [ROOT.integrationStack]: lambdaStack('Integration'),
       [ROOT.invokePermission]: new cf.Lambda.Permission({

@@ -5,6 +5,7 @@
 import { cf } from './cloudform';
 import { deleteWithStack, denyInsecureTransport, nagSuppressions, output, physicalName, policyDocument, ref, sub, tags, template } from './common';
 import { S3 } from './logical-ids';
+import { S3_PUBLIC_ACCESS_PARAMETERS } from './parameters';
 import { CROSS_EXPORTS } from './names';
 
 /** `!ImportValue` of a cross stack export (`${S3CustomResourceStackName}-<suffix>`). */
@@ -21,14 +22,7 @@ export function buildS3Stack(): Record<string, unknown> {
       { label: 'KMS', parameters: ['KmsMasterKeyAlias'] },
       {
         label: 'S3',
-        parameters: [
-          'S3BucketBaseName',
-          'S3DataBucketFolder',
-          'S3BucketBlockPublicAcls',
-          'S3BucketBlockPublicPolicy',
-          'S3BucketIgnorePublicAcls',
-          'S3BucketRestrictPublicBuckets',
-        ],
+        parameters: ['S3BucketBaseName', 'S3DataBucketFolder', ...S3_PUBLIC_ACCESS_PARAMETERS],
       },
       { label: 'Cross Stack for Custom Resource', parameters: ['S3CustomResourceStackName'] },
     ],

@@ -2,6 +2,7 @@
 import { cf } from './cloudform';
 import { denyInsecureTransport, nagSuppressions, output, physicalName, policyDocument, ref, sub, tags, template } from './common';
 import { SNS } from './logical-ids';
+import { SNS_TOPIC_PARAMETERS } from './parameters';
 
 /** Builds the SNS stack. */
 export function buildSnsStack(): Record<string, unknown> {
@@ -10,7 +11,7 @@ export function buildSnsStack(): Record<string, unknown> {
     groups: [
       { label: 'Project And Environment', parameters: ['ProjectName', 'Environment'] },
       { label: 'KMS', parameters: ['KmsMasterKeyAlias'] },
-      { label: 'SNS', parameters: ['SNSTopicBaseName', 'SNSTopicDisplayName', 'SNSSubscriptionEmail'] },
+      { label: 'SNS', parameters: SNS_TOPIC_PARAMETERS },
     ],
     resources: {
       [SNS.topic]: new cf.SNS.Topic({

@@ -6,6 +6,7 @@ import { cf } from './cloudform';
 import { DLQ_SUPPRESSION, encryptedQueue, tlsOnlyQueuePolicy } from './building-blocks';
 import { output, physicalName, ref, sub, template } from './common';
 import { SQS } from './logical-ids';
+import { SQS_QUEUE_PARAMETERS } from './parameters';
 
 /** Builds the SQS stack. */
 export function buildSqsStack(): Record<string, unknown> {
@@ -15,18 +16,7 @@ export function buildSqsStack(): Record<string, unknown> {
     groups: [
       { label: 'Project And Environment', parameters: ['ProjectName', 'Environment'] },
       { label: 'KMS', parameters: ['KmsMasterKeyAlias'] },
-      {
-        label: 'SQS',
-        parameters: [
-          'SQSQueueBaseName',
-          'DelaySeconds',
-          'MaximumMessageSize',
-          'MessageRetentionPeriod',
-          'ReceiveMessageWaitTimeSeconds',
-          'VisibilityTimeout',
-          'MaxReceiveCount',
-        ],
-      },
+      { label: 'SQS', parameters: SQS_QUEUE_PARAMETERS },
     ],
     resources: {
       [SQS.deadLetterQueue]: encryptedQueue({

@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { buildStateMachine, placeholdersIn } from '../asl/state-machine';
+import { buildTemplates, type TemplateObject } from './index';
+import { TEMPLATE_PATHS, type TemplateName } from './layout';
+import { XRAY_WRITE_ACTIONS } from './common';
+import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS } from './iam-role-stack';
+import { IAM, LAMBDA, ROOT } from './logical-ids';
+import { CROSS_EXPORTS, LAMBDA_RUNTIME, ROOT_OUTPUTS } from './names';
+import { TRIGGER } from './root-stack';
+import { toYaml } from './yaml';
+
+type Obj = Record<string, any>;
+const templates = buildTemplates();
+const entries = Object.entries(templates) as [TemplateName, TemplateObject][];
+const resources = (t: TemplateObject) => t.Resources as Record<string, Obj>;
+const ofType = (t: TemplateObject, type: string) => Object.entries(resources(t)).filter(([, r]) => r.Type === type);
+const PSEUDO = ['AWS::AccountId', 'AWS::Partition', 'AWS::Region', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix', 'AWS::NoValue'];
+
+/** Every object below `value` that has exactly one key `key`. */
+function findAll(value: unknown, key: string, found: unknown[] = []): unknown[] {
+  if (Array.isArray(value)) value.forEach((v) => findAll(v, key, found));
+  else if (value && typeof value === 'object') {
+    const o = value as Obj;
+    if (Object.keys(o).length === 1 && key in o) found.push(o[key]);
+    Object.values(o).forEach((v) => findAll(v, key, found));
+  }
+  return found;
+}
+
+const childOf = (stack: Obj): TemplateName => {
+  const url = stack.Properties.TemplateURL['Fn::Sub'] as string;
+  const name = (Object.keys(TEMPLATE_PATHS) as TemplateName[]).find((n) => url.endsWith(`/${TEMPLATE_PATHS[n]}`));
+  if (!name) throw new Error(`no template for ${url}`);
+  return name;
+};
+
+const statements = (t: TemplateObject): Obj[] =>
+  ofType(t, 'AWS::IAM::Role').flatMap(([, r]) => r.Properties.Policies.flatMap((p: Obj) => p.PolicyDocument.Statement));
+const actionsOf = (role: Obj): string[] => role.Properties.Policies.flatMap((p: Obj) => p.PolicyDocument.Statement.flatMap((s: Obj) => s.Action));
+
+describe('template structure', () => {
+  it.each(entries)('%s: every Ref, GetAtt and ${} in Sub resolves', (_, t) => {
+    const names = new Set([...Object.keys(t.Parameters as Obj), ...Object.keys(resources(t)), ...PSEUDO]);
+    for (const ref of findAll(t, 'Ref')) expect(names, `Ref ${String(ref)}`).toContain(ref);
+    for (const [resource] of findAll(t, 'Fn::GetAtt') as [string, string][]) expect(resources(t)).toHaveProperty([resource]);
+    for (const sub of findAll(t, 'Fn::Sub')) {
+      const [text, vars] = Array.isArray(sub) ? (sub as [string, Obj]) : [sub as string, {}];
+      for (const [, name] of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
+        const base = name!.split('.')[0]!;
+        expect(names.has(base) || base in vars, `\${${name}} in "${text}"`).toBe(true);
+      }
+    }
+  });
+
+  it('passes every nested stack exactly the parameters of its child template, and reads only outputs it has', () => {
+    for (const [id, stack] of ofType(templates.root, 'AWS::CloudFormation::Stack')) {
+      const child = templates[childOf(stack)];
+      expect(Object.keys(stack.Properties.Parameters).sort(), id).toEqual(Object.keys(child.Parameters as Obj).sort());
+    }
+    for (const [resource, attribute] of findAll(templates.root, 'Fn::GetAtt') as [string, string][]) {
+      const target = resources(templates.root)[resource]!;
+      if (target.Type !== 'AWS::CloudFormation::Stack') continue;
+      expect(templates[childOf(target)].Outputs, `${resource}.${attribute}`).toHaveProperty([attribute.replace(/^Outputs\./, '')]);
+    }
+  });
+
+  it('imports in the root and s3 stacks only names the cross stack exports', () => {
+    const exported = Object.values(templates.cross.Outputs as Obj).map((o) => o.Export.Name['Fn::Sub'].replace('${AWS::StackName}-', ''));
+    expect(exported.sort()).toEqual(Object.values(CROSS_EXPORTS).sort());
+    const imports = [...findAll(templates.root, 'Fn::ImportValue'), ...findAll(templates.s3, 'Fn::ImportValue')] as Obj[];
+    expect(imports).toHaveLength(2);
+    for (const imported of imports) {
+      const [, suffix] = /^\$\{S3CustomResourceStackName\}-(.+)$/.exec(imported['Fn::Sub'])!;
+      expect(exported).toContain(suffix);
+    }
+  });
+
+  it('binds exactly the ASL placeholders in DefinitionSubstitutions and reads the definition from the artifact bucket', () => {
+    const machine = resources(templates.root)[ROOT.stateMachine]!.Properties;
+    expect(Object.keys(machine.DefinitionSubstitutions).sort()).toEqual(placeholdersIn(JSON.stringify(buildStateMachine())));
+    expect(machine.DefinitionS3Location).toEqual({ Bucket: { Ref: 'LambdaFunctionCodeBucket' }, Key: { Ref: 'StateMachineDefinitionKey' } });
+    expect(machine.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+    expect(machine.TracingConfiguration).toEqual({ Enabled: true });
+  });
+
+  it('has the root outputs of the contract, the integration ARN from the integration function', () => {
+    const outputs = templates.root.Outputs as Obj;
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(ROOT_OUTPUTS).sort());
+    expect(outputs[ROOT_OUTPUTS.integrationLambdaArn].Value).toEqual({ 'Fn::GetAtt': [ROOT.integrationStack, `Outputs.${LAMBDA.functionArn}`] });
+    expect(outputs[ROOT_OUTPUTS.processingLambdaArn].Value).toEqual({ 'Fn::GetAtt': [ROOT.processingStack, `Outputs.${LAMBDA.functionArn}`] });
+  });
+
+  it('triggers the integration function on inbound .json objects, invoked only by its bucket and account', () => {
+    const root = resources(templates.root);
+    expect(root[ROOT.trigger]!.Properties).toMatchObject({ NotificationEventName: TRIGGER.event, Prefix: 'inbound', Suffix: '.json' });
+    expect(root[ROOT.invokePermission]!.Properties).toMatchObject({
+      Principal: 's3.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: expect.anything(),
+    });
+  });
+
+  it('builds every function on nodejs24.x from the artifact bucket with tracing, logs with retention and a DLQ', () => {
+    const runtimeDefault = (templates.lambda.Parameters as Obj).LambdaRuntime.Default;
+    expect(runtimeDefault).toBe(LAMBDA_RUNTIME);
+    const functions = entries.flatMap(([, t]) => ofType(t, 'AWS::Lambda::Function').map(([, f]) => [t, f.Properties] as const));
+    expect(functions).toHaveLength(3);
+    for (const [t, fn] of functions) {
+      expect([LAMBDA_RUNTIME, { Ref: 'LambdaRuntime' }]).toContainEqual(fn.Runtime);
+      expect(Object.keys(fn.Code).sort()).toEqual(['S3Bucket', 'S3Key']);
+      expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.DeadLetterConfig.TargetArn).toBeDefined();
+      const logGroup = resources(t)[fn.LoggingConfig.LogGroup.Ref]!;
+      expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+      expect(logGroup.Properties.RetentionInDays).toEqual({ Ref: 'LogRetentionInDays' });
+      expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  it('encrypts the bucket, queues and topic with KMS and denies requests without TLS on each', () => {
+    const denies = (t: TemplateObject, type: string, targets: string) =>
+      ofType(t, type).flatMap(([, p]) =>
+        p.Properties.PolicyDocument.Statement.filter(
+          (s: Obj) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+        ).length
+          ? [p.Properties[targets]].flat()
+          : [],
+      );
+    for (const t of [templates.sqs, templates.lambda, templates.cross]) {
+      const queues = ofType(t, 'AWS::SQS::Queue');
+      expect(denies(t, 'AWS::SQS::QueuePolicy', 'Queues')).toEqual(expect.arrayContaining(queues.map(([id]) => ({ Ref: id }))));
+      for (const [, q] of queues) expect(q.Properties.KmsMasterKeyId).toBeDefined();
+    }
+    expect(denies(templates.s3, 'AWS::S3::BucketPolicy', 'Bucket')).toHaveLength(1);
+    expect(denies(templates.sns, 'AWS::SNS::TopicPolicy', 'Topics')).toHaveLength(1);
+    const [[, bucket]] = ofType(templates.s3, 'AWS::S3::Bucket') as [[string, Obj]];
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+    expect(ofType(templates.sns, 'AWS::SNS::Topic')[0]![1].Properties.KmsMasterKeyId).toBeDefined();
+  });
+
+  it('moves undeliverable callback messages to a dead-letter queue; visibility timeout covers the function timeout', () => {
+    const queue = resources(templates.sqs).SQSQueue!.Properties;
+    expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['SQSDeadLetterQueue', 'Arn'] });
+    const root = templates.root.Parameters as Obj;
+    expect(root.VisibilityTimeout.Default).toBeGreaterThanOrEqual(root.LambdaFunctionTimeoutSecs.Default);
+  });
+
+  it('keeps function and role names within 64 characters at the longest parameter values', () => {
+    const suffix = '-devl-ap-southeast-2'.length;
+    const root = templates.root.Parameters as Obj;
+    for (const name of ['LambdaExecutionRoleName', 'StepFunctionExecutionRoleName', 'ProcessingLambdaFunctionName', 'IntegrationLambdaFunctionName']) {
+      expect(root[name].MaxLength + suffix, name).toBeLessThanOrEqual(64);
+    }
+    expect(root.ProjectName.MaxLength + '-s3-notify-cr'.length + suffix).toBeLessThanOrEqual(64);
+  });
+
+  it('hard-codes no account, region or artifact key', () => {
+    for (const [name, t] of entries) {
+      const text = toYaml(t);
+      expect(text, name).not.toMatch(/\b\d{12}\b/);
+      expect(text, name).not.toMatch(/\b(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d\b/);
+      expect(text, name).not.toMatch(/ZipFile|arn:aws:/);
+    }
+  });
+
+  it('gives every cdk-nag suppression a written reason', () => {
+    const suppressions = entries.flatMap(([, t]) =>
+      Object.values(resources(t)).flatMap((r) => (r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Obj[]),
+    );
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const s of suppressions) expect(s.reason.length, s.id).toBeGreaterThan(40);
+  });
+});
+
+describe('IAM least privilege', () => {
+  /** Actions that support no resource-level permissions: the only ones allowed on `*`. */
+  const WILDCARD_ONLY = new Set<string>([...XRAY_WRITE_ACTIONS, ...XRAY_SAMPLING_ACTIONS, ...LOG_DELIVERY_ACTIONS]);
+
+  it('grants no wildcard action, no `*` resource except for actions that require it, and no managed policy', () => {
+    const all = entries.flatMap(([, t]) => statements(t));
+    expect(all.length).toBeGreaterThan(10);
+    for (const s of all) {
+      for (const action of [s.Action].flat()) expect(action).not.toContain('*');
+      if ([s.Resource].flat().includes('*')) for (const action of s.Action) expect(WILDCARD_ONLY, s.Sid).toContain(action);
+    }
+    for (const [, t] of entries) for (const [, r] of ofType(t, 'AWS::IAM::Role')) expect(r.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('lets the functions do what the handlers call', () => {
+    expect(actionsOf(resources(templates.iam)[IAM.lambdaRole]!)).toEqual(
+      expect.arrayContaining([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:SendMessage',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        's3:PutObject',
+        's3:GetObject',
+        'states:SendTaskSuccess',
+        'states:SendTaskFailure',
+        'states:SendTaskHeartbeat',
+        'xray:PutTraceSegments',
+      ]),
+    );
+    const cross = resources(templates.cross);
+    expect(actionsOf(cross.S3CreateFolderCustomResourceLambdaExecutionRole!)).toEqual(
+      expect.arrayContaining(['s3:PutObject', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey']),
+    );
+    expect(actionsOf(cross.S3NotificationCustomResourceLambdaExecutionRole!)).toEqual(
+      expect.arrayContaining(['s3:PutBucketNotification', 's3:GetBucketNotification']),
+    );
+  });
+
+  it('lets the state machine do what its states call, and scopes task tokens to the state machine', () => {
+    expect(actionsOf(resources(templates.iam)[IAM.stepFunctionRole]!)).toEqual(
+      expect.arrayContaining(['lambda:InvokeFunction', 'sqs:SendMessage', 'sns:Publish', 'kms:GenerateDataKey', 'logs:CreateLogDelivery', 'xray:PutTraceSegments']),
+    );
+    const tokens = statements(templates.iam).find((s) => s.Sid === 'AnswerTaskTokens')!;
+    expect(tokens.Resource).toEqual([{ 'Fn::Sub': expect.stringMatching(/:stateMachine:\$\{StepFunctionName\}-\$\{Environment\}-\$\{AWS::Region\}$/) }]);
+  });
+
+  it('passes the KMS key ARN built from KmsMasterKeyId to the IAM stack', () => {
+    const iam = resources(templates.root)[ROOT.iamStack]!.Properties.Parameters;
+    expect(iam.KmsMasterKeyArn).toEqual({ 'Fn::Sub': expect.stringContaining(':key/${KmsMasterKeyId}') });
+    const kms = statements(templates.iam).find((s) => s.Sid === 'UseKmsKey')!;
+    expect(kms.Resource).toEqual([{ Ref: 'KmsMasterKeyArn' }]);
+  });
+});
