@@ -14,7 +14,9 @@ import { CROSS_EXPORTS, CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/nam
 
 /** A minimal cross stack: one role and one function per custom resource, exported as in the real one. */
 export function fakeCrossTemplate(options: { readonly roleName?: string } = {}): Record<string, unknown> {
-  const parameters = Object.fromEntries(Object.values(CROSS_PARAMS).map((name) => [name, { Type: 'String' }]));
+  const parameters: Record<string, unknown> = Object.fromEntries(Object.values(CROSS_PARAMS).map((name) => [name, { Type: 'String' }]));
+  parameters[CROSS_PARAMS.projectName] = { Type: 'String', Default: 'bellflower' };
+  parameters[CROSS_PARAMS.integrationBucketName] = { Type: 'String', Default: 'bellflower-integration-bucket' };
   const fn = (codeKeyParam: string, roleId: string) => ({
     Type: 'AWS::Lambda::Function',
     Properties: {
@@ -65,6 +67,7 @@ export function fakeRootTemplate(): Record<string, unknown> {
   const parameters: Record<string, unknown> = Object.fromEntries(
     Object.values(ROOT_PARAMS).map((name) => [name, { Type: 'String' }]),
   );
+  parameters[ROOT_PARAMS.projectName] = { Type: 'String', Default: 'bellflower' };
   parameters.DelaySeconds = { Type: 'Number', Default: 0 };
   parameters.VisibilityTimeout = { Type: 'Number', Default: 300 };
   parameters.S3IntegrationBucketName = { Type: 'String', Default: 'bellflower-integration-bucket' };

@@ -1,0 +1,117 @@
+/**
+ * Publish + deploy + destroy of the cross stack against moto's CloudFormation (change sets, IAM
+ * roles, Lambda functions from code in moto's S3). The root stack cannot run on moto 5 (no GetAtt
+ * of nested-stack outputs, custom resources never answer): see deploy.test.ts for it.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ListChangeSetsCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { TEMPLATE_PATHS } from '../../templates/layout';
+import { startMoto, type MotoServer } from '../../test/support/moto';
+import { requireTool } from '../../test/support/tools';
+import { createAwsClients, type AwsClients } from './aws';
+import type { BellflowerConfig } from './config';
+import { deploy, PreflightError } from './deploy';
+import { destroy } from './destroy';
+import { publish } from './publish';
+import { recordingReporter } from './reporter';
+import { describeStack } from './stacks';
+import { fakeCrossTemplate, writeFakeBuild } from './testing/fake-build';
+
+describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', () => {
+  let moto: MotoServer;
+  let clients: AwsClients;
+  let config: BellflowerConfig;
+  let distDir: string;
+  beforeAll(async () => {
+    moto = await startMoto();
+    clients = createAwsClients({ ...moto.clientConfig });
+    const key = await clients.kms.send(new CreateKeyCommand({}));
+    await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/bellflower-devl', TargetKeyId: key.KeyMetadata!.KeyId! }));
+    config = {
+      environment: 'devl',
+      region: 'us-east-1',
+      artifactBucket: 'bellflower-artifacts',
+      keyPrefix: 'bellflower',
+      crossStackName: 'bellflower-s3-custom-resource-stack-devl',
+      rootStackName: 'bellflower-root-stack-devl',
+      kmsKeyAlias: 'bellflower-devl',
+      kmsKeyId: key.KeyMetadata!.KeyId!,
+      subscriptionEmail: 'ops@bellflower.test',
+      parameters: { S3IntegrationBucketName: 'my-integration-bucket' },
+    };
+    distDir = writeFakeBuild();
+  });
+  afterAll(async () => {
+    await moto?.stop();
+    if (distDir) rmSync(distDir, { recursive: true, force: true });
+  });
+  const publishBuild = () =>
+    publish({
+      s3: clients.s3,
+      sts: clients.sts,
+      region: config.region,
+      bucket: config.artifactBucket,
+      prefix: config.keyPrefix,
+      distDir,
+      tlsOnlyPolicy: false,
+    });
+  const stackNames = async () =>
+    ((await clients.cloudFormation.send(new ListStacksCommand({}))).StackSummaries ?? [])
+      .filter((summary) => summary.StackStatus !== 'DELETE_COMPLETE')
+      .map((summary) => summary.StackName);
+
+  it('rejects a failed preflight (unpublished build, wrong alias) before creating anything', async () => {
+    const problems = await deploy({ config: { ...config, kmsKeyAlias: 'not-the-alias' }, clients, distDir }).catch(
+      (error: unknown) => (error as PreflightError).problems,
+    );
+    expect(problems).toEqual([
+      `KMS alias alias/not-the-alias does not point at key ${config.kmsKeyId} (its aliases: alias/bellflower-devl)`,
+      expect.stringMatching(/^no publish manifest at .*manifest\.json: run `npm run publish` first$/),
+    ]);
+    expect(await stackNames()).toEqual([]);
+  });
+
+  it('creates the cross stack through a change set, then reports "no changes", then destroys it', async () => {
+    await publishBuild();
+    const reporter = recordingReporter();
+    const first = await deploy({ config, clients, distDir, reporter, crossOnly: true, pollSeconds: 0.2 });
+    expect(first.cross.action).toBe('created');
+    const stack = await describeStack(clients.cloudFormation, config.crossStackName);
+    expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
+    expect(stack?.Tags).toEqual(expect.arrayContaining([{ Key: 'Project', Value: 'bellflower' }, { Key: 'Environment', Value: 'devl' }]));
+    expect(Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]))).toMatchObject({
+      Environment: 'devl',
+      KmsMasterKeyId: config.kmsKeyId,
+      LambdaFunctionCodeBucket: 'bellflower-artifacts',
+      S3CreateFolderLambdaFunctionCodeKey: expect.stringMatching(/^bellflower\/code\/s3_folders_lambda-[0-9a-f]{16}\.zip$/),
+      S3IntegrationBucketName: 'my-integration-bucket',
+    });
+    expect(reporter.lines).toContain(`  ${config.crossStackName} CREATE_COMPLETE`);
+
+    const again = await deploy({ config, clients, distDir, reporter, crossOnly: true, pollSeconds: 0.2 });
+    expect(again.cross.action).toBe('no-changes');
+    expect(reporter.lines).toContain(`${config.crossStackName}: no changes`);
+    const changeSets = await clients.cloudFormation.send(new ListChangeSetsCommand({ StackName: config.crossStackName }));
+    // Moto keeps executed change sets listed; none may be left waiting (the empty one was deleted).
+    expect((changeSets.Summaries ?? []).filter((summary) => summary.ExecutionStatus !== 'EXECUTE_COMPLETE')).toEqual([]);
+
+    await destroy({ config, clients, pollSeconds: 0.2 });
+    expect(await stackNames()).toEqual([]);
+  });
+
+  it('fails a broken template with the reason CloudFormation gives', async () => {
+    const broken = fakeCrossTemplate({ roleName: 'broken-role' });
+    (broken.Resources as Record<string, { Properties: Record<string, unknown> }>).FolderFunction!.Properties.Role = {
+      'Fn::ImportValue': 'no-such-export',
+    };
+    writeFileSync(join(distDir, TEMPLATE_PATHS.cross), stringify(broken));
+    await publishBuild();
+    await expect(
+      deploy({ config: { ...config, crossStackName: 'broken-cross' }, clients, distDir, crossOnly: true, pollSeconds: 0.2 }),
+    ).rejects.toThrow('deploy of broken-cross failed: No export named no-such-export found.');
+  });
+});
