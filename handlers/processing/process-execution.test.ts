@@ -9,7 +9,7 @@ import {
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function deps(overrides: Partial<ProcessingDeps> = {}): ProcessingDeps & { logger: RecordingLogger } {
+function deps(overrides: Partial<Omit<ProcessingDeps, 'logger'>> = {}): ProcessingDeps & { logger: RecordingLogger } {
   return { logger: new RecordingLogger(), simulatedWorkMs: 0, ...overrides };
 }
 

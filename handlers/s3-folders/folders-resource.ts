@@ -20,13 +20,15 @@ import { InvalidPropertiesError, stringProperty } from '../shared/resource-prope
 export interface FoldersDeps {
   readonly s3: S3Client;
   readonly logger: Logger;
+  /** Object versions listed and deleted per round (at most 1000). @default 1000 */
+  readonly pageSize?: number;
 }
 
 /** Folder entry that creates nothing (the original's marker for "no folders"). */
 export const SKIP_MARKER = 'do_not_create';
 
 /** DeleteObjects accepts at most 1000 keys per call. */
-const DELETE_BATCH = 1000;
+const MAX_DELETE_BATCH = 1000;
 
 /** Raised when S3 refused to delete some objects while emptying the bucket. */
 export class EmptyBucketError extends Error {
@@ -68,45 +70,39 @@ export async function foldersResource(
   }
   const { bucket, folders } = folderProperties(event.ResourceProperties);
   for (const folder of folders) {
-    await deps.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${folder}/`, Body: '' }));
+    await deps.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${folder}/`, Body: new Uint8Array(0) }));
   }
   deps.logger.info('folders created', { bucket, folders });
   return { physicalResourceId: `${bucket}-folders` };
 }
 
 /**
- * Deletes every object version and delete marker of a bucket, page by page; returns how many.
- * A bucket that no longer exists counts as empty.
+ * Deletes every object version and delete marker of a bucket, a page (at most 1000, the
+ * DeleteObjects limit) at a time; returns how many. Each round lists from the start again instead
+ * of following markers: the previous page is gone, and markers pointing at deleted keys are handled
+ * differently by emulators. A bucket that no longer exists counts as empty.
  */
 export async function emptyBucket(bucket: string, deps: FoldersDeps): Promise<number> {
+  const pageSize = Math.min(deps.pageSize ?? MAX_DELETE_BATCH, MAX_DELETE_BATCH);
   let deleted = 0;
   try {
-    // client-s3 has no paginator for ListObjectVersions: follow the markers by hand.
-    let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
     for (;;) {
-      const page = await deps.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, ...markers }));
-      const identifiers: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].flatMap(
-        (v) => (v.Key === undefined ? [] : [{ Key: v.Key, VersionId: v.VersionId }]),
+      const page = await deps.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: pageSize }));
+      const batch: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].flatMap((v) =>
+        v.Key === undefined ? [] : [{ Key: v.Key, VersionId: v.VersionId }],
       );
-      for (let start = 0; start < identifiers.length; start += DELETE_BATCH) {
-        const batch = identifiers.slice(start, start + DELETE_BATCH);
-        const result = await deps.s3.send(
-          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
+      if (batch.length === 0) return deleted;
+      const result = await deps.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+      if (result.Errors?.length) {
+        const first = result.Errors[0];
+        throw new EmptyBucketError(
+          `S3 refused to delete ${result.Errors.length} objects of ${bucket}, e.g. ${first?.Key}: ${first?.Code} ${first?.Message}`,
         );
-        if (result.Errors?.length) {
-          const first = result.Errors[0];
-          throw new EmptyBucketError(
-            `S3 refused to delete ${result.Errors.length} objects of ${bucket}, e.g. ${first?.Key}: ${first?.Code} ${first?.Message}`,
-          );
-        }
-        deleted += batch.length;
       }
-      if (!page.IsTruncated) break;
-      markers = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
+      deleted += batch.length;
     }
   } catch (error: unknown) {
     if ((error as { name?: unknown } | null)?.name === 'NoSuchBucket') return deleted;
     throw error;
   }
-  return deleted;
 }

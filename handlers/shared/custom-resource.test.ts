@@ -63,7 +63,7 @@ function event(requestType: 'Create' | 'Update' | 'Delete', physicalId = 'physic
   };
   if (requestType === 'Create') return { ...common, RequestType: 'Create' };
   if (requestType === 'Update') {
-    return { ...common, RequestType: 'Update', PhysicalResourceId: physicalId, OldResourceProperties: {} };
+    return { ...common, RequestType: 'Update', PhysicalResourceId: physicalId, OldResourceProperties: common.ResourceProperties };
   }
   return { ...common, RequestType: 'Delete', PhysicalResourceId: physicalId };
 }

@@ -1,0 +1,135 @@
+import {
+  GetBucketNotificationConfigurationCommand,
+  PutBucketNotificationConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { requireTool } from '../../test/support/tools';
+import { cfnEvent } from '../shared/cfn-events';
+import { useMotoBucket } from '../shared/moto-bucket';
+import { RecordingLogger } from '../shared/recording-logger';
+import { InvalidPropertiesError } from '../shared/resource-properties';
+import { lambdaConfiguration, notificationId, notificationResource } from './notification-resource';
+
+const BUCKET = 'bellflower-integration-bucket';
+const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:bellflower-integration-lambda-devl-us-east-1';
+const OTHER_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:someone-else';
+const PROPERTIES = {
+  LambdaArn: FUNCTION_ARN,
+  Bucket: BUCKET,
+  NotificationEventName: 's3:ObjectCreated:*',
+  Prefix: 'inbound',
+  Suffix: '.json',
+};
+
+describe('notificationId', () => {
+  it('is stable for a resource and differs between stacks', () => {
+    const a = notificationId({ StackId: 'stack/a', LogicalResourceId: 'Notification' });
+    expect(notificationId({ StackId: 'stack/a', LogicalResourceId: 'Notification' })).toBe(a);
+    expect(notificationId({ StackId: 'stack/b', LogicalResourceId: 'Notification' })).not.toBe(a);
+    expect(a).toMatch(/^Notification-[0-9a-f]{12}$/);
+  });
+});
+
+describe('lambdaConfiguration', () => {
+  it('builds the event, prefix and suffix filter', () => {
+    expect(lambdaConfiguration('id', PROPERTIES)).toEqual({
+      Id: 'id',
+      LambdaFunctionArn: FUNCTION_ARN,
+      Events: ['s3:ObjectCreated:*'],
+      Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'inbound' }, { Name: 'suffix', Value: '.json' }] } },
+    });
+    expect(lambdaConfiguration('id', { ...PROPERTIES, Prefix: '', Suffix: undefined }).Filter).toBeUndefined();
+  });
+
+  it('rejects missing LambdaArn or NotificationEventName', () => {
+    expect(() => lambdaConfiguration('id', { ...PROPERTIES, LambdaArn: '' })).toThrow(InvalidPropertiesError);
+    expect(() => lambdaConfiguration('id', { ...PROPERTIES, NotificationEventName: undefined })).toThrow(
+      /NotificationEventName/,
+    );
+  });
+});
+
+describe.runIf(requireTool('moto_server'))('notificationResource against moto', () => {
+  const server = useMotoBucket(BUCKET);
+  let s3: S3Client;
+  let queueArn: string;
+
+  beforeEach(async () => {
+    s3 = server.s3;
+    const sqs = new SQSClient(server.moto.clientConfig);
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'audit' }));
+    queueArn =
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+    // Someone else's notifications, which the resource must leave alone.
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: BUCKET,
+        NotificationConfiguration: {
+          QueueConfigurations: [{ Id: 'audit-queue', QueueArn: queueArn, Events: ['s3:ObjectRemoved:*'] }],
+          LambdaFunctionConfigurations: [
+            {
+              Id: 'other-lambda',
+              LambdaFunctionArn: OTHER_FUNCTION_ARN,
+              Events: ['s3:ObjectCreated:*'],
+              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'archive/' }] } },
+            },
+          ],
+        },
+      }),
+    );
+  });
+
+  async function configuration() {
+    return s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: BUCKET }));
+  }
+
+  it('adds its configuration on Create and replaces it on Update, leaving the others in place', async () => {
+    const deps = { s3, logger: new RecordingLogger() };
+    const create = cfnEvent('Create', PROPERTIES, { logicalId: 'BucketNotification' });
+
+    const { physicalResourceId } = await notificationResource(create, deps);
+    await notificationResource(
+      cfnEvent('Update', { ...PROPERTIES, Suffix: '.txt' }, { logicalId: 'BucketNotification', physicalId: physicalResourceId }),
+      deps,
+    );
+
+    const current = await configuration();
+    expect(physicalResourceId).toBe(notificationId(create));
+    expect(current.QueueConfigurations?.map((c) => c.Id)).toEqual(['audit-queue']);
+    const lambdas = current.LambdaFunctionConfigurations ?? [];
+    expect(lambdas.map((c) => [c.Id, c.LambdaFunctionArn])).toEqual([
+      ['other-lambda', OTHER_FUNCTION_ARN],
+      [physicalResourceId, FUNCTION_ARN],
+    ]);
+    // S3 answers "Prefix"/"Suffix", moto "prefix"/"suffix".
+    expect(lambdas[1]?.Filter?.Key?.FilterRules?.map((r) => [r.Name?.toLowerCase(), r.Value])).toEqual([
+      ['prefix', 'inbound'],
+      ['suffix', '.txt'],
+    ]);
+  });
+
+  it('removes only its own configuration on Delete', async () => {
+    const deps = { s3, logger: new RecordingLogger() };
+    const { physicalResourceId } = await notificationResource(cfnEvent('Create', PROPERTIES), deps);
+
+    await notificationResource(cfnEvent('Delete', PROPERTIES, { physicalId: physicalResourceId }), deps);
+
+    const current = await configuration();
+    expect(current.QueueConfigurations?.map((c) => c.Id)).toEqual(['audit-queue']);
+    expect(current.LambdaFunctionConfigurations?.map((c) => c.Id)).toEqual(['other-lambda']);
+  });
+
+  it('treats a bucket that no longer exists as done on Delete', async () => {
+    await expect(
+      notificationResource(cfnEvent('Delete', { ...PROPERTIES, Bucket: 'gone-bucket' }), { s3, logger: new RecordingLogger() }),
+    ).resolves.toEqual({ physicalResourceId: 'physical-1' });
+  });
+
+  it('fails Create when the bucket does not exist', async () => {
+    await expect(
+      notificationResource(cfnEvent('Create', { ...PROPERTIES, Bucket: 'gone-bucket' }), { s3, logger: new RecordingLogger() }),
+    ).rejects.toMatchObject({ name: 'NoSuchBucket' });
+  });
+});
