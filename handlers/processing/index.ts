@@ -4,7 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { integerEnv } from '../shared/env';
-import { createLogger } from '../shared/logger';
+import { createLogger, describeError } from '../shared/logger';
 import { processExecution, type ProcessingOutput } from './process-execution';
 
 const logger = createLogger('bellflower-processing');
@@ -17,6 +17,10 @@ export async function handler(event: unknown, context: Context): Promise<Process
     const output = await processExecution(event, { logger, simulatedWorkMs });
     logger.info('processing finished');
     return output;
+  } catch (error: unknown) {
+    // Step Functions sees the error name (Retry/Catch match on it); the log keeps the details.
+    logger.error('processing failed', { error: describeError(error) });
+    throw error;
   } finally {
     logger.resetKeys();
   }
