@@ -29,7 +29,9 @@ import {
   TEMPLATE_PATHS,
   type HandlerName,
 } from '../../templates/layout';
+import { buildHandlers } from './build';
 import { displayPath } from './paths';
+import { synthesize } from './synth';
 import { silentReporter, type Reporter } from './reporter';
 
 /** Path of the publish manifest relative to `dist/`. */
@@ -131,6 +133,18 @@ export function describeArtifacts(distDir: string, prefix: string): ManifestArti
     const key = contentAddressed ? contentKey(prefix, path, sha256) : artifactKey(prefix, path);
     return { path, key, sha256, size: body.length };
   });
+}
+
+/**
+ * Builds everything publish uploads into `distDir`: templates and definition (synth) and handler
+ * zips. Both are deterministic, so an unchanged source gives unchanged hashes and no upload.
+ */
+export async function buildArtifacts(options: { readonly distDir: string; readonly callbackTimeoutSeconds?: number }): Promise<void> {
+  await synthesize({
+    outDir: options.distDir,
+    ...(options.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: options.callbackTimeoutSeconds } : {}),
+  });
+  await buildHandlers({ outDir: options.distDir });
 }
 
 /** Uploads the build and writes the manifest. */
