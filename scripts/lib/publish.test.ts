@@ -1,4 +1,5 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateBucketCommand,
@@ -17,7 +18,7 @@ import { codePath, contentKey, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../
 import { startMoto, type MotoServer } from '../../test/support/moto';
 import { requireTool } from '../../test/support/tools';
 import { createAwsClients, type AwsClients } from './aws';
-import { ensureArtifactBucket, MANIFEST_PATH, publish, PublishError, sha256Hex, uploadFile } from './publish';
+import { buildArtifacts, ensureArtifactBucket, MANIFEST_PATH, publish, PublishError, sha256Hex, uploadFile } from './publish';
 import { recordingReporter } from './reporter';
 import { writeFakeBuild } from './testing/fake-build';
 
@@ -108,6 +109,21 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
       'code/s3_notification_lambda.zip',
     ]);
     expect(bodies.count()).toBe(4);
+  });
+
+  it('publishes the real build (synth + handler zips); rebuilding the same sources sends no body', async () => {
+    const distDir = mkdtempSync(join(tmpdir(), 'bellflower-real-'));
+    dirs.push(distDir);
+    await buildArtifacts({ distDir });
+    const first = await run(distDir);
+    expect(first.uploaded).toHaveLength(12);
+    const bodies = countBodies(clients.s3);
+
+    await buildArtifacts({ distDir });
+    const second = await run(distDir);
+
+    expect(second.unchanged).toHaveLength(12);
+    expect(bodies.count()).toBe(0);
   });
 
   it('uploads a file larger than the part size in parts', async () => {
