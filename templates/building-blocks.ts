@@ -40,8 +40,11 @@ export function encryptedQueue(options: QueueOptions): object {
   return options.suppressions ? queue.metadata(nagSuppressions(...options.suppressions)) : queue;
 }
 
-/** Suppression for a queue that is itself a dead-letter queue. */
-export const DLQ_SUPPRESSION: Suppression = ['AwsSolutions-SQS3', 'This queue is the dead-letter queue; it needs none of its own.'];
+/** Suppressions for a queue that is itself a dead-letter queue. */
+export const DLQ_SUPPRESSIONS: readonly Suppression[] = [
+  ['AwsSolutions-SQS3', 'This queue is a dead-letter queue: messages that reach it are kept for inspection, not redriven again.'],
+  ['Serverless-SQSRedrivePolicy', 'This queue is a dead-letter queue: messages that reach it are kept for inspection, not redriven again.'],
+];
 
 /** A queue policy that denies every request not made over TLS. */
 export function tlsOnlyQueuePolicy(queueIds: readonly string[]): object {
@@ -121,11 +124,18 @@ export interface RoleOptions {
 /** A service role with one inline policy; the cdk-nag IAM5 suppression explains its wildcards. */
 export function executionRole(options: RoleOptions): object {
   const [id, reason] = XRAY_WILDCARD;
+  const wildcardReason = options.wildcardReason ? `${reason} ${options.wildcardReason}` : reason;
   return new cf.IAM.Role({
     RoleName: options.name,
     Description: options.description,
     AssumeRolePolicyDocument: assumeRolePolicy(options.service),
     Policies: [{ PolicyName: options.policyName, PolicyDocument: policyDocument(...options.statements) }],
     Tags: tags(),
-  }).metadata(nagSuppressions([id, options.wildcardReason ? `${reason} ${options.wildcardReason}` : reason]));
+  }).metadata(
+    nagSuppressions(
+      [id, wildcardReason],
+      // The Serverless pack repeats IAM5's check for Lambda roles.
+      ...(options.service === 'lambda.amazonaws.com' ? [['Serverless-LambdaStarPermissions', wildcardReason] as const] : []),
+    ),
+  );
 }

@@ -5,7 +5,7 @@
  * ARNs are exported as `${AWS::StackName}-<suffix>` for the root and s3 stacks.
  */
 import { cf } from './cloudform';
-import { DLQ_SUPPRESSION, encryptedQueue, executionRole, logGroup, nodeFunction, tlsOnlyQueuePolicy } from './building-blocks';
+import { DLQ_SUPPRESSIONS, encryptedQueue, executionRole, logGroup, nodeFunction, tlsOnlyQueuePolicy } from './building-blocks';
 import {
   allow,
   arnText,
@@ -146,7 +146,7 @@ export function buildCustomResourceLambdaStack(): Record<string, unknown> {
         name: physicalName('${ProjectName}-cr-dlq'),
         kmsKey: KMS_KEY_ARN,
         properties: { MessageRetentionPeriod: 1_209_600 },
-        suppressions: [DLQ_SUPPRESSION],
+        suppressions: DLQ_SUPPRESSIONS,
       }),
       [CROSS.deadLetterQueuePolicy]: tlsOnlyQueuePolicy([CROSS.deadLetterQueue]),
       ...Object.assign({}, ...FUNCTIONS.map(customResourceFunction)),

@@ -3,7 +3,7 @@
  * function) with its dead-letter queue, both KMS-encrypted and TLS only.
  */
 import { cf } from './cloudform';
-import { DLQ_SUPPRESSION, encryptedQueue, tlsOnlyQueuePolicy } from './building-blocks';
+import { DLQ_SUPPRESSIONS, encryptedQueue, tlsOnlyQueuePolicy } from './building-blocks';
 import { output, physicalName, ref, sub, template } from './common';
 import { SQS } from './logical-ids';
 import { SQS_QUEUE_PARAMETERS } from './parameters';
@@ -23,7 +23,7 @@ export function buildSqsStack(): Record<string, unknown> {
         name: physicalName('${SQSQueueBaseName}-dlq'),
         kmsKey,
         properties: { MessageRetentionPeriod: 1_209_600 },
-        suppressions: [DLQ_SUPPRESSION],
+        suppressions: DLQ_SUPPRESSIONS,
       }),
       // The integration function's timeout must not exceed VisibilityTimeout (see the parameter).
       [SQS.queue]: encryptedQueue({
