@@ -65,6 +65,9 @@ export function lambdaStatements(): Statement[] {
     useKmsKey,
     allow('WriteOutbound', ['s3:PutObject', 's3:GetObject'], [s3Arn(`${bucket}/outbound/*`)]),
     allow('ReadInbound', ['s3:GetObject'], [s3Arn(`${bucket}/inbound/*`)]),
+    // Without ListBucket S3 answers a missing outbound/<id>/task_token.txt with AccessDenied instead of
+    // NoSuchKey, and the integration handler would retry an unknown execution as if S3 were failing.
+    allow('FindExecutionTokens', ['s3:ListBucket'], [s3Arn(bucket)]),
     allow('AnswerTaskTokens', ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], [
       arn('states', `stateMachine:${nameText('${StepFunctionName}')}`),
     ]),

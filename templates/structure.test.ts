@@ -199,6 +199,7 @@ describe('IAM least privilege', () => {
         'kms:GenerateDataKey',
         's3:PutObject',
         's3:GetObject',
+        's3:ListBucket',
         'states:SendTaskSuccess',
         'states:SendTaskFailure',
         'states:SendTaskHeartbeat',
