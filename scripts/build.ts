@@ -4,19 +4,18 @@
 import { Command } from 'commander';
 import { CODE_DIR } from '../templates/layout';
 import { buildHandlers } from './lib/build';
+import { run } from './lib/cli';
 
-const program = new Command()
-  .name('build')
+const program = new Command('build')
   .description('Bundle the Lambda handlers (esbuild) into deterministic zips under <out>/code/')
   .option('--out <dir>', 'output folder', 'dist')
-  .action(async (options: { out: string }) => {
-    const manifest = await buildHandlers({ outDir: options.out });
-    for (const [zip, { sha256, size }] of Object.entries(manifest)) {
-      console.log(`${`${options.out}/${CODE_DIR}/${zip}`.padEnd(40)} ${(size / 1024).toFixed(1).padStart(7)} KiB  sha256 ${sha256}`);
-    }
-  });
+  .action((options: { out: string }) =>
+    run('build', async () => {
+      const manifest = await buildHandlers({ outDir: options.out });
+      for (const [zip, { sha256, size }] of Object.entries(manifest)) {
+        console.log(`${`${options.out}/${CODE_DIR}/${zip}`.padEnd(40)} ${(size / 1024).toFixed(1).padStart(7)} KiB  sha256 ${sha256}`);
+      }
+    }),
+  );
 
-program.parseAsync().catch((error: unknown) => {
-  console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+await program.parseAsync();

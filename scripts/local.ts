@@ -11,20 +11,28 @@
  *   npm run local -- --delay-scale 0 --json        no artificial delays, machine-readable report
  *   npm run local -- --endpoint http://127.0.0.1:5000   use moto/LocalStack S3 instead of the embedded server
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { join } from 'node:path';
-import { runCommand } from './lib/execution';
+import { numberArgument, parseJsonFlag, run } from './lib/cli';
 import { buildLocalArtifacts, loadLocalDefinition } from './lib/local/artifacts';
 import { loadWorkflowBundles, PROJECT_ROOT } from './lib/local/bundles';
 import { startLocalEngine, ORIGINAL_DELAYS, type AnswerMode, type ExecutionReport, type LocalEngine } from './lib/local/engine';
 import { LOCAL_CREDENTIALS } from './lib/local/s3-backend';
-import { formatEntry, redact, seconds } from './lib/local/timeline';
+import { redact, seconds, timelinePrinter } from './lib/local/timeline';
 
-const number = (name: string, min: number) => (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}`);
-  return parsed;
-};
+interface LocalOptions {
+  readonly input: string;
+  readonly answer: 'success' | 'failure';
+  readonly manual?: boolean;
+  readonly failProcessing?: boolean;
+  readonly timeout?: number;
+  readonly delayScale: number;
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly logLevel: string;
+  readonly build: boolean;
+  readonly json?: boolean;
+}
 
 const program = new Command('local')
   .description('Run the Bellflower workflow locally: state machine, real handler bundles, S3, callback')
@@ -32,31 +40,17 @@ const program = new Command('local')
   .addOption(new Option('--answer <kind>', 'how the business application answers').choices(['success', 'failure']).default('success'))
   .option('--manual', 'do not answer automatically: wait and print the command that answers')
   .option('--fail-processing', 'make the processing Lambda fail (input simulateFailure: true)')
-  .option('--timeout <seconds>', 'timeout of "Wait For Response"; nobody answers unless --answer is given', number('--timeout', 0.001))
-  .option('--delay-scale <factor>', 'factor applied to the original delays (5 s processing, 5 s/10 s retries, 2 s answer)', number('--delay-scale', 0), 1)
+  .option('--timeout <seconds>', 'timeout of "Wait For Response"; nobody answers unless --answer is given', numberArgument('--timeout', { min: 0.001, unit: 'seconds' }))
+  .option('--delay-scale <factor>', 'factor applied to the original delays (5 s processing, 5 s/10 s retries, 2 s answer)', numberArgument('--delay-scale'), 1)
   .option('--endpoint <url>', 'S3 endpoint to use instead of the embedded server (moto, LocalStack)')
   .option('--region <region>', 'region of the local ARNs and of the S3 endpoint', 'us-east-1')
   .option('--log-level <level>', 'POWERTOOLS_LOG_LEVEL of the handlers', 'WARN')
   .option('--no-build', 'use dist/ as it is instead of synthesizing and building first')
   .option('--json', 'print one JSON report instead of the timeline')
-  .parse();
-
-const options = program.opts<{
-  input: string;
-  answer: 'success' | 'failure';
-  manual?: boolean;
-  failProcessing?: boolean;
-  timeout?: number;
-  delayScale: number;
-  endpoint?: string;
-  region: string;
-  logLevel: string;
-  build: boolean;
-  json?: boolean;
-}>();
+  .action((options: LocalOptions) => run('local', () => runLocal(options)));
 
 /** Expected final status for the chosen mode (the exit code says whether it happened). */
-function expectedStatus(answer: AnswerMode): string {
+function expectedStatus(options: LocalOptions, answer: AnswerMode): string {
   return options.failProcessing || answer !== 'success' ? 'FAILED' : 'SUCCEEDED';
 }
 
@@ -74,13 +68,8 @@ function manualInstructions(engine: LocalEngine, id: string): string {
   ].join('\n');
 }
 
-await runCommand('local', async () => {
-  let input: Record<string, unknown>;
-  try {
-    input = JSON.parse(options.input) as Record<string, unknown>;
-  } catch {
-    throw new Error(`--input is not valid JSON: ${options.input}`);
-  }
+async function runLocal(options: LocalOptions): Promise<void> {
+  let input = parseJsonFlag('--input', options.input) as Record<string, unknown>;
   if (options.failProcessing) input = { ...input, simulateFailure: true };
   const answerGiven = program.getOptionValueSource('answer') === 'cli';
   const answer: AnswerMode = options.manual || (options.timeout !== undefined && !answerGiven) ? 'none' : options.answer;
@@ -94,7 +83,6 @@ await runCommand('local', async () => {
     await buildLocalArtifacts(distDir);
   }
   const definition = await loadLocalDefinition({ distDir });
-  let startedAt: number | undefined;
   const engine = await startLocalEngine({
     definition,
     loadHandlers: () => loadWorkflowBundles(distDir),
@@ -103,7 +91,7 @@ await runCommand('local', async () => {
     delayScale: options.delayScale,
     callbackTimeoutSeconds: options.timeout,
     logLevel: options.logLevel,
-    onEntry: (entry) => say(formatEntry(entry, (startedAt ??= entry.at))),
+    onEntry: timelinePrinter(say),
   });
   const stop = (): void => {
     void engine.stop().then(() => process.exit(130));
@@ -126,11 +114,13 @@ await runCommand('local', async () => {
     process.off('SIGINT', stop);
     await engine.stop();
   }
-  const expected = options.manual ? report.status : expectedStatus(answer);
+  const expected = options.manual ? report.status : expectedStatus(options, answer);
   if (options.json) {
     console.log(JSON.stringify(redact({ ...report, unattributed: engine.unattributed }), null, 2));
   } else {
     say(`execution id ${report.executionId ?? '(none)'}: ${report.status}${report.status === expected ? ' (as expected for this mode)' : ` (expected ${expected})`}`);
   }
   if (report.status !== expected) process.exitCode = 1;
-});
+}
+
+await program.parseAsync();

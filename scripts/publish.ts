@@ -1,6 +1,6 @@
 /** `npm run publish`: synth + build into dist/, then upload to the artifact bucket and write dist/manifest.json. */
 import { Command } from 'commander';
-import { commandContext, run, withCommonOptions, type CommonFlags } from './lib/cli';
+import { commandContext, publishOptions, run, withCommonOptions, type CommonFlags } from './lib/cli';
 import { buildArtifacts, publish } from './lib/publish';
 
 const program = withCommonOptions(
@@ -10,16 +10,7 @@ const program = withCommonOptions(
     const { config, clients, distDir, plainHttp, reporter } = commandContext(flags);
     reporter.progress('publish: building (synth + handler zips)');
     await buildArtifacts({ distDir, ...(config.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: config.callbackTimeoutSeconds } : {}) });
-    const result = await publish({
-      s3: clients.s3,
-      sts: clients.sts,
-      region: config.region,
-      bucket: config.artifactBucket,
-      prefix: config.keyPrefix,
-      distDir,
-      tlsOnlyPolicy: !plainHttp,
-      reporter,
-    });
+    const result = await publish(publishOptions({ config, clients, distDir, tlsOnlyPolicy: !plainHttp, reporter }));
     console.log(
       `published ${result.manifest.artifacts.length} artifacts to s3://${config.artifactBucket}/${config.keyPrefix}/ (${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged); manifest: ${result.manifestFile}`,
     );

@@ -4,47 +4,40 @@
  * that is not a UUID or has no `outbound/<id>/task_token.txt`. With `--endpoint` and `--bucket` it
  * answers a local run (`npm run local -- --manual`) instead of a deployment.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
-import { deploymentContext, respond, runCommand } from './lib/execution';
+import { deploymentContext, run, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
+import { respond } from './lib/execution';
 import { localS3Client } from './lib/local/s3-backend';
 
-const program = new Command('respond')
-  .description('Answer a waiting execution as the business application (success.json or failure.json)')
-  .argument('<execution-id>', 'the execution id (UUID) shown by start-execution or the local run')
+type RespondFlags = EnvironmentFlags & { failure?: string; error: string; endpoint?: string; bucket?: string };
+
+/** The bucket to answer in: a local run's (`--endpoint`, `--bucket`) or the deployment's. */
+function answerTarget(flags: RespondFlags): { s3: S3Client; bucket: string } {
+  if (flags.endpoint === undefined) {
+    const { clients, target } = deploymentContext(flags);
+    return { s3: clients.s3, bucket: flags.bucket ?? target.bucket };
+  }
+  if (!flags.bucket) throw new Error('--endpoint needs --bucket (the local run prints both)');
+  return { s3: localS3Client(flags.endpoint, flags.region ?? 'us-east-1'), bucket: flags.bucket };
+}
+
+const program = withEnvironmentOptions(
+  new Command('respond')
+    .description('Answer a waiting execution as the business application (success.json or failure.json)')
+    .argument('<execution-id>', 'the execution id (UUID) shown by start-execution or the local run'),
+)
   .option('--failure <reason>', 'answer failure.json with this cause instead of success.json')
   .option('--error <code>', 'error code of a failure answer', 'BusinessApplicationFailure')
-  .option('-e, --env <env>', 'environment (config/<env>.json, dist/outputs/<env>.json)', 'devl')
-  .option('--region <region>', 'AWS region (default: from the config file, us-east-1 with --endpoint)')
-  .option('--profile <profile>', 'AWS profile')
-  .option('--endpoint <url>', 'S3 endpoint of a local run (static local credentials); needs --bucket')
+  .option('--endpoint <url>', 'S3 endpoint of a local run (static local credentials, region us-east-1 unless --region); needs --bucket')
   .option('--bucket <name>', 'integration bucket (default: from the stack outputs)')
-  .parse();
+  .action((executionId: string, flags: RespondFlags) =>
+    run('respond', async () => {
+      const { s3, bucket } = answerTarget(flags);
+      const failure = flags.failure !== undefined ? { cause: flags.failure, error: flags.error } : undefined;
+      const key = await respond({ s3, bucket, executionId, failure });
+      console.log(`wrote s3://${bucket}/${key}`);
+    }),
+  );
 
-const options = program.opts<{
-  failure?: string;
-  error: string;
-  env: string;
-  region?: string;
-  profile?: string;
-  endpoint?: string;
-  bucket?: string;
-}>();
-const [executionId = ''] = program.args;
-
-await runCommand('respond', async () => {
-  let s3: S3Client;
-  let bucket: string;
-  if (options.endpoint) {
-    if (!options.bucket) throw new Error('--endpoint needs --bucket (the local run prints both)');
-    s3 = localS3Client(options.endpoint, options.region ?? 'us-east-1');
-    bucket = options.bucket;
-  } else {
-    const context = deploymentContext(options);
-    s3 = context.s3;
-    bucket = options.bucket ?? context.bucket;
-  }
-  const failure = options.failure !== undefined ? { cause: options.failure, error: options.error } : undefined;
-  const key = await respond({ s3, bucket, executionId, failure });
-  console.log(`wrote s3://${bucket}/${key}`);
-});
+await program.parseAsync();

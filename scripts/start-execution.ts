@@ -3,35 +3,33 @@
  * state machine, prints its ARN, then the execution id once `outbound/<id>/` is written.
  */
 import { Command } from 'commander';
-import { deploymentContext, runCommand, startExecution, waitForExecutionId } from './lib/execution';
+import { deploymentContext, numberArgument, parseJsonFlag, run, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
+import { startExecution, waitForExecutionId } from './lib/execution';
 
-const program = new Command('start-execution')
-  .description('Start an execution of the deployed state machine and print its ARN and execution id')
-  .option('-e, --env <env>', 'environment (config/<env>.json, dist/outputs/<env>.json)', 'devl')
+const program = withEnvironmentOptions(
+  new Command('start-execution').description('Start an execution of the deployed state machine and print its ARN and execution id'),
+)
   .option('--input <json>', 'execution input (JSON)', '{}')
   .option('--name <name>', 'execution name (default: generated)')
-  .option('--wait <seconds>', 'how long to wait for the outbound files', '120')
-  .option('--region <region>', 'AWS region (default: from the config file)')
-  .option('--profile <profile>', 'AWS profile')
-  .parse();
+  .option('--wait <seconds>', 'how long to wait for the outbound files', numberArgument('--wait', { unit: 'seconds' }), 120)
+  .action((flags: EnvironmentFlags & { input: string; name?: string; wait: number }) =>
+    run('start-execution', async () => {
+      const input = parseJsonFlag('--input', flags.input);
+      const { clients, target } = deploymentContext(flags);
+      const executionArn = await startExecution({ sfn: clients.sfn, stateMachineArn: target.stateMachineArn, input, name: flags.name });
+      console.log(`execution: ${executionArn}`);
+      const executionId = await waitForExecutionId({
+        sfn: clients.sfn,
+        s3: clients.s3,
+        bucket: target.bucket,
+        executionArn,
+        timeoutMs: flags.wait * 1000,
+      });
+      console.log(`execution id: ${executionId}`);
+      console.log(`outbound files: s3://${target.bucket}/outbound/${executionId}/`);
+      console.log(`answer with: npm run respond -- ${executionId} --env ${flags.env} [--failure "reason"]`);
+      console.log(`follow with: npm run watch -- ${executionArn} --env ${flags.env}`);
+    }),
+  );
 
-const options = program.opts<{ env: string; input: string; name?: string; wait: string; region?: string; profile?: string }>();
-
-await runCommand('start-execution', async () => {
-  let input: unknown;
-  try {
-    input = JSON.parse(options.input);
-  } catch {
-    throw new Error(`--input is not valid JSON: ${options.input}`);
-  }
-  const waitSeconds = Number(options.wait);
-  if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new Error(`--wait must be a number of seconds, got ${options.wait}`);
-  const context = deploymentContext(options);
-  const executionArn = await startExecution({ sfn: context.sfn, stateMachineArn: context.stateMachineArn, input, name: options.name });
-  console.log(`execution: ${executionArn}`);
-  const executionId = await waitForExecutionId({ ...context, executionArn, timeoutMs: waitSeconds * 1000 });
-  console.log(`execution id: ${executionId}`);
-  console.log(`outbound files: s3://${context.bucket}/outbound/${executionId}/`);
-  console.log(`answer with: npm run respond -- ${executionId} --env ${options.env} [--failure "reason"]`);
-  console.log(`follow with: npm run watch -- ${executionArn} --env ${options.env}`);
-});
+await program.parseAsync();

@@ -1,6 +1,7 @@
 /**
- * AWS SDK v3 clients for the deploy commands, created once per command and injected into the
- * library functions. Credentials, profile and endpoints follow the SDK's own resolution:
+ * AWS SDK v3 clients for every command that talks to AWS (publish, deploy, diff, destroy,
+ * start-execution, respond, watch), created once per command and injected into the library
+ * functions. Credentials, profile and endpoints follow the SDK's own resolution:
  * `AWS_PROFILE`, `AWS_ACCESS_KEY_ID`..., `AWS_ENDPOINT_URL` and the per-service variants
  * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_CLOUDFORMATION`, ...), so that the same commands work
  * against AWS, LocalStack or moto.
@@ -8,15 +9,17 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
-/** The clients the deploy commands use. */
+/** The clients the commands use. */
 export interface AwsClients {
   readonly s3: S3Client;
   readonly cloudFormation: CloudFormationClient;
   readonly sts: STSClient;
   readonly kms: KMSClient;
+  readonly sfn: SFNClient;
   /** Region every client was created for. */
   readonly region: string;
 }
@@ -61,6 +64,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     cloudFormation: new CloudFormationClient(common),
     sts: new STSClient(common),
     kms: new KMSClient(common),
+    sfn: new SFNClient(common),
     region: options.region,
   };
 }

@@ -1,37 +1,46 @@
 /**
- * What the deploy commands share: the common flags, the configuration and clients they resolve
- * to, a terminal reporter (a status line on a TTY, plain lines otherwise) and the error printer
- * (one line per failure, exit code 1).
+ * The one command layer of `scripts/*.ts`: the shared flags, the configuration, clients and
+ * deployment outputs they resolve to, flag parsers, a terminal reporter (a status line on a TTY,
+ * plain lines otherwise) and {@link run}, which prints one line per failure and sets exit code 1.
  */
 import { createInterface } from 'node:readline/promises';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createAwsClients, usesPlainHttpEndpoint, type AwsClients } from './aws';
 import { loadConfig, type BellflowerConfig } from './config';
 import { PreflightError } from './deploy';
-import { DEFAULT_DIST_DIR } from './outputs';
-import { messageOf } from './publish';
+import { deploymentTarget, type DeploymentTarget } from './execution';
+import { DEFAULT_DIST_DIR, readOutputs } from './outputs';
+import { messageOf, type PublishOptions } from './publish';
 import type { Reporter } from './reporter';
 
-/** Flags every deploy command accepts. */
-export interface CommonFlags {
+/** Flags naming the environment a command works on. */
+export interface EnvironmentFlags {
   readonly env: string;
   readonly region?: string;
   readonly profile?: string;
+}
+
+/** Flags of the commands that publish, deploy, diff or destroy. */
+export interface CommonFlags extends EnvironmentFlags {
   readonly parameter: readonly string[];
 }
 
-/** Adds `--env`, `--region`, `--profile` and the repeatable `--parameter Key=Value`. */
-export function withCommonOptions(command: Command): Command {
+/** Adds `-e, --env`, `--region` and `--profile`. */
+export function withEnvironmentOptions(command: Command): Command {
   return command
-    .addOption(new Option('--env <env>', 'environment: config/<env>.json').choices(['devl', 'test', 'prod']).default('devl'))
+    .addOption(new Option('-e, --env <env>', 'environment: config/<env>.json, dist/outputs/<env>.json').choices(['devl', 'test', 'prod']).default('devl'))
     .option('--region <region>', 'AWS region (overrides the config file and AWS_REGION)')
-    .option('--profile <profile>', 'named AWS profile (overrides the config file and AWS_PROFILE)')
-    .option(
-      '--parameter <Key=Value>',
-      'override a root/cross stack parameter (repeatable)',
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
-    );
+    .option('--profile <profile>', 'named AWS profile (overrides the config file and AWS_PROFILE)');
+}
+
+/** Adds the environment flags and the repeatable `--parameter Key=Value`. */
+export function withCommonOptions(command: Command): Command {
+  return withEnvironmentOptions(command).option(
+    '--parameter <Key=Value>',
+    'override a root/cross stack parameter (repeatable)',
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  );
 }
 
 /** Configuration, clients and paths of one command run. */
@@ -44,16 +53,98 @@ export interface CommandContext {
   readonly reporter: Reporter;
 }
 
+/** Where a context reads its files from (tests). */
+export interface ContextPaths {
+  /** @default the project's `config/` */
+  readonly configDir?: string;
+  /** @default the project's `dist/` */
+  readonly distDir?: string;
+}
+
 /** Loads the configuration and creates the clients (no request sent). */
-export function commandContext(flags: CommonFlags): CommandContext {
+export function commandContext(flags: EnvironmentFlags & { readonly parameter?: readonly string[] }, paths: ContextPaths = {}): CommandContext {
   const config = loadConfig({
     env: flags.env,
+    ...(paths.configDir !== undefined ? { configDir: paths.configDir } : {}),
     ...(flags.region !== undefined ? { region: flags.region } : {}),
     ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
-    parameters: flags.parameter,
+    parameters: flags.parameter ?? [],
   });
   const clients = createAwsClients({ region: config.region, ...(config.profile !== undefined ? { profile: config.profile } : {}) });
-  return { config, clients, distDir: DEFAULT_DIST_DIR, plainHttp: usesPlainHttpEndpoint({}), reporter: terminalReporter() };
+  return {
+    config,
+    clients,
+    distDir: paths.distDir ?? DEFAULT_DIST_DIR,
+    plainHttp: usesPlainHttpEndpoint({}),
+    reporter: terminalReporter(),
+  };
+}
+
+/** A command context plus the deployed resources (`dist/outputs/<env>.json`). */
+export interface DeploymentContext extends CommandContext {
+  readonly target: DeploymentTarget;
+}
+
+/** {@link commandContext} plus the root stack outputs of the last deploy; throws when they are missing. */
+export function deploymentContext(flags: EnvironmentFlags, paths: ContextPaths = {}): DeploymentContext {
+  const context = commandContext(flags, paths);
+  const env = context.config.environment;
+  return { ...context, target: deploymentTarget(readOutputs(env, context.distDir), env) };
+}
+
+/** The publish request of an environment: its bucket, prefix and region, with the given clients. */
+export function publishOptions(options: {
+  readonly config: BellflowerConfig;
+  readonly clients: Pick<AwsClients, 's3' | 'sts'>;
+  readonly distDir: string;
+  readonly reporter?: Reporter;
+  /** @default true */
+  readonly tlsOnlyPolicy?: boolean;
+}): PublishOptions {
+  const { config, clients } = options;
+  return {
+    s3: clients.s3,
+    sts: clients.sts,
+    region: config.region,
+    bucket: config.artifactBucket,
+    prefix: config.keyPrefix,
+    distDir: options.distDir,
+    ...(options.tlsOnlyPolicy !== undefined ? { tlsOnlyPolicy: options.tlsOnlyPolicy } : {}),
+    ...(options.reporter !== undefined ? { reporter: options.reporter } : {}),
+  };
+}
+
+/** Range accepted by {@link numberArgument}. */
+export interface NumberRange {
+  /** Smallest accepted value. @default 0 */
+  readonly min?: number;
+  /** Only whole numbers. @default false */
+  readonly integer?: boolean;
+  /** Shown in the message ("a number of seconds"). */
+  readonly unit?: string;
+}
+
+/** A commander parser for a numeric flag; a bad value fails the command with the flag, range and value. */
+export function numberArgument(flag: string, range: NumberRange = {}): (value: string) => number {
+  const min = range.min ?? 0;
+  return (value) => {
+    const parsed = Number(value);
+    const valid = value.trim() !== '' && Number.isFinite(parsed) && parsed >= min && (!range.integer || Number.isSafeInteger(parsed));
+    if (!valid) {
+      const kind = `${range.integer ? 'whole ' : ''}number${range.unit ? ` of ${range.unit}` : ''}`;
+      throw new InvalidArgumentError(`${flag} must be a ${kind} >= ${min}, got "${value}"`);
+    }
+    return parsed;
+  };
+}
+
+/** Parses a JSON flag such as `--input`; throws naming the flag. */
+export function parseJsonFlag(flag: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`${flag} is not valid JSON: ${text}`, { cause: error });
+  }
 }
 
 /** Reporter writing to stderr: a rewritten status line on a TTY, plain lines otherwise. */
@@ -102,7 +193,10 @@ export function errorLines(command: string, error: unknown): string[] {
   return [`${command}: ${messageOf(error)}`];
 }
 
-/** Runs a command's action; on failure prints {@link errorLines} to stderr and sets exit code 1. */
+/**
+ * Runs a command's action; on failure prints {@link errorLines} to stderr and sets exit code 1.
+ * Every command's body runs through it, so every command fails the same way.
+ */
 export async function run(command: string, action: () => Promise<void>): Promise<void> {
   try {
     await action();

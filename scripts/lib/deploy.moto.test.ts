@@ -13,6 +13,7 @@ import { TEMPLATE_PATHS } from '../../templates/layout';
 import { startMoto, type MotoServer } from '../../test/support/moto';
 import { requireTool } from '../../test/support/tools';
 import { createAwsClients, type AwsClients } from './aws';
+import { publishOptions } from './cli';
 import type { BellflowerConfig } from './config';
 import { deploy, PreflightError } from './deploy';
 import { destroy } from './destroy';
@@ -49,16 +50,7 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
     await moto?.stop();
     if (distDir) rmSync(distDir, { recursive: true, force: true });
   });
-  const publishBuild = () =>
-    publish({
-      s3: clients.s3,
-      sts: clients.sts,
-      region: config.region,
-      bucket: config.artifactBucket,
-      prefix: config.keyPrefix,
-      distDir,
-      tlsOnlyPolicy: false,
-    });
+  const publishBuild = () => publish(publishOptions({ config, clients, distDir, tlsOnlyPolicy: false }));
   const stackNames = async () =>
     ((await clients.cloudFormation.send(new ListStacksCommand({}))).StackSummaries ?? [])
       .filter((summary) => summary.StackStatus !== 'DELETE_COMPLETE')

@@ -1,16 +1,14 @@
 /**
  * Running the workflow against a deployment: start an execution and find its execution id (the
  * outbound/inbound folder name), answer as the business application, and follow an execution's
- * history as a timeline (the same timeline `npm run local` prints).
+ * history as a timeline (the same timeline `npm run local` prints). Clients come from `aws.ts`,
+ * the deployment's resources from {@link deploymentTarget} (see `deploymentContext` in `cli.ts`).
  */
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetExecutionHistoryCommand, StartExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STATES } from '../../asl/state-machine';
 import { ROOT_OUTPUTS } from '../../templates/names';
-import { usesCustomS3Endpoint } from './aws';
-import { loadConfig } from './config';
-import { readOutputs } from './outputs';
 import { tokenPreview } from './local/callback-server';
 import type { EntryWithoutTime, ExecutionStatus, TimelineEntry } from './local/timeline';
 
@@ -347,49 +345,5 @@ export class HistoryTimeline {
       durationMs: this.#startedAt === undefined ? undefined : at - this.#startedAt,
       ...rest,
     };
-  }
-}
-
-/** Clients and target of a deployment, from `config/<env>.json` and `dist/outputs/<env>.json`. */
-export interface DeploymentContext extends DeploymentTarget {
-  readonly sfn: SFNClient;
-  readonly s3: S3Client;
-  readonly region: string;
-}
-
-/** Options shared by start-execution, respond and watch. */
-export interface DeploymentContextOptions {
-  readonly env: string;
-  readonly region?: string;
-  readonly profile?: string;
-  /** Outputs folder (tests). @default the project's `dist/` */
-  readonly distDir?: string;
-  /** Config folder (tests). @default the project's `config/` */
-  readonly configDir?: string;
-}
-
-/** Loads the configuration and outputs of `env` and creates the SDK clients (no request is sent). */
-export function deploymentContext(options: DeploymentContextOptions): DeploymentContext {
-  const config = loadConfig({ env: options.env, region: options.region, profile: options.profile, configDir: options.configDir });
-  const target = deploymentTarget(readOutputs(config.environment, options.distDir), config.environment);
-  const common = { region: config.region, ...(config.profile ? { profile: config.profile } : {}) };
-  return {
-    ...target,
-    region: config.region,
-    sfn: new SFNClient(common),
-    s3: new S3Client({ ...common, forcePathStyle: usesCustomS3Endpoint({}) }),
-  };
-}
-
-/**
- * Runs a command's body: a failure prints one line `<command>: <message>` on stderr and sets a
- * non-zero exit code. Errors of the libraries carry a message meant for the user.
- */
-export async function runCommand(command: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (error: unknown) {
-    console.error(`${command}: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
   }
 }

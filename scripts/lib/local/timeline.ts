@@ -142,6 +142,12 @@ export function formatEntry(entry: TimelineEntry, startedAt: number): string {
   return `${offset}  ${describe(entry)}`;
 }
 
+/** Writes each entry as {@link formatEntry} does, timed from the first entry (local run, watch). */
+export function timelinePrinter(write: (line: string) => void): (entry: TimelineEntry) => void {
+  let startedAt: number | undefined;
+  return (entry) => write(formatEntry(entry, (startedAt ??= entry.at)));
+}
+
 /** The whole timeline as lines. */
 export function formatTimeline(entries: readonly TimelineEntry[]): string {
   const startedAt = entries[0]?.at ?? 0;
