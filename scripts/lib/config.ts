@@ -70,6 +70,9 @@ export const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
 /** KMS key id in the shipped example files: a valid shape, but never a real key. */
 export const EXAMPLE_KMS_KEY_ID = '00000000-0000-0000-0000-000000000000';
 
+/** Step Functions' limit on a state's `TimeoutSeconds` (one year); the bound of `callbackTimeoutSeconds`. */
+export const MAX_CALLBACK_TIMEOUT_SECONDS = 31_536_000;
+
 const stackName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and contain only letters, digits and "-" (max 128)');
@@ -108,7 +111,7 @@ export const configFileSchema = z
       .number()
       .int()
       .min(1)
-      .max(31_536_000)
+      .max(MAX_CALLBACK_TIMEOUT_SECONDS)
       .optional()
       .describe('timeout of the "Wait For Response" state in seconds'),
     parameters: z

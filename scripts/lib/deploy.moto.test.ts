@@ -15,7 +15,7 @@ import { requireTool } from '../../test/support/tools';
 import { createAwsClients, type AwsClients } from './aws';
 import { publishOptions } from './cli';
 import type { BellflowerConfig } from './config';
-import { deploy, PreflightError } from './deploy';
+import { checkRootParameters, deploy, effectiveParameters, PreflightError } from './deploy';
 import { destroy } from './destroy';
 import { publish } from './publish';
 import { recordingReporter } from './reporter';
@@ -92,6 +92,33 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
     expect((changeSets.Summaries ?? []).filter((summary) => summary.ExecutionStatus !== 'EXECUTE_COMPLETE')).toEqual([]);
 
     await destroy({ config, clients, pollSeconds: 0.2 });
+    expect(await stackNames()).toEqual([]);
+  });
+
+  it('rejects a callback queue whose VisibilityTimeout is shorter than LambdaFunctionTimeoutSecs, creating nothing', async () => {
+    await publishBuild();
+    const shortQueue = { ...config, parameters: { ...config.parameters, VisibilityTimeout: '60' } };
+    const problems = await deploy({ config: shortQueue, clients, distDir }).catch((error: unknown) => (error as PreflightError).problems);
+    expect(problems).toEqual([
+      'VisibilityTimeout 60 s of the callback queue is shorter than LambdaFunctionTimeoutSecs 300 s (AWS rejects the SQS event source mapping): pass --parameter VisibilityTimeout=300 or more, or lower LambdaFunctionTimeoutSecs',
+    ]);
+    expect(await stackNames()).toEqual([]);
+    // Overrides win over the template defaults; a shorter Lambda timeout makes the same queue valid.
+    const effective = effectiveParameters({ VisibilityTimeout: { Default: 60 }, LambdaFunctionTimeoutSecs: { Default: 300 } }, { LambdaFunctionTimeoutSecs: '60' });
+    expect(effective).toEqual({ VisibilityTimeout: '60', LambdaFunctionTimeoutSecs: '60' });
+    expect(checkRootParameters(config, effective)).toEqual([]);
+  });
+
+  it('rejects a callbackTimeoutSeconds outside 1..31536000, creating nothing', async () => {
+    await publishBuild();
+    for (const callbackTimeoutSeconds of [0, 31_536_001]) {
+      const problems = await deploy({ config: { ...config, callbackTimeoutSeconds }, clients, distDir }).catch(
+        (error: unknown) => (error as PreflightError).problems,
+      );
+      expect(problems).toEqual([
+        `callbackTimeoutSeconds ${callbackTimeoutSeconds} in config/devl.json is not a whole number of seconds within 1..31536000 (Step Functions' limit): set it in that range or remove it (default 86400)`,
+      ]);
+    }
     expect(await stackNames()).toEqual([]);
   });
 

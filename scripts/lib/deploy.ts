@@ -10,7 +10,7 @@ import { codePath, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../templates/la
 import { CROSS_PARAMS, ROOT_PARAMS } from '../../templates/names';
 import { parseYaml } from '../../templates/yaml';
 import type { AwsClients } from './aws';
-import { ConfigError, exampleFields, type BellflowerConfig } from './config';
+import { ConfigError, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type BellflowerConfig } from './config';
 import { writeOutputs } from './outputs';
 import { displayPath } from './paths';
 import { artifactPaths, manifestKey, messageOf, readManifest, sha256Hex, type PublishManifest } from './publish';
@@ -36,7 +36,10 @@ export interface PreflightResult {
   readonly templateParameters: { readonly root: readonly string[]; readonly cross: readonly string[] };
 }
 
-/** Checks credentials, KMS key, e-mail, manifest and parameter overrides. Sends only read requests. */
+/**
+ * Checks credentials, KMS key, e-mail, manifest, parameter overrides and the effective root
+ * parameters (see {@link checkRootParameters}). Sends only read requests.
+ */
 export async function preflight(options: {
   readonly config: BellflowerConfig;
   readonly clients: Pick<AwsClients, 'sts' | 'kms'>;
@@ -53,9 +56,10 @@ export async function preflight(options: {
   const account = await checkCredentials(clients.sts, config, problems);
   if (account !== undefined) await checkKmsKey(clients.kms, config, problems);
   const manifest = checkManifest(distDir, config, problems);
+  const rootDeclared = declaredParameters(distDir, TEMPLATE_PATHS.root, problems);
   const templateParameters = {
-    root: declaredParameters(distDir, TEMPLATE_PATHS.root, problems),
-    cross: declaredParameters(distDir, TEMPLATE_PATHS.cross, problems),
+    root: Object.keys(rootDeclared),
+    cross: Object.keys(declaredParameters(distDir, TEMPLATE_PATHS.cross, problems)),
   };
   if (templateParameters.root.length > 0) {
     try {
@@ -63,6 +67,7 @@ export async function preflight(options: {
     } catch (error) {
       problems.push(messageOf(error));
     }
+    problems.push(...checkRootParameters(config, effectiveParameters(rootDeclared, config.parameters)));
   }
   if (problems.length > 0 || account === undefined || manifest === undefined) throw new PreflightError(problems);
   return { account, manifest, templateParameters };
@@ -134,14 +139,57 @@ function checkManifest(distDir: string, config: BellflowerConfig, problems: stri
   return manifest;
 }
 
-function declaredParameters(distDir: string, path: string, problems: string[]): string[] {
+/** A template's `Parameters` section, as far as preflight reads it. */
+type DeclaredParameters = Readonly<Record<string, { readonly Default?: unknown }>>;
+
+function declaredParameters(distDir: string, path: string, problems: string[]): DeclaredParameters {
   try {
-    const template = parseYaml(readFileSync(join(distDir, path), 'utf8')) as { Parameters?: Record<string, unknown> };
-    return Object.keys(template.Parameters ?? {});
+    const template = parseYaml(readFileSync(join(distDir, path), 'utf8')) as { Parameters?: DeclaredParameters };
+    return template.Parameters ?? {};
   } catch (error) {
     problems.push(`cannot read ${displayPath(join(distDir, path))}: ${messageOf(error)} (run \`npm run publish\`)`);
-    return [];
+    return {};
   }
+}
+
+/** The root parameters a deploy would use: template defaults, then the overrides (config file + `--parameter`). */
+export function effectiveParameters(
+  declared: DeclaredParameters,
+  overrides: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
+  const effective: Record<string, string> = {};
+  for (const [name, { Default: fallback }] of Object.entries(declared)) {
+    const value = overrides[name] ?? (fallback === undefined ? undefined : String(fallback));
+    if (value !== undefined) effective[name] = value;
+  }
+  return effective;
+}
+
+/** Root parameters checked together (names of `templates/parameters.ts`). */
+const VISIBILITY_TIMEOUT = 'VisibilityTimeout';
+const LAMBDA_TIMEOUT = 'LambdaFunctionTimeoutSecs';
+
+/**
+ * Problems CloudFormation would only report halfway through a deploy: the callback queue's
+ * visibility timeout shorter than the functions' timeout (AWS rejects the SQS event source
+ * mapping), and a callback timeout Step Functions refuses. One line each, naming values and fix.
+ */
+export function checkRootParameters(config: BellflowerConfig, effective: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  const visibility = Number(effective[VISIBILITY_TIMEOUT]);
+  const lambdaTimeout = Number(effective[LAMBDA_TIMEOUT]);
+  if (Number.isFinite(visibility) && Number.isFinite(lambdaTimeout) && visibility < lambdaTimeout) {
+    problems.push(
+      `${VISIBILITY_TIMEOUT} ${visibility} s of the callback queue is shorter than ${LAMBDA_TIMEOUT} ${lambdaTimeout} s (AWS rejects the SQS event source mapping): pass --parameter ${VISIBILITY_TIMEOUT}=${lambdaTimeout} or more, or lower ${LAMBDA_TIMEOUT}`,
+    );
+  }
+  const callback = config.callbackTimeoutSeconds;
+  if (callback !== undefined && !(Number.isInteger(callback) && callback >= 1 && callback <= MAX_CALLBACK_TIMEOUT_SECONDS)) {
+    problems.push(
+      `callbackTimeoutSeconds ${callback} in config/${config.environment}.json is not a whole number of seconds within 1..${MAX_CALLBACK_TIMEOUT_SECONDS} (Step Functions' limit): set it in that range or remove it (default 86400)`,
+    );
+  }
+  return problems;
 }
 
 /**

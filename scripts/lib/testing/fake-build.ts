@@ -62,7 +62,7 @@ export function fakeCrossTemplate(options: { readonly roleName?: string } = {}):
   };
 }
 
-/** A root template declaring the parameters deploy sets plus two tuning parameters (no resources worth deploying). */
+/** A root template declaring the parameters deploy sets plus a few tuning parameters (no resources worth deploying). */
 export function fakeRootTemplate(): Record<string, unknown> {
   const parameters: Record<string, unknown> = Object.fromEntries(
     Object.values(ROOT_PARAMS).map((name) => [name, { Type: 'String' }]),
@@ -70,6 +70,7 @@ export function fakeRootTemplate(): Record<string, unknown> {
   parameters[ROOT_PARAMS.projectName] = { Type: 'String', Default: 'bellflower' };
   parameters.DelaySeconds = { Type: 'Number', Default: 0 };
   parameters.VisibilityTimeout = { Type: 'Number', Default: 300 };
+  parameters.LambdaFunctionTimeoutSecs = { Type: 'Number', Default: 300 };
   parameters.S3IntegrationBucketName = { Type: 'String', Default: 'bellflower-integration-bucket' };
   return {
     AWSTemplateFormatVersion: '2010-09-09',
