@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../templates/layout';
+import { NESTED_TEMPLATES, nestedTemplatePath, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../templates/layout';
+import { referencedTemplatePaths } from '../templates/root-stack';
 import { parseYaml } from '../templates/yaml';
 import { synthesize } from './lib/synth';
 
@@ -27,6 +28,11 @@ describe('synthesize', () => {
     }
     const rootStack = parseYaml(await readFile(join(root, 'a', TEMPLATE_PATHS.root), 'utf8')) as Record<string, unknown>;
     expect(rootStack.AWSTemplateFormatVersion).toBe('2010-09-09');
+    // The root names each nested template by the hash of the bytes written at its faithful path.
+    const written = await Promise.all(
+      NESTED_TEMPLATES.map(async (name) => nestedTemplatePath(name, await readFile(join(root, 'a', TEMPLATE_PATHS[name])))),
+    );
+    expect(new Set(referencedTemplatePaths(rootStack))).toEqual(new Set(written));
   });
 
   it('sets the callback timeout of "Wait For Response"', async () => {

@@ -3,6 +3,7 @@
  * key prefix in the artifact bucket (ORIGINAL.md section 1). This is the one place that builds
  * artifact paths and keys; synth, build, publish, deploy and the root stack's TemplateURLs use it.
  */
+import { createHash } from 'node:crypto';
 
 /** Key prefix used in the artifact bucket when the configuration names none. */
 export const DEFAULT_KEY_PREFIX = 'bellflower';
@@ -20,6 +21,12 @@ export const TEMPLATE_PATHS = {
 
 /** Identifies one emitted template. */
 export type TemplateName = keyof typeof TEMPLATE_PATHS;
+
+/** The templates the root stack nests (TemplateURL), in the order of TEMPLATE_PATHS. */
+export const NESTED_TEMPLATES = ['iam', 'lambda', 's3', 'sns', 'sqs'] as const satisfies readonly TemplateName[];
+
+/** Identifies one nested template. */
+export type NestedTemplateName = (typeof NESTED_TEMPLATES)[number];
 
 /** The state machine definition, relative to `dist/` (published under a content-hashed key). */
 export const STATE_MACHINE_PATH = 'state-machine/state-machine.json';
@@ -54,17 +61,40 @@ export function artifactKey(prefix: string, relativePath: string): string {
   return `${prefix.replace(/\/+$/, '')}/${relativePath}`;
 }
 
+/** sha256 (hex) of some content: the hash of every content-addressed path and key. */
+export function sha256Hex(body: string | Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
 /**
- * Content-addressed key: `code/processing_lambda.zip` with hash `ab12...` becomes
- * `<prefix>/code/processing_lambda-ab12....zip`, so that a changed file always gets a new key and
- * CloudFormation sees the change (Lambda code, state machine definition).
+ * Content-addressed path: `code/processing_lambda.zip` with hash `ab12...` becomes
+ * `code/processing_lambda-ab12....zip` (first {@link HASH_LENGTH} hex digits), so that a changed
+ * file always gets a new path and CloudFormation sees the change.
  */
-export function contentKey(prefix: string, relativePath: string, sha256Hex: string): string {
-  if (!/^[0-9a-f]{64}$/.test(sha256Hex)) {
-    throw new Error(`contentKey: expected a sha256 hex digest, got "${sha256Hex}"`);
+export function contentPath(relativePath: string, sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) {
+    throw new Error(`contentPath: expected a sha256 hex digest, got "${sha256}"`);
   }
   const dot = relativePath.lastIndexOf('.');
   const stem = dot > relativePath.lastIndexOf('/') ? relativePath.slice(0, dot) : relativePath;
   const ext = dot > relativePath.lastIndexOf('/') ? relativePath.slice(dot) : '';
-  return artifactKey(prefix, `${stem}-${sha256Hex.slice(0, HASH_LENGTH)}${ext}`);
+  return `${stem}-${sha256.slice(0, HASH_LENGTH)}${ext}`;
+}
+
+/**
+ * Content-addressed key: `<prefix>/code/processing_lambda-ab12....zip` (see {@link contentPath}),
+ * used for the Lambda code and the state machine definition.
+ */
+export function contentKey(prefix: string, relativePath: string, sha256: string): string {
+  return artifactKey(prefix, contentPath(relativePath, sha256));
+}
+
+/**
+ * Content-addressed path of a nested template from its exact bytes, e.g.
+ * `cft/nested-stacks/iam-role-stack-ab12cd34ef56ab78.yaml`. The root stack's TemplateURLs point
+ * there (CloudFormation re-reads a nested template only when its URL changes, as with
+ * `aws cloudformation package`); publish uploads the template under this path too.
+ */
+export function nestedTemplatePath(name: NestedTemplateName, body: string | Uint8Array): string {
+  return contentPath(TEMPLATE_PATHS[name], sha256Hex(body));
 }

@@ -9,7 +9,7 @@ import { cf, type IntrinsicFunction } from './cloudform';
 import { PLACEHOLDERS } from '../asl/state-machine';
 import { logGroup } from './building-blocks';
 import { arnText, deleteWithStack, nagSuppressions, nameText, s3Arn, output, physicalName, ref, stackOutput, sub, tags, template } from './common';
-import { TEMPLATE_PATHS, type TemplateName } from './layout';
+import { NESTED_TEMPLATES, type NestedTemplateName } from './layout';
 import { IAM, LAMBDA, ROOT, S3, SNS, SQS } from './logical-ids';
 import { S3_PUBLIC_ACCESS_PARAMETERS, SNS_TOPIC_PARAMETERS, SQS_QUEUE_PARAMETERS, type ParameterName } from './parameters';
 import { CROSS_EXPORTS, ROOT_OUTPUTS } from './names';
@@ -18,17 +18,55 @@ import { importFromCrossStack } from './s3-stack';
 /** S3 event that triggers the integration function, and its key filter (the business answers). */
 export const TRIGGER = { event: 's3:ObjectCreated:*', prefix: 'inbound', suffix: '.json' } as const;
 
-/** `https://<bucket>.s3.<region>.<suffix>/<prefix>/<template path>` of a nested template. */
-export const templateUrl = (name: TemplateName): IntrinsicFunction =>
-  sub(`https://\${LambdaFunctionCodeBucket}.s3.\${AWS::Region}.\${AWS::URLSuffix}/\${ArtifactKeyPrefix}/${TEMPLATE_PATHS[name]}`);
+/** Start of every nested TemplateURL; the path of the template under the key prefix follows. */
+export const TEMPLATE_URL_BASE = 'https://${LambdaFunctionCodeBucket}.s3.${AWS::Region}.${AWS::URLSuffix}/${ArtifactKeyPrefix}/';
+
+/** `https://<bucket>.s3.<region>.<suffix>/<prefix>/<path>` of a nested template. */
+export const templateUrl = (path: string): IntrinsicFunction => sub(`${TEMPLATE_URL_BASE}${path}`);
+
+/** Options of {@link buildRootStack}. */
+export interface RootStackOptions {
+  /**
+   * Path under the key prefix of each nested template, content-addressed
+   * (`cft/nested-stacks/iam-role-stack-<16 hex>.yaml`, see `nestedTemplatePath` in layout.ts) so
+   * that a changed nested template changes the root template and CloudFormation updates it.
+   */
+  readonly nestedTemplatePaths: Readonly<Record<NestedTemplateName, string>>;
+}
+
+function validateOptions(options: RootStackOptions): void {
+  const paths = (options as Partial<RootStackOptions> | undefined)?.nestedTemplatePaths ?? {};
+  for (const name of NESTED_TEMPLATES) {
+    const path = (paths as Partial<Record<NestedTemplateName, unknown>>)[name];
+    if (typeof path !== 'string' || !/^[\w./-]+\.yaml$/.test(path) || path.startsWith('/')) {
+      throw new Error(
+        `buildRootStack: nestedTemplatePaths.${name} must be the template's path under the key prefix (e.g. "cft/nested-stacks/<file>-<hash>.yaml"), got ${JSON.stringify(path)}`,
+      );
+    }
+  }
+}
+
+/** Paths under the key prefix of the nested templates a root template references (TemplateURLs). */
+export function referencedTemplatePaths(rootTemplate: Record<string, unknown>): string[] {
+  const resources = (rootTemplate.Resources ?? {}) as Record<string, { Type?: string; Properties?: { TemplateURL?: unknown } }>;
+  return Object.values(resources)
+    .filter((resource) => resource.Type === 'AWS::CloudFormation::Stack')
+    .map((resource) => {
+      const url = (resource.Properties?.TemplateURL as { 'Fn::Sub'?: unknown } | undefined)?.['Fn::Sub'];
+      if (typeof url !== 'string' || !url.startsWith(TEMPLATE_URL_BASE)) {
+        throw new Error(`unexpected nested TemplateURL ${JSON.stringify(url)}: expected "${TEMPLATE_URL_BASE}<path>"`);
+      }
+      return url.slice(TEMPLATE_URL_BASE.length);
+    });
+}
 
 const pass = (...names: ParameterName[]): Record<string, IntrinsicFunction> =>
   Object.fromEntries(names.map((name) => [name, ref(name)]));
 
-function nestedStack(name: TemplateName, parameters: Record<string, unknown>): object {
+function nestedStack(path: string, parameters: Record<string, unknown>): object {
   return deleteWithStack(
     new cf.CloudFormation.Stack({
-      TemplateURL: templateUrl(name),
+      TemplateURL: templateUrl(path),
       Parameters: parameters as Record<string, IntrinsicFunction>,
       TimeoutInMinutes: 15,
       Tags: tags(),
@@ -36,8 +74,8 @@ function nestedStack(name: TemplateName, parameters: Record<string, unknown>): o
   );
 }
 
-function lambdaStack(kind: 'Processing' | 'Integration'): object {
-  return nestedStack('lambda', {
+function lambdaStack(path: string, kind: 'Processing' | 'Integration'): object {
+  return nestedStack(path, {
     ...pass('ProjectName', 'Environment', 'KmsMasterKeyAlias'),
     LambdaFunctionName: ref(`${kind}LambdaFunctionName`),
     LambdaFunctionDescription: ref(`${kind}LambdaFunctionDescription`),
@@ -50,8 +88,10 @@ function lambdaStack(kind: 'Processing' | 'Integration'): object {
 
 const integrationFunctionArn = stackOutput(ROOT.integrationStack, LAMBDA.functionArn);
 
-/** Builds the root stack. */
-export function buildRootStack(): Record<string, unknown> {
+/** Builds the root stack; throws when a nested template path is missing or malformed. */
+export function buildRootStack(options: RootStackOptions): Record<string, unknown> {
+  validateOptions(options);
+  const paths = options.nestedTemplatePaths;
   return template({
     description: 'Project Bellflower: Step Functions callback workflow (Lambda, SQS task token, S3, SNS). Deploy the custom-resource cross stack first.',
     groups: [
@@ -89,13 +129,13 @@ export function buildRootStack(): Record<string, unknown> {
       { label: 'Cross Stack for Custom Resource', parameters: ['S3CustomResourceStackName'] },
     ],
     resources: {
-      [ROOT.s3Stack]: nestedStack('s3', {
+      [ROOT.s3Stack]: nestedStack(paths.s3, {
         ...pass('ProjectName', 'Environment', 'KmsMasterKeyAlias'),
         S3BucketBaseName: ref('S3IntegrationBucketName'),
         S3DataBucketFolder: cf.Fn.Join(',', ref('S3DataBucketFolder')),
         ...pass(...S3_PUBLIC_ACCESS_PARAMETERS, 'S3CustomResourceStackName'),
       }),
-      [ROOT.iamStack]: nestedStack('iam', {
+      [ROOT.iamStack]: nestedStack(paths.iam, {
         ...pass('ProjectName', 'Environment', 'KmsMasterKeyId'),
         KmsMasterKeyArn: sub(arnText('kms', 'key/${KmsMasterKeyId}')),
         ...pass(
@@ -111,10 +151,10 @@ export function buildRootStack(): Record<string, unknown> {
           'S3IntegrationBucketName',
         ),
       }),
-      [ROOT.sqsStack]: nestedStack('sqs', pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', ...SQS_QUEUE_PARAMETERS)),
-      [ROOT.snsStack]: nestedStack('sns', pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', ...SNS_TOPIC_PARAMETERS)),
-      [ROOT.processingStack]: lambdaStack('Processing'),
-      [ROOT.integrationStack]: lambdaStack('Integration'),
+      [ROOT.sqsStack]: nestedStack(paths.sqs, pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', ...SQS_QUEUE_PARAMETERS)),
+      [ROOT.snsStack]: nestedStack(paths.sns, pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', ...SNS_TOPIC_PARAMETERS)),
+      [ROOT.processingStack]: lambdaStack(paths.lambda, 'Processing'),
+      [ROOT.integrationStack]: lambdaStack(paths.lambda, 'Integration'),
       [ROOT.invokePermission]: new cf.Lambda.Permission({
         Action: 'lambda:InvokeFunction',
         FunctionName: integrationFunctionArn,

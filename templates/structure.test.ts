@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { buildStateMachine, placeholdersIn } from '../asl/state-machine';
-import { buildTemplates, type TemplateObject } from './index';
-import { TEMPLATE_PATHS, type TemplateName } from './layout';
+import { renderTemplates, type TemplateObject } from './index';
+import { NESTED_TEMPLATES, nestedTemplatePath, TEMPLATE_PATHS, type TemplateName } from './layout';
 import { XRAY_WRITE_ACTIONS } from './common';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS } from './iam-role-stack';
 import { IAM, LAMBDA, ROOT } from './logical-ids';
 import { CROSS_EXPORTS, LAMBDA_RUNTIME, ROOT_OUTPUTS } from './names';
-import { TRIGGER } from './root-stack';
+import { buildRootStack, referencedTemplatePaths, TRIGGER } from './root-stack';
 import { toYaml } from './yaml';
 
 type Obj = Record<string, any>;
-const templates = buildTemplates();
+const rendered = renderTemplates();
+const templates = rendered.objects;
 const entries = Object.entries(templates) as [TemplateName, TemplateObject][];
 const resources = (t: TemplateObject) => t.Resources as Record<string, Obj>;
 const ofType = (t: TemplateObject, type: string) => Object.entries(resources(t)).filter(([, r]) => r.Type === type);
@@ -29,7 +30,7 @@ function findAll(value: unknown, key: string, found: unknown[] = []): unknown[] 
 
 const childOf = (stack: Obj): TemplateName => {
   const url = stack.Properties.TemplateURL['Fn::Sub'] as string;
-  const name = (Object.keys(TEMPLATE_PATHS) as TemplateName[]).find((n) => url.endsWith(`/${TEMPLATE_PATHS[n]}`));
+  const name = NESTED_TEMPLATES.find((n) => url.endsWith(`/${rendered.nestedTemplatePaths[n]}`));
   if (!name) throw new Error(`no template for ${url}`);
   return name;
 };
@@ -169,6 +170,42 @@ describe('template structure', () => {
     );
     expect(suppressions.length).toBeGreaterThan(0);
     for (const s of suppressions) expect(s.reason.length, s.id).toBeGreaterThan(40);
+  });
+});
+
+describe('nested TemplateURLs (content-addressed)', () => {
+  const urlsOf = (root: TemplateObject): Record<string, string> =>
+    Object.fromEntries(ofType(root, 'AWS::CloudFormation::Stack').map(([id, stack]) => [id, stack.Properties.TemplateURL['Fn::Sub']]));
+
+  it('names each nested template by the hash of its YAML text, at its faithful path plus the hash', () => {
+    for (const name of NESTED_TEMPLATES) {
+      const path = rendered.nestedTemplatePaths[name];
+      expect(path).toBe(nestedTemplatePath(name, rendered.texts[name]));
+      expect(path).toMatch(new RegExp(`^${TEMPLATE_PATHS[name].replace(/\.yaml$/, '')}-[0-9a-f]{16}\\.yaml$`));
+    }
+    expect(referencedTemplatePaths(templates.root).sort()).toEqual(
+      [...NESTED_TEMPLATES.map((name) => rendered.nestedTemplatePaths[name]), rendered.nestedTemplatePaths.lambda].sort(),
+    );
+  });
+
+  it('changes only the TemplateURL of the stack whose template text changed', () => {
+    const changedSqs = rendered.texts.sqs.replace(/^Description: (.*)$/m, 'Description: $1 (changed)');
+    expect(changedSqs).not.toBe(rendered.texts.sqs);
+    const root = buildRootStack({ nestedTemplatePaths: { ...rendered.nestedTemplatePaths, sqs: nestedTemplatePath('sqs', changedSqs) } });
+    const before = urlsOf(templates.root);
+    const after = urlsOf(JSON.parse(JSON.stringify(root)) as TemplateObject);
+    const changed = Object.keys(before).filter((id) => before[id] !== after[id]);
+    expect(changed).toEqual([ROOT.sqsStack]);
+  });
+
+  it('rejects a missing or malformed nested template path, naming the template', () => {
+    const { sns: _sns, ...withoutSns } = rendered.nestedTemplatePaths;
+    expect(() => buildRootStack({ nestedTemplatePaths: withoutSns as typeof rendered.nestedTemplatePaths })).toThrow(
+      /nestedTemplatePaths\.sns must be the template's path.*got undefined/,
+    );
+    expect(() => buildRootStack({ nestedTemplatePaths: { ...rendered.nestedTemplatePaths, iam: '/abs/iam.yaml' } })).toThrow(
+      /nestedTemplatePaths\.iam .*got "\/abs\/iam\.yaml"/,
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,13 +14,35 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { codePath, contentKey, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../templates/layout';
+import { artifactKey, codePath, contentKey, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../templates/layout';
+import { referencedTemplatePaths } from '../../templates/root-stack';
+import { parseYaml } from '../../templates/yaml';
 import { startMoto, type MotoServer } from '../../test/support/moto';
 import { requireTool } from '../../test/support/tools';
 import { createAwsClients, type AwsClients } from './aws';
-import { buildArtifacts, ensureArtifactBucket, MANIFEST_PATH, publish, PublishError, sha256Hex, uploadFile } from './publish';
+import {
+  artifactPaths,
+  buildArtifacts,
+  describeArtifacts,
+  ensureArtifactBucket,
+  MANIFEST_PATH,
+  publish,
+  PublishError,
+  sha256Hex,
+  uploadFile,
+} from './publish';
+import { synthesize } from './synth';
 import { recordingReporter } from './reporter';
 import { writeFakeBuild } from './testing/fake-build';
+
+/** 7 templates + 5 nested templates again under content-addressed keys + 4 zips + the definition. */
+const OBJECTS = 17;
+
+/** Keys (under `prefix`) of the nested templates the root template in `distDir` references. */
+const referencedKeys = (distDir: string, prefix: string): string[] =>
+  referencedTemplatePaths(parseYaml(readFileSync(join(distDir, TEMPLATE_PATHS.root), 'utf8')) as Record<string, unknown>).map((path) =>
+    artifactKey(prefix, path),
+  );
 
 /** Counts the requests that carry an object body (PutObject, UploadPart) sent through `s3`. */
 function countBodies(s3: S3Client): { readonly count: () => number; readonly names: string[] } {
@@ -66,11 +88,16 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
     const result = await run(distDir);
 
     expect(result.bucketCreated).toBe(true);
-    expect(result.uploaded).toHaveLength(12);
+    expect(result.uploaded).toHaveLength(OBJECTS);
     const manifest = JSON.parse(readFileSync(join(distDir, MANIFEST_PATH), 'utf8'));
     expect(manifest).toMatchObject({ bucket: 'artifacts', prefix: 'bellflower', region: 'us-east-1' });
     const byPath = Object.fromEntries(manifest.artifacts.map((a: { path: string }) => [a.path, a]));
     expect(byPath[TEMPLATE_PATHS.root].key).toBe('bellflower/cft/bellflower-root-stack.yaml');
+    const iamKeys = manifest.artifacts.filter((a: { path: string }) => a.path === TEMPLATE_PATHS.iam).map((a: { key: string }) => a.key);
+    expect(iamKeys).toEqual([
+      'bellflower/cft/nested-stacks/iam-role-stack.yaml',
+      contentKey('bellflower', TEMPLATE_PATHS.iam, sha256Hex(readFileSync(join(distDir, TEMPLATE_PATHS.iam)))),
+    ]);
     const zip = readFileSync(join(distDir, codePath('processing')));
     expect(byPath[codePath('processing')]).toEqual({
       path: 'code/processing_lambda.zip',
@@ -97,7 +124,7 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
 
     const again = await run(distDir);
     expect(bodies.count()).toBe(0);
-    expect(again.unchanged).toHaveLength(12);
+    expect(again.unchanged).toHaveLength(OBJECTS);
     expect(again.bucketCreated).toBe(false);
 
     writeFakeBuild({ dir: distDir, codeSeed: 'v2' });
@@ -116,13 +143,21 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
     dirs.push(distDir);
     await buildArtifacts({ distDir });
     const first = await run(distDir);
-    expect(first.uploaded).toHaveLength(12);
+    expect(first.uploaded).toHaveLength(OBJECTS);
+    const keys = referencedKeys(distDir, 'bellflower');
+    expect(keys).toHaveLength(6);
+    for (const key of keys) {
+      const artifact = first.manifest.artifacts.find((candidate) => candidate.key === key)!;
+      expect(artifact, key).toBeDefined();
+      const stored = await clients.s3.send(new GetObjectCommand({ Bucket: 'artifacts', Key: key }));
+      expect(Buffer.from(await stored.Body!.transformToByteArray()).equals(readFileSync(join(distDir, artifact.path))), key).toBe(true);
+    }
     const bodies = countBodies(clients.s3);
 
     await buildArtifacts({ distDir });
     const second = await run(distDir);
 
-    expect(second.unchanged).toHaveLength(12);
+    expect(second.unchanged).toHaveLength(OBJECTS);
     expect(bodies.count()).toBe(0);
   });
 
@@ -152,6 +187,38 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
     const distDir = fakeBuild();
     rmSync(join(distDir, codePath('integration')));
     await expect(run(distDir)).rejects.toThrow(/code\/integration_lambda\.zip is missing: run `npm run synth` and `npm run build`/);
+  });
+});
+
+describe('publish artifacts of the real templates', () => {
+  let distDir: string;
+  beforeAll(async () => {
+    // Fake zips, real templates: the TemplateURLs of the synthesized root are what matters here.
+    distDir = writeFakeBuild();
+    await synthesize({ outDir: distDir });
+  });
+  afterAll(() => rmSync(distDir, { recursive: true, force: true }));
+
+  it('lists every key a root TemplateURL references, and each nested template under its faithful key too', () => {
+    const artifacts = describeArtifacts(distDir, 'bellflower');
+    expect(artifacts).toHaveLength(artifactPaths().length);
+    const keys = artifacts.map((artifact) => artifact.key);
+    expect(keys).toEqual(expect.arrayContaining(referencedKeys(distDir, 'bellflower')));
+    expect(keys).toEqual(expect.arrayContaining(Object.values(TEMPLATE_PATHS).map((path) => artifactKey('bellflower', path))));
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('rejects a nested template edited after synth, naming the key the root still references', async () => {
+    const copy = writeFakeBuild();
+    try {
+      await synthesize({ outDir: copy });
+      appendFileSync(join(copy, TEMPLATE_PATHS.sns), '# edited\n');
+      expect(() => describeArtifacts(copy, 'bellflower')).toThrow(
+        /references bellflower\/cft\/nested-stacks\/sns-stack-[0-9a-f]{16}\.yaml, not in this build .*run `npm run synth`/,
+      );
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
 

@@ -3,7 +3,6 @@
  * artifact bucket under the key prefix, creating a locked-down bucket when missing, skipping
  * objects whose content is already there, and writes `dist/manifest.json` for deploy.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
@@ -25,10 +24,14 @@ import {
   codePath,
   contentKey,
   HANDLERS,
+  NESTED_TEMPLATES,
+  sha256Hex,
   STATE_MACHINE_PATH,
   TEMPLATE_PATHS,
   type HandlerName,
 } from '../../templates/layout';
+import { referencedTemplatePaths } from '../../templates/root-stack';
+import { parseYaml } from '../../templates/yaml';
 import { buildHandlers } from './build';
 import { displayPath } from './paths';
 import { synthesize } from './synth';
@@ -46,7 +49,9 @@ export const MULTIPART_PART_SIZE = 8 * 1024 * 1024;
 /** Object metadata key holding the sha256 (hex) of the published content. */
 export const SHA256_METADATA = 'sha256';
 
-/** One published file. */
+export { sha256Hex } from '../../templates/layout';
+
+/** One published object (a nested template is published twice: faithful and content-addressed key). */
 export interface ManifestArtifact {
   /** Path relative to `dist/` (and to the key prefix, before content addressing). */
   readonly path: string;
@@ -95,32 +100,33 @@ export interface PublishResult {
   readonly manifest: PublishManifest;
   readonly manifestFile: string;
   readonly bucketCreated: boolean;
-  /** Paths (relative to `dist/`) whose bodies were sent. */
+  /** Paths (relative to `dist/`) whose bodies were sent, one per object (a nested template may appear twice). */
   readonly uploaded: readonly string[];
-  /** Paths already present with the same sha256. */
+  /** Paths already present with the same sha256, one per object. */
   readonly unchanged: readonly string[];
 }
 
 /**
- * Every artifact of a build: templates under fixed keys (the root stack's TemplateURLs point at
- * them), handler zips and the definition under content-addressed keys.
+ * Every object of a build: templates under their faithful keys (the layout of the original),
+ * nested templates also under content-addressed keys (the root stack's TemplateURLs point there,
+ * so CloudFormation re-reads a changed nested template), handler zips and the definition under
+ * content-addressed keys only. A nested template's faithful entry comes first.
  */
 export function artifactPaths(): { readonly path: string; readonly contentAddressed: boolean }[] {
   return [
     ...Object.values(TEMPLATE_PATHS).map((path) => ({ path, contentAddressed: false })),
+    ...NESTED_TEMPLATES.map((name) => ({ path: TEMPLATE_PATHS[name], contentAddressed: true })),
     ...(Object.keys(HANDLERS) as HandlerName[]).map((handler) => ({ path: codePath(handler), contentAddressed: true })),
     { path: STATE_MACHINE_PATH, contentAddressed: true },
   ];
 }
 
-/** sha256 (hex) of a buffer. */
-export function sha256Hex(body: Uint8Array): string {
-  return createHash('sha256').update(body).digest('hex');
-}
-
-/** Hashes the build in `distDir` and computes every key; throws {@link PublishError} for a missing file. */
+/**
+ * Hashes the build in `distDir` and computes every key; throws {@link PublishError} for a missing
+ * file or a root template naming a nested template that is not in the build.
+ */
 export function describeArtifacts(distDir: string, prefix: string): ManifestArtifact[] {
-  return artifactPaths().map(({ path, contentAddressed }) => {
+  const artifacts = artifactPaths().map(({ path, contentAddressed }) => {
     let body: Buffer;
     try {
       body = readFileSync(join(distDir, path));
@@ -133,6 +139,26 @@ export function describeArtifacts(distDir: string, prefix: string): ManifestArti
     const key = contentAddressed ? contentKey(prefix, path, sha256) : artifactKey(prefix, path);
     return { path, key, sha256, size: body.length };
   });
+  checkRootReferences(distDir, prefix, artifacts);
+  return artifacts;
+}
+
+/** Every nested TemplateURL of the root template must name an object of this build. */
+function checkRootReferences(distDir: string, prefix: string, artifacts: readonly ManifestArtifact[]): void {
+  const rootFile = join(distDir, TEMPLATE_PATHS.root);
+  let references: string[];
+  try {
+    references = referencedTemplatePaths(parseYaml(readFileSync(rootFile, 'utf8')) as Record<string, unknown>);
+  } catch (error) {
+    throw new PublishError(`cannot read the nested TemplateURLs of ${displayPath(rootFile)}: ${messageOf(error)}`, { cause: error });
+  }
+  const keys = new Set(artifacts.map((artifact) => artifact.key));
+  const missing = references.map((path) => artifactKey(prefix, path)).filter((key) => !keys.has(key));
+  if (missing.length > 0) {
+    throw new PublishError(
+      `${displayPath(rootFile)} references ${missing.join(', ')}, not in this build (a nested template changed after synth): run \`npm run synth\``,
+    );
+  }
 }
 
 /**
@@ -207,7 +233,10 @@ export function readManifest(distDir: string): PublishManifest {
   }
 }
 
-/** Key of one artifact in a manifest; throws when the manifest lacks it (stale manifest). */
+/**
+ * Key of one artifact in a manifest (for a nested template, its faithful key); throws when the
+ * manifest lacks it (stale manifest).
+ */
 export function manifestKey(manifest: PublishManifest, path: string): string {
   const artifact = manifest.artifacts.find((candidate) => candidate.path === path);
   if (!artifact) throw new PublishError(`the publish manifest has no ${path}: run \`npm run publish\` again`);

@@ -1,14 +1,15 @@
 /**
  * Synthesis: writes the seven CloudFormation templates (YAML) and the state machine definition
- * (JSON) under `outDir`, at the paths of `templates/layout.ts`. Deterministic: the same options
- * give the same bytes. Throws, never prints.
+ * (JSON) under `outDir`, at the paths of `templates/layout.ts`. The root stack's TemplateURLs
+ * name the nested templates by the hash of the exact bytes written here (publish uploads them
+ * under those content-addressed keys as well). Deterministic: the same options give the same
+ * bytes. Throws, never prints.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { buildStateMachine } from '../../asl/state-machine';
-import { buildTemplates } from '../../templates/index';
+import { renderTemplates } from '../../templates/index';
 import { STATE_MACHINE_PATH, TEMPLATE_PATHS, type TemplateName } from '../../templates/layout';
-import { toYaml } from '../../templates/yaml';
 
 /** Options of {@link synthesize}. */
 export interface SynthOptions {
@@ -31,10 +32,10 @@ export interface SynthResult {
 export function renderArtifacts(options: Omit<SynthOptions, 'outDir'> = {}): Map<string, string> {
   // Built first so that an invalid timeout fails before any template work.
   const definition = buildStateMachine({ callbackTimeoutSeconds: options.callbackTimeoutSeconds });
-  const templates = buildTemplates();
+  const { texts } = renderTemplates();
   const files = new Map<string, string>();
   for (const [name, path] of Object.entries(TEMPLATE_PATHS) as [TemplateName, string][]) {
-    files.set(path, toYaml(templates[name]));
+    files.set(path, texts[name]);
   }
   files.set(STATE_MACHINE_PATH, `${JSON.stringify(definition, null, 2)}\n`);
   return files;
