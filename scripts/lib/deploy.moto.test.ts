@@ -6,13 +6,12 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListChangeSetsCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
-import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { TEMPLATE_PATHS } from '../../templates/layout';
-import { startMoto, type MotoServer } from '../../test/support/moto';
+import type { MotoServer } from '../../test/support/moto';
 import { requireTool } from '../../test/support/tools';
-import { createAwsClients, type AwsClients } from './aws';
+import type { AwsClients } from './aws';
 import { publishOptions } from './cli';
 import type { BellflowerConfig } from './config';
 import { checkRootParameters, deploy, effectiveParameters, PreflightError } from './deploy';
@@ -21,6 +20,7 @@ import { publish } from './publish';
 import { recordingReporter } from './reporter';
 import { describeStack } from './stacks';
 import { fakeCrossTemplate, writeFakeBuild } from './testing/fake-build';
+import { startMotoEnvironment } from './testing/moto-environment';
 
 describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', () => {
   let moto: MotoServer;
@@ -28,22 +28,7 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
   let config: BellflowerConfig;
   let distDir: string;
   beforeAll(async () => {
-    moto = await startMoto();
-    clients = createAwsClients({ ...moto.clientConfig });
-    const key = await clients.kms.send(new CreateKeyCommand({}));
-    await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/bellflower-devl', TargetKeyId: key.KeyMetadata!.KeyId! }));
-    config = {
-      environment: 'devl',
-      region: 'us-east-1',
-      artifactBucket: 'bellflower-artifacts',
-      keyPrefix: 'bellflower',
-      crossStackName: 'bellflower-s3-custom-resource-stack-devl',
-      rootStackName: 'bellflower-root-stack-devl',
-      kmsKeyAlias: 'bellflower-devl',
-      kmsKeyId: key.KeyMetadata!.KeyId!,
-      subscriptionEmail: 'ops@bellflower.test',
-      parameters: { S3IntegrationBucketName: 'my-integration-bucket' },
-    };
+    ({ moto, clients, config } = await startMotoEnvironment({ parameters: { S3IntegrationBucketName: 'my-integration-bucket' } }));
     distDir = writeFakeBuild();
   });
   afterAll(async () => {
