@@ -1,6 +1,7 @@
 /** `npm run deploy`: preflight, cross stack, root stack (change sets), outputs in dist/outputs/<env>.json. */
 import { Command } from 'commander';
-import { commandContext, run, withCommonOptions, type CommonFlags } from './lib/cli';
+import { commandContext, withCommonOptions, type CommonFlags } from './lib/cli';
+import { run } from './lib/command';
 import { deploy } from './lib/deploy';
 
 const program = withCommonOptions(

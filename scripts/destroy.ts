@@ -1,6 +1,7 @@
 /** `npm run destroy`: deletes the root stack, then the cross stack, after a confirmation. */
 import { Command } from 'commander';
-import { commandContext, confirm, run, withCommonOptions, type CommonFlags } from './lib/cli';
+import { commandContext, withCommonOptions, type CommonFlags } from './lib/cli';
+import { confirm, run } from './lib/command';
 import { destroy } from './lib/destroy';
 
 const program = withCommonOptions(new Command('destroy').description('Delete the root stack, then the cross stack'))

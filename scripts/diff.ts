@@ -1,6 +1,7 @@
 /** `npm run diff`: what a deploy would change (nested stacks included); executes nothing. */
 import { Command } from 'commander';
-import { commandContext, run, withCommonOptions, type CommonFlags } from './lib/cli';
+import { commandContext, withCommonOptions, type CommonFlags } from './lib/cli';
+import { run } from './lib/command';
 import { diffEnvironment, formatChange } from './lib/diff';
 
 const program = withCommonOptions(

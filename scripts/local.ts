@@ -13,7 +13,7 @@
  */
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
-import { numberArgument, parseJsonFlag, run } from './lib/cli';
+import { numberArgument, parseJsonFlag, run } from './lib/command';
 import { buildLocalArtifacts, loadLocalDefinition } from './lib/local/artifacts';
 import { loadWorkflowBundles, PROJECT_ROOT } from './lib/local/bundles';
 import { startLocalEngine, ORIGINAL_DELAYS, type AnswerMode, type ExecutionReport, type LocalEngine } from './lib/local/engine';

@@ -1,6 +1,7 @@
 /** `npm run publish`: synth + build into dist/, then upload to the artifact bucket and write dist/manifest.json. */
 import { Command } from 'commander';
-import { commandContext, publishOptions, run, withCommonOptions, type CommonFlags } from './lib/cli';
+import { commandContext, publishOptions, withCommonOptions, type CommonFlags } from './lib/cli';
+import { run } from './lib/command';
 import { buildArtifacts, publish } from './lib/publish';
 
 const program = withCommonOptions(

@@ -6,7 +6,8 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
-import { deploymentContext, run, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
+import { deploymentContext, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
+import { run } from './lib/command';
 import { respond } from './lib/execution';
 import { localS3Client } from './lib/local/s3-backend';
 

@@ -3,7 +3,8 @@
  * state machine, prints its ARN, then the execution id once `outbound/<id>/` is written.
  */
 import { Command } from 'commander';
-import { deploymentContext, numberArgument, parseJsonFlag, run, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
+import { deploymentContext, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
+import { numberArgument, parseJsonFlag, run } from './lib/command';
 import { startExecution, waitForExecutionId } from './lib/execution';
 
 const program = withEnvironmentOptions(

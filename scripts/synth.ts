@@ -1,7 +1,7 @@
 /** `npm run synth`: writes the templates and the state machine definition to `dist/` (or `--out`). */
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { numberArgument, run } from './lib/cli';
+import { numberArgument, run } from './lib/command';
 import { synthesize } from './lib/synth';
 
 const program = new Command('synth')

@@ -3,7 +3,8 @@
  * until it ends, printing the same timeline as `npm run local`. Exits non-zero unless it succeeded.
  */
 import { Command } from 'commander';
-import { deploymentContext, numberArgument, run, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
+import { deploymentContext, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
+import { numberArgument, run } from './lib/command';
 import { executionArnOf, followExecution, HistoryTimeline } from './lib/execution';
 import { timelinePrinter } from './lib/local/timeline';
 

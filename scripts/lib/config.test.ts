@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, exampleFields, loadConfig } from './config';
 import { checkParameterOverrides } from './deploy';
-import { errorLines } from './cli';
-import { PreflightError } from './deploy';
+import { errorLines } from './command';
+import { PreflightError } from './command';
 
 const dir = mkdtempSync(join(tmpdir(), 'bellflower-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,20 +13,10 @@ import type { AwsClients } from './aws';
 import { ConfigError, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type BellflowerConfig } from './config';
 import { writeOutputs } from './outputs';
 import { displayPath } from './paths';
-import { artifactPaths, manifestKey, messageOf, readManifest, sha256Hex, type PublishManifest } from './publish';
+import { artifactPaths, manifestKey, readManifest, sha256Hex, type PublishManifest } from './publish';
+import { messageOf, PreflightError } from './command';
 import { silentReporter, type Reporter } from './reporter';
 import { deployStack, type Polling, type StackDeployResult, type StackRequest } from './stacks';
-
-/** One or more preflight checks failed; nothing was created. `problems` has one line per failure. */
-export class PreflightError extends Error {
-  override readonly name = 'PreflightError';
-  constructor(
-    readonly problems: readonly string[],
-    options?: ErrorOptions,
-  ) {
-    super(problems.join('\n'), options);
-  }
-}
 
 /** What the preflight learned, for the deploy that follows. */
 export interface PreflightResult {

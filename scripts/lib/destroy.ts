@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-s3';
 import type { AwsClients } from './aws';
 import type { BellflowerConfig } from './config';
-import { callerAccount, httpStatus, messageOf, PublishError } from './publish';
+import { messageOf } from './command';
+import { callerAccount, httpStatus, PublishError } from './publish';
 import { silentReporter, type Reporter } from './reporter';
 import { deleteStack, type Polling } from './stacks';
 

@@ -36,6 +36,7 @@ import { buildHandlers } from './build';
 import { displayPath } from './paths';
 import { synthesize } from './synth';
 import { silentReporter, type Reporter } from './reporter';
+import { messageOf } from './command';
 
 /** Path of the publish manifest relative to `dist/`. */
 export const MANIFEST_PATH = 'manifest.json';
@@ -453,12 +454,6 @@ export function httpStatus(error: unknown): number | undefined {
 
 function headerOf(error: unknown, name: string): string | undefined {
   return (error as { $response?: { headers?: Record<string, string> } } | undefined)?.$response?.headers?.[name];
-}
-
-/** Message of an unknown error, on one line. */
-export function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message || error.name : String(error);
-  return text.replace(/\s+/g, ' ').trim();
 }
 
 function formatBytes(bytes: number): string {

@@ -17,7 +17,7 @@ import {
   type CloudFormationClient,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { messageOf } from './publish';
+import { messageOf } from './command';
 import { silentReporter, type Reporter } from './reporter';
 import { formatEvent, latestEventTime, rootCause, StackEventCollector } from './stack-events';
 
