@@ -1,7 +1,7 @@
 /**
  * Publish + deploy + destroy of the cross stack against moto's CloudFormation (change sets, IAM
  * roles, Lambda functions from code in moto's S3). The root stack cannot run on moto 5 (no GetAtt
- * of nested-stack outputs, custom resources never answer): see deploy.test.ts for it.
+ * of nested-stack outputs, custom resources never answer): see stacks.test.ts (aws-sdk-client-mock) for it.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
