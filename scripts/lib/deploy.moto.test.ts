@@ -60,7 +60,7 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
     expect(first.cross.action).toBe('created');
     const stack = await describeStack(clients.cloudFormation, config.crossStackName);
     expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
-    expect(stack?.Tags).toEqual(expect.arrayContaining([{ Key: 'Project', Value: 'bellflower' }, { Key: 'Environment', Value: 'devl' }]));
+    expect(stack?.Tags).toEqual(expect.arrayContaining([{ Key: 'ProjectName', Value: 'bellflower' }, { Key: 'Environment', Value: 'devl' }]));
     expect(Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]))).toMatchObject({
       Environment: 'devl',
       KmsMasterKeyId: config.kmsKeyId,

@@ -237,7 +237,8 @@ export function stackRequests(
 ): { readonly cross: StackRequest; readonly root: StackRequest } {
   const overridesFor = (declared: readonly string[]) =>
     Object.fromEntries(Object.entries(config.parameters).filter(([name]) => declared.includes(name)));
-  const tags = { Project: config.parameters[ROOT_PARAMS.projectName] ?? 'bellflower', Environment: config.environment };
+  // The same tag keys as the templates put on every resource, so stack tags do not add a second set.
+  const tags = { ProjectName: config.parameters[ROOT_PARAMS.projectName] ?? 'bellflower', Environment: config.environment };
   const url = (path: string) => templateUrl(manifest.bucket, manifest.region, manifestKey(manifest, path));
   return {
     cross: {

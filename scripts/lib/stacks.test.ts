@@ -27,7 +27,7 @@ const request: StackRequest = {
   stackName: 'bellflower-root-stack-devl',
   templateUrl: 'https://artifacts.s3.us-east-1.amazonaws.com/bellflower/cft/bellflower-root-stack.yaml',
   parameters: { Environment: 'devl' },
-  tags: { Project: 'bellflower', Environment: 'devl' },
+  tags: { ProjectName: 'bellflower', Environment: 'devl' },
   includeNestedStacks: true,
 };
 
@@ -91,7 +91,7 @@ describe('deployStack (aws-sdk-client-mock: moto cannot run the root stack)', ()
       ChangeSetType: 'UPDATE',
       IncludeNestedStacks: true,
       Capabilities: ['CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-      Tags: [{ Key: 'Project', Value: 'bellflower' }, { Key: 'Environment', Value: 'devl' }],
+      Tags: [{ Key: 'ProjectName', Value: 'bellflower' }, { Key: 'Environment', Value: 'devl' }],
     });
     expect(reporter.lines).toContain(
       '  bellflower-root-stack-devl-BellflowerS3Bucket-X/S3DataBucketCustomResource (Custom::S3CustomResource) UPDATE_FAILED: Received response status [FAILED] from custom resource. Message returned: AccessDenied',
