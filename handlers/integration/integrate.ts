@@ -20,7 +20,9 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Event, S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { describeError, EXECUTION_ID_KEY, redactToken, type Logger } from '../shared/logger';
+import { isExecutionId } from '../shared/execution-id';
+import { describeError, EXECUTION_ID_KEY, type Logger } from '../shared/logger';
+import { redactToken } from '../shared/task-token';
 
 /** What the core needs: SDK clients created once by the adapter, the bucket and the logger. */
 export interface IntegrationDeps {
@@ -40,7 +42,6 @@ export const LIMITS = { error: 256, cause: 32_768, outputBytes: 262_144 } as con
 /** Step Functions errors that mean the task is already finished: the answer is a duplicate or late. */
 const FINISHED_TASK_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ANSWER_KEY = /^inbound\/([^/]+)\/(success|failure)\.json$/;
 
 /** Raised when an input can never be processed; the message says what is wrong. */
@@ -118,7 +119,7 @@ async function handleSqsRecord(record: SQSRecord, deps: IntegrationDeps): Promis
   if (typeof executionId === 'string') deps.logger.appendKeys({ [EXECUTION_ID_KEY]: executionId });
   if (typeof token !== 'string' || token.length === 0) throw new InvalidAnswerError('SQS body has no TaskToken');
   if (typeof executionId !== 'string') throw new InvalidAnswerError('SQS body has no Input.execution_id');
-  if (!UUID.test(executionId)) throw new InvalidAnswerError(`Input.execution_id "${executionId}" is not a UUID`);
+  if (!isExecutionId(executionId)) throw new InvalidAnswerError(`Input.execution_id "${executionId}" is not a UUID`);
   const info = (input as { info?: unknown }).info;
   if (!Array.isArray(info)) throw new InvalidAnswerError('SQS body has no Input.info list');
 
@@ -181,7 +182,7 @@ async function handleS3Record(record: S3EventRecord, deps: IntegrationDeps): Pro
   if (!match) throw new InvalidAnswerError(`key "${key}" is not inbound/<execution id>/(success|failure).json`);
   const [, executionId = '', kind] = match;
   deps.logger.appendKeys({ [EXECUTION_ID_KEY]: executionId });
-  if (!UUID.test(executionId)) throw new InvalidAnswerError(`execution id "${executionId}" in key "${key}" is not a UUID`);
+  if (!isExecutionId(executionId)) throw new InvalidAnswerError(`execution id "${executionId}" in key "${key}" is not a UUID`);
 
   const token = (await readText(deps.s3, bucket, `outbound/${executionId}/task_token.txt`))?.trim();
   if (!token) {

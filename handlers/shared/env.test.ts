@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError, integerEnv, requireEnv } from './env';
-import { redactToken } from './logger';
+import { redactToken } from './task-token';
 import { s3ClientConfig } from './s3-client-config';
 
 describe('requireEnv', () => {

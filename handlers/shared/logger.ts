@@ -14,14 +14,6 @@ export function createLogger(serviceName: string): Logger {
   return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName });
 }
 
-/**
- * The loggable form of a task token: whoever holds a full token can finish the task, so logs carry
- * its first 8 characters only.
- */
-export function redactToken(token: string): string {
-  return `${token.slice(0, 8)}...`;
-}
-
 /** Name and message of a caught value, for a log attribute. */
 export function describeError(error: unknown): { readonly name: string; readonly message: string } {
   if (error instanceof Error) return { name: error.name, message: error.message };

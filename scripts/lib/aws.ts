@@ -40,13 +40,17 @@ export interface AwsClientOptions {
  * `AWS_ENDPOINT_URL`): emulators such as moto and LocalStack need path-style addressing.
  */
 export function usesCustomS3Endpoint(options: Pick<AwsClientOptions, 'endpoint'>, env = process.env): boolean {
-  return Boolean(options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
+  return Boolean(customS3Endpoint(options, env));
 }
 
 /** True when S3 is reached through a custom endpoint over plain http (a local emulator). */
 export function usesPlainHttpEndpoint(options: Pick<AwsClientOptions, 'endpoint'>, env = process.env): boolean {
-  const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  return endpoint !== undefined && endpoint.startsWith('http:');
+  return customS3Endpoint(options, env)?.startsWith('http:') ?? false;
+}
+
+/** The S3 endpoint the SDK will use when it is not AWS's own: explicit, then the standard variables. */
+function customS3Endpoint(options: Pick<AwsClientOptions, 'endpoint'>, env: NodeJS.ProcessEnv): string | undefined {
+  return options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
 }
 
 /** Creates the clients; no request is sent. */

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CODE_MANIFEST_PATH, HANDLERS, codePath, type HandlerName } from '../../templates/layout';
-import { buildHandlers, BUNDLE_ENTRY, BUNDLE_MAP, sha256Hex, type CodeManifest } from './build';
+import { sha256Hex } from '../../templates/layout';
+import { buildHandlers, BUNDLE_ENTRY, BUNDLE_MAP, type CodeManifest } from './build';
 import { deterministicZip } from './zip';
 
 const NAMES = Object.keys(HANDLERS) as HandlerName[];

@@ -4,11 +4,10 @@
  * (zip name -> sha256 and size) from which publishing derives content-addressed keys.
  */
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CODE_MANIFEST_PATH, HANDLERS, codePath, type HandlerName } from '../../templates/layout';
+import { CODE_MANIFEST_PATH, HANDLERS, codePath, sha256Hex, type HandlerName } from '../../templates/layout';
 import { LAMBDA_RUNTIME } from '../../templates/names';
 import { deterministicZip } from './zip';
 
@@ -112,10 +111,6 @@ async function esbuildHandler(
   return { [BUNDLE_ENTRY]: file(`/${BUNDLE_ENTRY}`), [BUNDLE_MAP]: file(`/${BUNDLE_MAP}`) };
 }
 
-/** sha256 hex digest. */
-export function sha256Hex(content: Uint8Array): string {
-  return createHash('sha256').update(content).digest('hex');
-}
 
 /**
  * Bundles and zips every handler into `<outDir>/code/` and writes the code manifest; returns it.

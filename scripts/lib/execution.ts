@@ -11,6 +11,7 @@ import { STATES } from '../../asl/state-machine';
 import { ROOT_OUTPUTS } from '../../templates/names';
 import { tokenPreview } from './local/callback-server';
 import type { EntryWithoutTime, ExecutionStatus, TimelineEntry } from './local/timeline';
+import { isExecutionId } from '../../handlers/shared/execution-id';
 
 /** A command against a deployment failed; the message says what to do. */
 export class ExecutionCommandError extends Error {
@@ -38,13 +39,6 @@ export function deploymentTarget(outputs: Readonly<Record<string, string>>, env:
     return value;
   };
   return { stateMachineArn: pick(ROOT_OUTPUTS.stepFunctionArn), bucket: pick(ROOT_OUTPUTS.s3BucketName) };
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True for an execution id as the processing Lambda makes them (UUID). */
-export function isExecutionId(value: string): boolean {
-  return UUID.test(value);
 }
 
 /** Key of the task token the integration Lambda writes for an execution. */

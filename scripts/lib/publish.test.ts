@@ -14,7 +14,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { artifactKey, codePath, contentKey, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../templates/layout';
+import { artifactKey, codePath, contentKey, sha256Hex, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../templates/layout';
 import { referencedTemplatePaths } from '../../templates/root-stack';
 import { parseYaml } from '../../templates/yaml';
 import { startMoto, type MotoServer } from '../../test/support/moto';
@@ -28,7 +28,6 @@ import {
   MANIFEST_PATH,
   publish,
   PublishError,
-  sha256Hex,
   uploadFile,
 } from './publish';
 import { synthesize } from './synth';

@@ -50,7 +50,6 @@ export const MULTIPART_PART_SIZE = 8 * 1024 * 1024;
 /** Object metadata key holding the sha256 (hex) of the published content. */
 export const SHA256_METADATA = 'sha256';
 
-export { sha256Hex } from '../../templates/layout';
 
 /** One published object (a nested template is published twice: faithful and content-addressed key). */
 export interface ManifestArtifact {

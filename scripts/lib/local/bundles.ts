@@ -5,11 +5,10 @@
  * cache-busting query, so each load evaluates the module again and reads the environment again.
  */
 import { unzipSync } from 'fflate';
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { codePath, type HandlerName } from '../../../templates/layout';
+import { codePath, HASH_LENGTH, sha256Hex, type HandlerName } from '../../../templates/layout';
 import type { LambdaHandler, WorkflowHandlers } from './lambda';
 
 /** The project root (three levels above this file). */
@@ -39,7 +38,7 @@ export async function extractBundle(zipPath: string, extractRoot: string = DEFAU
   } catch (error: unknown) {
     throw new BundleError(`handler bundle ${zipPath} not found: run \`npm run build\` first`, { cause: error });
   }
-  const digest = createHash('sha256').update(zip).digest('hex').slice(0, 16);
+  const digest = sha256Hex(zip).slice(0, HASH_LENGTH);
   const stem = zipPath.replace(/^.*\//, '').replace(/\.zip$/, '');
   const dir = join(extractRoot, `${stem}-${digest}`);
   const entryExists = await stat(join(dir, ENTRY)).then(

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { redactToken } from '../../../handlers/shared/task-token';
 
 /** How a waiting task ended. */
 export type CallbackOutcome =
@@ -39,7 +40,7 @@ export interface CallbackServer {
 
 /** First characters of a token followed by an ellipsis: tokens are never shown in full. */
 export function tokenPreview(token: unknown): string {
-  return typeof token === 'string' && token.length > 0 ? `${token.slice(0, 8)}...` : '(none)';
+  return typeof token === 'string' && token.length > 0 ? redactToken(token) : '(none)';
 }
 
 const TOKEN_PATTERN = /^AQ[A-Za-z0-9_-]{100,1022}$/;

@@ -20,6 +20,7 @@ import { invokeLambda, LambdaInvocationError, type LocalFunction, type WorkflowH
 import { localS3Client, LOCAL_CREDENTIALS, startEmbeddedS3, watchExternalS3, type S3Backend } from './s3-backend';
 import { matchesFilter, s3Event, INBOUND_NOTIFICATION, type CreatedObject } from './s3-events';
 import type { EntryWithoutTime, ExecutionStatus, TimelineEntry } from './timeline';
+import { isExecutionId } from '../../../handlers/shared/execution-id';
 
 /** Account id used in local ARNs. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -212,12 +213,10 @@ export function localDefinition(
   return bound;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The execution id a key belongs to (`outbound/<id>/...` or `inbound/<id>/...`). */
 function folderId(key: string): string | undefined {
   const match = /^(?:inbound|outbound)\/([^/]+)\//.exec(key);
-  return match && UUID.test(match[1]!) ? match[1]!.toLowerCase() : undefined;
+  return match && isExecutionId(match[1]!) ? match[1]!.toLowerCase() : undefined;
 }
 
 const TOKEN_FILE = /^outbound\/([^/]+)\/task_token\.txt$/;
@@ -507,7 +506,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
           try {
             const payload = await invokeLambda(resources.processing, handlers.processing, Payload ?? null);
             const id = (payload as { execution_id?: unknown } | null)?.execution_id;
-            if (typeof id === 'string' && UUID.test(id)) {
+            if (typeof id === 'string' && isExecutionId(id)) {
               record.executionId = id.toLowerCase();
               byExecutionId.set(record.executionId, record);
             }

@@ -3,6 +3,7 @@
  * events and the emulated services) and `npm run watch` (built from GetExecutionHistory).
  * Task tokens never appear in full: every formatted line and JSON report is redacted.
  */
+import { redactToken } from '../../../handlers/shared/task-token';
 
 /** Final status of an execution, as Step Functions names it. */
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -50,7 +51,7 @@ const TOKEN_TEXT = /\bAQ[A-Za-z0-9_+/=-]{24,}/g;
 
 /** Replaces task-token values (by key, and by shape in strings) with their first 8 characters. */
 export function redact<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(TOKEN_TEXT, (t) => `${t.slice(0, 8)}...`) as T;
+  if (typeof value === 'string') return value.replace(TOKEN_TEXT, (t) => redactToken(t)) as T;
   if (Array.isArray(value)) return value.map((v) => redact(v)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
