@@ -18,11 +18,26 @@ describe('state machine definition', () => {
     await expect(definitionText()).toMatchFileSnapshot('__snapshots__/state-machine.json');
   });
 
-  it('is valid according to asl-validator', () => {
-    // The validator annotates the object it checks, hence a fresh parse.
-    const result = validateAsl(JSON.parse(definitionText()));
+  it.each(['aws', 'aws-cn', 'aws-us-gov'])('is valid according to asl-validator in the %s partition', (partition) => {
+    // Step Functions validates the definition after CloudFormation's DefinitionSubstitutions; the
+    // validator annotates the object it checks, hence a fresh parse.
+    const bound = definitionText().replaceAll(`\${${PLACEHOLDERS.partition}}`, partition);
+    const result = validateAsl(JSON.parse(bound));
     expect(result.errorsText()).toBe('');
     expect(result.isValid).toBe(true);
+    expect(bound).toContain(`"arn:${partition}:states:::sqs:sendMessage.waitForTaskToken"`);
+  });
+
+  it('keeps the business application\'s answer under $.response for the success notification', () => {
+    expect(states()[STATES.waitForResponse]!.ResultPath).toBe('$.response');
+    expect(states()[STATES.publishSuccess]!.Parameters).toMatchObject({ 'Message.$': '$' });
+  });
+
+  it('reports failures with a Catch that works for any state, object or not', () => {
+    for (const name of [STATES.processing, STATES.waitForResponse]) {
+      expect(states()[name]!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: STATES.publishFailure }]);
+    }
+    expect(states()[STATES.publishFailure]!.Parameters).toMatchObject({ Message: { 'Error.$': '$.Error', 'Cause.$': '$.Cause' } });
   });
 
   it('uses exactly the declared placeholders', () => {

@@ -5,6 +5,8 @@
 
 /** Placeholder names used in the definition; the root stack must bind exactly these. */
 export const PLACEHOLDERS = {
+  /** `aws`, `aws-cn`, `aws-us-gov`...: the service integration ARNs name the partition. */
+  partition: 'Partition',
   processingLambda: 'ProcessingLambda',
   waitForResponseQueueUrl: 'WaitForResponseQueueURL',
   reportResultSnsTopicArn: 'ReportResultSNSTopicArn',
@@ -33,6 +35,9 @@ export interface StateMachineOptions {
 /** Default of {@link StateMachineOptions.callbackTimeoutSeconds}. */
 export const DEFAULT_CALLBACK_TIMEOUT_SECONDS = 86_400;
 
+/** Where "Wait For Response" puts the business application's answer in the execution state. */
+export const RESPONSE_PATH = '$.response';
+
 /** Step Functions' upper bound for a task's TimeoutSeconds (one year, the execution limit). */
 const MAX_TIMEOUT_SECONDS = 31_536_000;
 
@@ -46,7 +51,11 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
       `callbackTimeoutSeconds must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}, got ${timeout}`,
     );
   }
-  const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.publishFailure }];
+  // The error replaces the state (ResultPath $), so the failure path works for any execution input,
+  // also one that is not a JSON object (a ResultPath such as $.error would fail on it, and the
+  // execution would end without a failure notification).
+  const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: STATES.publishFailure }];
+  const integration = (name: string) => `arn:${ph(PLACEHOLDERS.partition)}:states:::${name}`;
   return {
     Comment:
       'Project Bellflower: run the processing Lambda, wait for the business application to answer through S3 (task token sent on SQS), then report the result on SNS.',
@@ -54,7 +63,7 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
     States: {
       [STATES.processing]: {
         Type: 'Task',
-        Resource: 'arn:aws:states:::lambda:invoke',
+        Resource: integration('lambda:invoke'),
         Parameters: { FunctionName: ph(PLACEHOLDERS.processingLambda), 'Payload.$': '$' },
         OutputPath: '$.Payload',
         // As in the original: three attempts in all (the first plus two retries), 5 s then 10 s apart.
@@ -64,20 +73,21 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
       },
       [STATES.waitForResponse]: {
         Type: 'Task',
-        Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+        Resource: integration('sqs:sendMessage.waitForTaskToken'),
         Parameters: {
           QueueUrl: ph(PLACEHOLDERS.waitForResponseQueueUrl),
           MessageBody: { 'Input.$': '$', 'TaskToken.$': '$$.Task.Token' },
         },
         // Without a timeout a lost answer would keep the execution open for a year.
         TimeoutSeconds: timeout,
-        ResultPath: null,
+        // The business application's answer (success.json) is kept in the execution and the notification.
+        ResultPath: RESPONSE_PATH,
         Catch: catchAll,
         Next: STATES.publishSuccess,
       },
       [STATES.publishSuccess]: {
         Type: 'Task',
-        Resource: 'arn:aws:states:::sns:publish',
+        Resource: integration('sns:publish'),
         Parameters: {
           TopicArn: ph(PLACEHOLDERS.reportResultSnsTopicArn),
           Subject: 'Bellflower execution succeeded',
@@ -88,20 +98,20 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
       [STATES.success]: { Type: 'Succeed' },
       [STATES.publishFailure]: {
         Type: 'Task',
-        Resource: 'arn:aws:states:::sns:publish',
+        Resource: integration('sns:publish'),
         Parameters: {
           TopicArn: ph(PLACEHOLDERS.reportResultSnsTopicArn),
           Subject: 'Bellflower execution failed',
           Message: {
             'ExecutionId.$': '$$.Execution.Id',
-            'Error.$': '$.error.Error',
-            'Cause.$': '$.error.Cause',
+            'Error.$': '$.Error',
+            'Cause.$': '$.Cause',
           },
         },
         ResultPath: '$.notification',
         Next: STATES.fail,
       },
-      [STATES.fail]: { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' },
+      [STATES.fail]: { Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' },
     },
   };
 }

@@ -3,6 +3,10 @@
  * custom-resource functions (create the bucket folders; set the bucket notification) with their
  * roles, log groups and a dead-letter queue (CloudFormation invokes them asynchronously). Their
  * ARNs are exported as `${AWS::StackName}-<suffix>` for the root and s3 stacks.
+ *
+ * The roles name no bucket: the s3 stack attaches each role's bucket grants together with the
+ * bucket, so renaming the bucket (a root stack change, applied after this stack) never leaves a
+ * custom resource without access to the old bucket it must clean up.
  */
 import { cf } from './cloudform';
 import { DLQ_SUPPRESSIONS, encryptedQueue, executionRole, logGroup, nodeFunction, tlsOnlyQueuePolicy } from './building-blocks';
@@ -15,7 +19,6 @@ import {
   output,
   physicalName,
   ref,
-  s3Arn,
   sub,
   template,
   XRAY_WRITE_ACTIONS,
@@ -24,7 +27,7 @@ import {
 import { CROSS } from './logical-ids';
 import { CROSS_EXPORTS } from './names';
 
-const BUCKET = nameText('${S3IntegrationBucketName}');
+const FOLDERS_BASE = '${ProjectName}-s3-folders-cr';
 const KMS_KEY_ARN = sub(arnText('kms', 'key/${KmsMasterKeyId}'));
 
 /** Names of one custom-resource function's resources. */
@@ -37,28 +40,30 @@ interface CustomResourceFunction {
   readonly description: string;
   readonly serviceName: string;
   readonly statements: readonly Statement[];
+  /** Function timeout, seconds. */
+  readonly timeout: number;
 }
 
-/** What the folder function calls: put the folder objects, list and delete objects to empty the bucket. */
+/**
+ * What the folder function calls beyond its bucket (whose grants the s3 stack attaches with the
+ * bucket): KMS for the folder markers it writes (SSE-KMS), and itself, to continue emptying a large
+ * bucket in a new invocation.
+ */
 export function foldersStatements(): Statement[] {
   return [
-    allow('ListIntegrationBucket', ['s3:ListBucket'], [s3Arn(BUCKET)]),
-    allow('WriteAndEmptyIntegrationBucket', ['s3:PutObject', 's3:DeleteObject'], [s3Arn(`${BUCKET}/*`)]),
-    allow('UseKmsKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [KMS_KEY_ARN]),
+    allow('EncryptFolderMarkers', ['kms:GenerateDataKey'], [KMS_KEY_ARN]),
+    allow('ContinueEmptying', ['lambda:InvokeFunction'], [sub(arnText('lambda', `function:${nameText(FOLDERS_BASE)}`))]),
   ];
 }
 
-/** What the notification function calls: read and set the bucket notification configuration. */
+/** The notification function needs nothing beyond its bucket grants (attached by the s3 stack). */
 export function notificationStatements(): Statement[] {
-  return [
-    allow('ConfigureBucketNotification', ['s3:GetBucketNotification', 's3:PutBucketNotification'], [s3Arn(BUCKET)]),
-    allow('UseKmsKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [KMS_KEY_ARN]),
-  ];
+  return [];
 }
 
 const FUNCTIONS: readonly CustomResourceFunction[] = [
   {
-    base: '${ProjectName}-s3-folders-cr',
+    base: FOLDERS_BASE,
     functionId: CROSS.foldersFunction,
     roleId: CROSS.foldersRole,
     logGroupId: CROSS.foldersLogGroup,
@@ -66,6 +71,8 @@ const FUNCTIONS: readonly CustomResourceFunction[] = [
     description: 'Bellflower custom resource: creates the folders of the integration bucket and empties it on delete.',
     serviceName: 's3-folders-custom-resource',
     statements: foldersStatements(),
+    // Emptying a bucket runs until shortly before the timeout, then continues in a new invocation.
+    timeout: 900,
   },
   {
     base: '${ProjectName}-s3-notify-cr',
@@ -76,6 +83,7 @@ const FUNCTIONS: readonly CustomResourceFunction[] = [
     description: 'Bellflower custom resource: sets the integration bucket notification to the integration function.',
     serviceName: 's3-notification-custom-resource',
     statements: notificationStatements(),
+    timeout: 120,
   },
 ];
 
@@ -91,16 +99,18 @@ function customResourceFunction(fn: CustomResourceFunction): Record<string, obje
       statements: [
         allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroupArn(lambdaLogGroupName(functionName))]),
         ...fn.statements,
+        // Failed asynchronous invocations, sent by the Lambda service with this role to the
+        // KMS-encrypted dead-letter queue (a sender needs GenerateDataKey and Decrypt).
         allow('SendFailedInvocations', ['sqs:SendMessage'], [cf.Fn.GetAtt(CROSS.deadLetterQueue, 'Arn')]),
+        allow('UseKmsKeyForDeadLetters', ['kms:GenerateDataKey', 'kms:Decrypt'], [KMS_KEY_ARN]),
         allow('WriteTraces', [...XRAY_WRITE_ACTIONS], ['*']),
       ],
-      wildcardReason: 'Object ARNs of the integration bucket end in /* because the folder function empties the bucket on delete.',
     }),
     [fn.functionId]: nodeFunction({
       name: sub(functionName),
       description: fn.description,
       role: cf.Fn.GetAtt(fn.roleId, 'Arn'),
-      timeout: 120,
+      timeout: fn.timeout,
       memory: 256,
       codeBucket: ref('LambdaFunctionCodeBucket'),
       codeKey: ref(fn.codeKeyParameter),
@@ -139,7 +149,6 @@ export function buildCustomResourceLambdaStack(): Record<string, unknown> {
           'LogRetentionInDays',
         ],
       },
-      { label: 'S3', parameters: ['S3IntegrationBucketName'] },
     ],
     resources: {
       [CROSS.deadLetterQueue]: encryptedQueue({

@@ -1,6 +1,7 @@
 /**
- * `cft/nested-stacks/iam-role-stack.yaml`: the Lambda execution role (processing and integration
- * functions) and the state machine role. Every ARN is built from the naming rule, so this stack
+ * `cft/nested-stacks/iam-role-stack.yaml`: one role per function (integration: the original's
+ * Lambda execution role; processing: its own, so it can neither read nor answer task tokens) and the
+ * state machine role. Every ARN is built from the naming rule, so this stack
  * depends on no other stack and no cycle can form (the integration role's SendTask* grant names
  * the state machine that is created later).
  */
@@ -25,7 +26,6 @@ import { executionRole } from './building-blocks';
 import { IAM } from './logical-ids';
 
 const processingFunction = nameText('${ProcessingLambdaFunctionName}');
-const integrationFunction = nameText('${IntegrationLambdaFunctionName}');
 const queue = arn('sqs', nameText('${SQSQueueBaseName}'));
 const bucket = nameText('${S3IntegrationBucketName}');
 const kmsKey = ref('KmsMasterKeyArn');
@@ -49,29 +49,46 @@ export const LOG_DELIVERY_ACTIONS = [
 /** X-Ray sampling reads of a traced state machine (no resource-level permissions either). */
 export const XRAY_SAMPLING_ACTIONS = ['xray:GetSamplingRules', 'xray:GetSamplingTargets'] as const;
 
-/** What the handlers call: logs, the callback queue, the dead-letter queues, KMS, S3, task tokens, X-Ray. */
-export function lambdaStatements(): Statement[] {
+/**
+ * What the Lambda service does with every function's role: write the function's logs, send failed
+ * asynchronous invocations to the function's dead-letter queue (KMS-encrypted: a sender needs
+ * GenerateDataKey and Decrypt), write X-Ray traces.
+ */
+function functionBaseStatements(functionBaseName: string): Statement[] {
   return [
-    allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [
-      logGroupArn(lambdaLogGroupName(processingFunction)),
-      logGroupArn(lambdaLogGroupName(integrationFunction)),
-    ]),
-    allow('ReceiveCallbackMessages', ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], [queue]),
-    // Lambda's own dead-letter queues (failed asynchronous invocations); see lambda-function-stack.
-    allow('SendFailedInvocations', ['sqs:SendMessage'], [
-      arn('sqs', nameText('${ProcessingLambdaFunctionName}-dlq')),
-      arn('sqs', nameText('${IntegrationLambdaFunctionName}-dlq')),
-    ]),
+    allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroupArn(lambdaLogGroupName(nameText(functionBaseName)))]),
+    // The function's dead-letter queue, named as in lambda-function-stack.
+    allow('SendFailedInvocations', ['sqs:SendMessage'], [arn('sqs', nameText(`${functionBaseName}-dlq`))]),
     useKmsKey,
+    allow('WriteTraces', [...XRAY_WRITE_ACTIONS], ['*']),
+  ];
+}
+
+/**
+ * The processing function calls no AWS API itself: its role only carries what the Lambda service
+ * needs (logs, dead-letter queue, traces). It cannot read task tokens or answer them.
+ */
+export function processingStatements(): Statement[] {
+  return functionBaseStatements('${ProcessingLambdaFunctionName}');
+}
+
+/** The integration function: the callback queue (event source), the exchange files, task tokens. */
+export function integrationStatements(): Statement[] {
+  return [
+    ...functionBaseStatements('${IntegrationLambdaFunctionName}'),
+    // Polled by the Lambda service for the event source mapping, with this role.
+    allow('ReceiveCallbackMessages', ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], [queue]),
     allow('WriteOutbound', ['s3:PutObject', 's3:GetObject'], [s3Arn(`${bucket}/outbound/*`)]),
     allow('ReadInbound', ['s3:GetObject'], [s3Arn(`${bucket}/inbound/*`)]),
     // Without ListBucket S3 answers a missing outbound/<id>/task_token.txt with AccessDenied instead of
     // NoSuchKey, and the integration handler would retry an unknown execution as if S3 were failing.
     allow('FindExecutionTokens', ['s3:ListBucket'], [s3Arn(bucket)]),
-    allow('AnswerTaskTokens', ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], [
+    // The Service Authorization Reference lists no resource type for these actions, but Step Functions
+    // authorizes them against the state machine of the token (its AccessDenied names that ARN, and
+    // aws-cdk's grantTaskResponse scopes them the same way): see the IAM contract.
+    allow('AnswerTaskTokens', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [
       arn('states', `stateMachine:${nameText('${StepFunctionName}')}`),
     ]),
-    allow('WriteTraces', [...XRAY_WRITE_ACTIONS], ['*']),
   ];
 }
 
@@ -107,9 +124,16 @@ export function buildIamRoleStack(): Record<string, unknown> {
         name: physicalName('${LambdaExecutionRoleName}'),
         policyName: ref('LambdaExecutionPolicyName'),
         service: 'lambda.amazonaws.com',
-        description: sub('Bellflower processing and integration functions (KMS key ${KmsMasterKeyId}).'),
-        statements: lambdaStatements(),
+        description: sub('Bellflower integration function (KMS key ${KmsMasterKeyId}).'),
+        statements: integrationStatements(),
         wildcardReason: 'S3 object ARNs end in /outbound/* and /inbound/* because object keys carry the execution id.',
+      }),
+      [IAM.processingRole]: executionRole({
+        name: physicalName('${ProcessingLambdaFunctionName}-role'),
+        policyName: physicalName('${ProcessingLambdaFunctionName}-policy'),
+        service: 'lambda.amazonaws.com',
+        description: sub('Bellflower processing function (KMS key ${KmsMasterKeyId}).'),
+        statements: processingStatements(),
       }),
       [IAM.stepFunctionRole]: executionRole({
         name: physicalName('${StepFunctionExecutionRoleName}'),
@@ -122,7 +146,8 @@ export function buildIamRoleStack(): Record<string, unknown> {
       }),
     },
     outputs: {
-      [IAM.lambdaRoleArn]: output('ARN of the Lambda execution role.', cf.Fn.GetAtt(IAM.lambdaRole, 'Arn')),
+      [IAM.lambdaRoleArn]: output('ARN of the integration function role.', cf.Fn.GetAtt(IAM.lambdaRole, 'Arn')),
+      [IAM.processingRoleArn]: output('ARN of the processing function role.', cf.Fn.GetAtt(IAM.processingRole, 'Arn')),
       [IAM.stepFunctionRoleArn]: output('ARN of the state machine role.', cf.Fn.GetAtt(IAM.stepFunctionRole, 'Arn')),
     },
   });

@@ -20,9 +20,12 @@ export const ROOT = {
 
 /** IAM stack resources and outputs. */
 export const IAM = {
+  /** The integration function's role (the original's single Lambda role keeps its logical ID). */
   lambdaRole: 'BellflowerLambdaExecutionRole',
+  processingRole: 'BellflowerProcessingLambdaExecutionRole',
   stepFunctionRole: 'BellflowerStepFunctionExecutionRole',
   lambdaRoleArn: 'BellflowerLambdaExecutionRoleArn',
+  processingRoleArn: 'BellflowerProcessingLambdaExecutionRoleArn',
   stepFunctionRoleArn: 'BellflowerStepFunctionExecutionRoleArn',
 } as const;
 
@@ -41,6 +44,8 @@ export const S3 = {
   bucket: 'S3IntegrationBucket',
   bucketPolicy: 'S3IntegrationBucketPolicy',
   folders: 'S3DataBucketCustomResource',
+  foldersPolicy: 'S3DataBucketCustomResourcePolicy',
+  notificationPolicy: 'S3BucketNotificationCustomResourcePolicy',
   bucketArn: 'S3IntegrationBucketArn',
   bucketName: 'S3IntegrationBucketName',
 } as const;

@@ -30,14 +30,15 @@ export const CROSS_PARAMS = {
   artifactBucket: 'LambdaFunctionCodeBucket',
   s3FoldersCodeKey: 'S3CreateFolderLambdaFunctionCodeKey',
   s3NotificationCodeKey: 'S3NotificationLambdaFunctionCodeKey',
-  integrationBucketName: 'S3IntegrationBucketName',
 } as const;
 
 /** Root stack outputs (ORIGINAL.md section 2, plus BellflowerS3BucketName and the dead-letter queue). */
 export const ROOT_OUTPUTS = {
   s3BucketArn: 'BellflowerS3BucketArn',
   s3BucketName: 'BellflowerS3BucketName',
+  /** The integration function's role (the original's single Lambda role). */
   lambdaExecutionRoleArn: 'BellflowerLambdaFunctionExecutionRoleArn',
+  processingLambdaExecutionRoleArn: 'BellflowerProcessingLambdaFunctionExecutionRoleArn',
   stepFunctionExecutionRoleArn: 'BellflowerStepFunctionExecutionRoleArn',
   sqsQueueArn: 'BellflowerSQSQueueArn',
   sqsQueueUrl: 'BellflowerSQSQueueURL',

@@ -79,7 +79,8 @@ function lambdaStack(path: string, kind: 'Processing' | 'Integration'): object {
     ...pass('ProjectName', 'Environment', 'KmsMasterKeyAlias'),
     LambdaFunctionName: ref(`${kind}LambdaFunctionName`),
     LambdaFunctionDescription: ref(`${kind}LambdaFunctionDescription`),
-    LambdaExecutionRoleArn: stackOutput(ROOT.iamStack, IAM.lambdaRoleArn),
+    // One role per function: the integration function keeps the original's Lambda role.
+    LambdaExecutionRoleArn: stackOutput(ROOT.iamStack, kind === 'Processing' ? IAM.processingRoleArn : IAM.lambdaRoleArn),
     ...pass('LambdaHandlerPath', 'LambdaRuntime', 'LambdaFunctionTimeoutSecs', 'LambdaFunctionMemory', 'LambdaFunctionCodeBucket'),
     LambdaFunctionCodeKey: ref(`${kind}LambdaFunctionCodeKey`),
     ...pass('LambdaLogLevel', 'LogRetentionInDays', 'SimulatedWorkMs', 'StepFunctionName', 'S3IntegrationBucketName'),
@@ -87,6 +88,12 @@ function lambdaStack(path: string, kind: 'Processing' | 'Integration'): object {
 }
 
 const integrationFunctionArn = stackOutput(ROOT.integrationStack, LAMBDA.functionArn);
+
+/** ARN of the customer managed key, built from its id (what the bucket and the IAM policies name). */
+const KMS_KEY_ARN = sub(arnText('kms', 'key/${KmsMasterKeyId}'));
+
+/** How long CloudFormation waits for the notification custom resource's answer (default: an hour). */
+export const TRIGGER_SERVICE_TIMEOUT_SECONDS = 300;
 
 /** Builds the root stack; throws when a nested template path is missing or malformed. */
 export function buildRootStack(options: RootStackOptions): Record<string, unknown> {
@@ -130,14 +137,15 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
     ],
     resources: {
       [ROOT.s3Stack]: nestedStack(paths.s3, {
-        ...pass('ProjectName', 'Environment', 'KmsMasterKeyAlias'),
+        ...pass('ProjectName', 'Environment'),
+        KmsMasterKeyArn: KMS_KEY_ARN,
         S3BucketBaseName: ref('S3IntegrationBucketName'),
         S3DataBucketFolder: cf.Fn.Join(',', ref('S3DataBucketFolder')),
         ...pass(...S3_PUBLIC_ACCESS_PARAMETERS, 'S3CustomResourceStackName'),
       }),
       [ROOT.iamStack]: nestedStack(paths.iam, {
         ...pass('ProjectName', 'Environment', 'KmsMasterKeyId'),
-        KmsMasterKeyArn: sub(arnText('kms', 'key/${KmsMasterKeyId}')),
+        KmsMasterKeyArn: KMS_KEY_ARN,
         ...pass(
           'ProcessingLambdaFunctionName',
           'IntegrationLambdaFunctionName',
@@ -169,6 +177,7 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
         DependsOn: ROOT.invokePermission,
         Properties: {
           ServiceToken: importFromCrossStack(CROSS_EXPORTS.s3NotificationFunctionArn),
+          ServiceTimeout: TRIGGER_SERVICE_TIMEOUT_SECONDS,
           LambdaArn: integrationFunctionArn,
           Bucket: stackOutput(ROOT.s3Stack, S3.bucketName),
           NotificationEventName: TRIGGER.event,
@@ -195,6 +204,7 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
         RoleArn: stackOutput(ROOT.iamStack, IAM.stepFunctionRoleArn),
         DefinitionS3Location: { Bucket: ref('LambdaFunctionCodeBucket'), Key: ref('StateMachineDefinitionKey') },
         DefinitionSubstitutions: {
+          [PLACEHOLDERS.partition]: cf.Refs.Partition,
           [PLACEHOLDERS.processingLambda]: stackOutput(ROOT.processingStack, LAMBDA.functionArn),
           [PLACEHOLDERS.waitForResponseQueueUrl]: stackOutput(ROOT.sqsStack, SQS.queueUrl),
           [PLACEHOLDERS.reportResultSnsTopicArn]: stackOutput(ROOT.snsStack, SNS.topicArn),
@@ -212,7 +222,11 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
     outputs: {
       [ROOT_OUTPUTS.s3BucketArn]: output('ARN of the integration bucket.', stackOutput(ROOT.s3Stack, S3.bucketArn)),
       [ROOT_OUTPUTS.s3BucketName]: output('Name of the integration bucket.', stackOutput(ROOT.s3Stack, S3.bucketName)),
-      [ROOT_OUTPUTS.lambdaExecutionRoleArn]: output('ARN of the Lambda execution role.', stackOutput(ROOT.iamStack, IAM.lambdaRoleArn)),
+      [ROOT_OUTPUTS.lambdaExecutionRoleArn]: output('ARN of the integration function role.', stackOutput(ROOT.iamStack, IAM.lambdaRoleArn)),
+      [ROOT_OUTPUTS.processingLambdaExecutionRoleArn]: output(
+        'ARN of the processing function role.',
+        stackOutput(ROOT.iamStack, IAM.processingRoleArn),
+      ),
       [ROOT_OUTPUTS.stepFunctionExecutionRoleArn]: output(
         'ARN of the state machine role.',
         stackOutput(ROOT.iamStack, IAM.stepFunctionRoleArn),

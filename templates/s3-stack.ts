@@ -1,16 +1,70 @@
 /**
- * `cft/nested-stacks/s3-stack.yaml`: the integration bucket (SSE-KMS, no public access, TLS only)
- * and the custom resource, served by the cross stack, that creates its folders.
+ * `cft/nested-stacks/s3-stack.yaml`: the integration bucket (SSE-KMS with the key ARN, no public
+ * access, TLS only), the custom resource, served by the cross stack, that creates its folders and
+ * empties it on delete, and the bucket grants of both custom-resource roles.
  */
 import { cf } from './cloudform';
-import { deleteWithStack, denyInsecureTransport, nagSuppressions, output, physicalName, policyDocument, ref, sub, tags, template } from './common';
+import {
+  allow,
+  deleteWithStack,
+  denyInsecureTransport,
+  nagSuppressions,
+  output,
+  physicalName,
+  policyDocument,
+  ref,
+  sub,
+  tags,
+  template,
+  type Statement,
+} from './common';
 import { S3 } from './logical-ids';
 import { S3_PUBLIC_ACCESS_PARAMETERS } from './parameters';
 import { CROSS_EXPORTS } from './names';
 
+/** CloudFormation's limit for a custom resource's answer (`ServiceTimeout`, at most 3600 s). */
+export const FOLDERS_SERVICE_TIMEOUT_SECONDS = 3600;
+
 /** `!ImportValue` of a cross stack export (`${S3CustomResourceStackName}-<suffix>`). */
 export const importFromCrossStack = (exportSuffix: string) =>
   cf.Fn.ImportValue(sub(`\${S3CustomResourceStackName}-${exportSuffix}`));
+
+/** Name of a role whose ARN a cross stack export holds (`arn:<partition>:iam::<account>:role/<name>`, no path). */
+const importedRoleName = (exportSuffix: string) => cf.Fn.Select(1, cf.Fn.Split('/', importFromCrossStack(exportSuffix)));
+
+const BUCKET_ARN = sub(`\${${S3.bucket}.Arn}`);
+const OBJECTS_ARN = sub(`\${${S3.bucket}.Arn}/*`);
+
+/** What the folders custom resource calls on the bucket: put the folder markers, list and delete every version. */
+export function foldersBucketStatements(): Statement[] {
+  return [
+    allow('ListObjectVersions', ['s3:ListBucketVersions'], [BUCKET_ARN]),
+    allow('WriteFoldersAndDeleteVersions', ['s3:PutObject', 's3:DeleteObjectVersion'], [OBJECTS_ARN]),
+  ];
+}
+
+/** What the notification custom resource calls on the bucket. */
+export function notificationBucketStatements(): Statement[] {
+  return [allow('ConfigureBucketNotification', ['s3:GetBucketNotification', 's3:PutBucketNotification'], [BUCKET_ARN])];
+}
+
+/**
+ * An inline policy of a custom-resource role (created by the cross stack) granting access to this
+ * bucket only. It lives here, with the bucket, and its name carries the bucket name: renaming the
+ * bucket creates a new policy next to the old one, and CloudFormation deletes the old policy only in
+ * the cleanup phase, after the custom resources are done with the old bucket (they depend on it).
+ */
+function customResourceBucketPolicy(roleArnExport: string, purpose: string, statements: Statement[]): object {
+  return {
+    Type: 'AWS::IAM::RolePolicy',
+    Metadata: nagSuppressions(['AwsSolutions-IAM5', 'Object ARNs end in /* because the folder function empties the whole bucket on delete.']),
+    Properties: {
+      RoleName: importedRoleName(roleArnExport),
+      PolicyName: sub(`\${${S3.bucket}}-${purpose}`),
+      PolicyDocument: policyDocument(...statements),
+    },
+  };
+}
 
 /** Builds the S3 stack. */
 export function buildS3Stack(): Record<string, unknown> {
@@ -19,7 +73,7 @@ export function buildS3Stack(): Record<string, unknown> {
     description: 'Bellflower integration bucket (exchange with the business application) and its folders.',
     groups: [
       { label: 'Project And Environment', parameters: ['ProjectName', 'Environment'] },
-      { label: 'KMS', parameters: ['KmsMasterKeyAlias'] },
+      { label: 'KMS', parameters: ['KmsMasterKeyArn'] },
       {
         label: 'S3',
         parameters: ['S3BucketBaseName', 'S3DataBucketFolder', ...S3_PUBLIC_ACCESS_PARAMETERS],
@@ -33,7 +87,9 @@ export function buildS3Stack(): Record<string, unknown> {
         BucketEncryption: {
           ServerSideEncryptionConfiguration: [
             {
-              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: sub('alias/${KmsMasterKeyAlias}') },
+              // The key ARN, not an alias: S3 resolves an alias in the requester's account, so a business
+              // application in another account would encrypt with a key of its own.
+              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: ref('KmsMasterKeyArn') },
               BucketKeyEnabled: true,
             },
           ],
@@ -63,10 +119,22 @@ export function buildS3Stack(): Record<string, unknown> {
         Bucket: ref(S3.bucket),
         PolicyDocument: policyDocument(denyInsecureTransport('s3:*', [bucketArn, sub(`\${${S3.bucket}.Arn}/*`)])),
       }),
+      [S3.foldersPolicy]: customResourceBucketPolicy(CROSS_EXPORTS.s3FoldersRoleArn, 'folders', foldersBucketStatements()),
+      // The root stack's notification custom resource reads this stack's outputs, so it runs after
+      // this policy exists and is deleted before it.
+      [S3.notificationPolicy]: customResourceBucketPolicy(
+        CROSS_EXPORTS.s3NotificationRoleArn,
+        'notification',
+        notificationBucketStatements(),
+      ),
       [S3.folders]: {
         Type: 'Custom::S3CustomResource',
+        // Created after, and deleted before, the policies that let it work on the bucket.
+        DependsOn: [S3.bucketPolicy, S3.foldersPolicy],
         Properties: {
           ServiceToken: importFromCrossStack(CROSS_EXPORTS.s3FoldersFunctionArn),
+          // Emptying a large bucket may continue over several invocations; CloudFormation's default is an hour too.
+          ServiceTimeout: FOLDERS_SERVICE_TIMEOUT_SECONDS,
           bucket_name: ref(S3.bucket),
           folders_to_create: ref('S3DataBucketFolder'),
         },

@@ -4,7 +4,7 @@ import { renderTemplates, type TemplateObject } from './index';
 import { NESTED_TEMPLATES, nestedTemplatePath, TEMPLATE_PATHS, type TemplateName } from './layout';
 import { XRAY_WRITE_ACTIONS } from './common';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS } from './iam-role-stack';
-import { IAM, LAMBDA, ROOT } from './logical-ids';
+import { IAM, LAMBDA, ROOT, S3 } from './logical-ids';
 import { CROSS_EXPORTS, LAMBDA_RUNTIME, ROOT_OUTPUTS } from './names';
 import { buildRootStack, referencedTemplatePaths, TRIGGER } from './root-stack';
 import { toYaml } from './yaml';
@@ -69,7 +69,8 @@ describe('template structure', () => {
     const exported = Object.values(templates.cross.Outputs as Obj).map((o) => o.Export.Name['Fn::Sub'].replace('${AWS::StackName}-', ''));
     expect(exported.sort()).toEqual(Object.values(CROSS_EXPORTS).sort());
     const imports = [...findAll(templates.root, 'Fn::ImportValue'), ...findAll(templates.s3, 'Fn::ImportValue')] as Obj[];
-    expect(imports).toHaveLength(2);
+    // The two service tokens, and the two custom-resource roles the s3 stack grants bucket access to.
+    expect(imports).toHaveLength(4);
     for (const imported of imports) {
       const [, suffix] = /^\$\{S3CustomResourceStackName\}-(.+)$/.exec(imported['Fn::Sub'])!;
       expect(exported).toContain(suffix);
@@ -223,33 +224,49 @@ describe('IAM least privilege', () => {
     for (const [, t] of entries) for (const [, r] of ofType(t, 'AWS::IAM::Role')) expect(r.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('lets the functions do what the handlers call', () => {
-    expect(actionsOf(resources(templates.iam)[IAM.lambdaRole]!)).toEqual(
-      expect.arrayContaining([
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-        'sqs:ReceiveMessage',
-        'sqs:DeleteMessage',
-        'sqs:GetQueueAttributes',
-        'sqs:SendMessage',
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-        's3:PutObject',
-        's3:GetObject',
-        's3:ListBucket',
-        'states:SendTaskSuccess',
-        'states:SendTaskFailure',
-        'states:SendTaskHeartbeat',
-        'xray:PutTraceSegments',
-      ]),
+  it('gives each function its own role: the processing role can neither read nor answer task tokens', () => {
+    const iam = resources(templates.iam);
+    const processing = actionsOf(iam[IAM.processingRole]!);
+    expect(processing.filter((a) => /^(s3|states|sqs:Receive)/.test(a))).toEqual([]);
+    expect(actionsOf(iam[IAM.lambdaRole]!)).toEqual(expect.arrayContaining(['s3:GetObject', 'states:SendTaskSuccess', 'sqs:ReceiveMessage']));
+    const stacks = resources(templates.root);
+    expect(stacks[ROOT.processingStack]!.Properties.Parameters.LambdaExecutionRoleArn).toEqual({
+      'Fn::GetAtt': [ROOT.iamStack, `Outputs.${IAM.processingRoleArn}`],
+    });
+    expect(stacks[ROOT.integrationStack]!.Properties.Parameters.LambdaExecutionRoleArn).toEqual({
+      'Fn::GetAtt': [ROOT.iamStack, `Outputs.${IAM.lambdaRoleArn}`],
+    });
+  });
+
+  it('grants the custom-resource roles their bucket access next to the bucket, under a name that changes with it', () => {
+    const s3 = resources(templates.s3);
+    const folders = s3[S3.foldersPolicy]!;
+    expect(folders.Type).toBe('AWS::IAM::RolePolicy');
+    expect(folders.Properties.PolicyName).toEqual({ 'Fn::Sub': `\${${S3.bucket}}-folders` });
+    expect(folders.Properties.PolicyDocument.Statement.flatMap((st: Obj) => st.Action)).toEqual(
+      expect.arrayContaining(['s3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:PutObject']),
     );
-    const cross = resources(templates.cross);
-    expect(actionsOf(cross.S3CreateFolderCustomResourceLambdaExecutionRole!)).toEqual(
-      expect.arrayContaining(['s3:PutObject', 's3:DeleteObject', 's3:ListBucket', 'kms:GenerateDataKey']),
-    );
-    expect(actionsOf(cross.S3NotificationCustomResourceLambdaExecutionRole!)).toEqual(
-      expect.arrayContaining(['s3:PutBucketNotification', 's3:GetBucketNotification']),
-    );
+    // Created after, and deleted before, what lets it work on the bucket.
+    expect(s3[S3.folders]!.DependsOn).toEqual(expect.arrayContaining([S3.foldersPolicy, S3.bucketPolicy]));
+    expect(s3[S3.notificationPolicy]!.Properties.PolicyDocument.Statement.flatMap((st: Obj) => st.Action)).toEqual([
+      's3:GetBucketNotification',
+      's3:PutBucketNotification',
+    ]);
+    // The cross stack (updated before the root stack) names no bucket.
+    expect(JSON.stringify(templates.cross)).not.toMatch(/s3:::|S3IntegrationBucketName/);
+  });
+
+  it('encrypts the bucket with the key ARN (an alias resolves in the requester\'s account)', () => {
+    const encryption = resources(templates.s3)[S3.bucket]!.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0];
+    expect(encryption.ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual({ Ref: 'KmsMasterKeyArn' });
+    expect(resources(templates.root)[ROOT.s3Stack]!.Properties.Parameters.KmsMasterKeyArn).toEqual({
+      'Fn::Sub': expect.stringContaining(':key/${KmsMasterKeyId}'),
+    });
+  });
+
+  it('bounds how long CloudFormation waits for each custom resource', () => {
+    expect(resources(templates.s3)[S3.folders]!.Properties.ServiceTimeout).toBe(3600);
+    expect(resources(templates.root)[ROOT.trigger]!.Properties.ServiceTimeout).toBeLessThanOrEqual(3600);
   });
 
   it('lets the state machine do what its states call, and scopes task tokens to the state machine', () => {

@@ -29,7 +29,7 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
   let config: BellflowerConfig;
   let distDir: string;
   beforeAll(async () => {
-    ({ moto, clients, config } = await startMotoEnvironment({ parameters: { S3IntegrationBucketName: 'my-integration-bucket' } }));
+    ({ moto, clients, config } = await startMotoEnvironment({ parameters: { LambdaLogLevel: 'DEBUG' } }));
     distDir = writeFakeBuild();
   });
   afterAll(async () => {
@@ -66,7 +66,7 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
       KmsMasterKeyId: config.kmsKeyId,
       LambdaFunctionCodeBucket: 'bellflower-artifacts',
       S3CreateFolderLambdaFunctionCodeKey: expect.stringMatching(/^bellflower\/code\/s3_folders_lambda-[0-9a-f]{16}\.zip$/),
-      S3IntegrationBucketName: 'my-integration-bucket',
+      LambdaLogLevel: 'DEBUG',
     });
     expect(reporter.lines).toContain(`  ${config.crossStackName} CREATE_COMPLETE`);
 

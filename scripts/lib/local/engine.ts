@@ -182,6 +182,7 @@ export function localDefinition(
   options: { readonly delayScale: number; readonly callbackTimeoutSeconds?: number },
 ): Record<string, unknown> {
   const bindings: Record<string, string> = {
+    [PLACEHOLDERS.partition]: 'aws',
     [PLACEHOLDERS.processingLambda]: resources.processing.arn,
     [PLACEHOLDERS.waitForResponseQueueUrl]: resources.queueUrl,
     [PLACEHOLDERS.reportResultSnsTopicArn]: resources.topicArn,

@@ -16,7 +16,8 @@ import { CROSS_EXPORTS, CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/nam
 export function fakeCrossTemplate(options: { readonly roleName?: string } = {}): Record<string, unknown> {
   const parameters: Record<string, unknown> = Object.fromEntries(Object.values(CROSS_PARAMS).map((name) => [name, { Type: 'String' }]));
   parameters[CROSS_PARAMS.projectName] = { Type: 'String', Default: 'bellflower' };
-  parameters[CROSS_PARAMS.integrationBucketName] = { Type: 'String', Default: 'bellflower-integration-bucket' };
+  // A parameter the real cross stack declares too, for the tests of configuration overrides.
+  parameters.LambdaLogLevel = { Type: 'String', Default: 'INFO' };
   const fn = (codeKeyParam: string, roleId: string) => ({
     Type: 'AWS::Lambda::Function',
     Properties: {
