@@ -111,7 +111,8 @@ export function nodeFunction(options: FunctionOptions): object {
 
 /** Options of {@link executionRole}. */
 export interface RoleOptions {
-  readonly name: Value<string>;
+  /** Physical name; CloudFormation generates one when absent. */
+  readonly name?: Value<string>;
   readonly policyName: Value<string>;
   /** Service principal, e.g. `lambda.amazonaws.com`. */
   readonly service: string;

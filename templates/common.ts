@@ -69,6 +69,23 @@ export const allow = (Sid: string, Action: readonly string[], Resource: readonly
   Resource: [...Resource],
 });
 
+/** Services that use the customer managed key on a principal's behalf (`kms:ViaService`). */
+export type KmsViaService = 's3' | 'sqs' | 'sns';
+
+/**
+ * Allows the KMS key only when a service uses it on the principal's behalf (S3 for SSE-KMS
+ * objects, SQS and SNS for encrypted messages); nobody holding the role can call KMS directly.
+ */
+export const useKmsKeyVia = (
+  Sid: string,
+  key: Value<string>,
+  services: readonly KmsViaService[],
+  actions: readonly string[] = ['kms:Decrypt', 'kms:GenerateDataKey'],
+): Statement => ({
+  ...allow(Sid, actions, [key]),
+  Condition: { StringEquals: { 'kms:ViaService': services.map((service) => sub(`${service}.\${AWS::Region}.\${AWS::URLSuffix}`)) } },
+});
+
 /** A policy document. */
 export const policyDocument = (...Statement: readonly Statement[]): Record<string, unknown> => ({
   Version: '2012-10-17',

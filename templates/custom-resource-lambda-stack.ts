@@ -22,6 +22,7 @@ import {
   sub,
   template,
   XRAY_WRITE_ACTIONS,
+  useKmsKeyVia,
   type Statement,
 } from './common';
 import { CROSS } from './logical-ids';
@@ -51,7 +52,7 @@ interface CustomResourceFunction {
  */
 export function foldersStatements(): Statement[] {
   return [
-    allow('EncryptFolderMarkers', ['kms:GenerateDataKey'], [KMS_KEY_ARN]),
+    useKmsKeyVia('EncryptFolderMarkers', KMS_KEY_ARN, ['s3'], ['kms:GenerateDataKey']),
     allow('ContinueEmptying', ['lambda:InvokeFunction'], [sub(arnText('lambda', `function:${nameText(FOLDERS_BASE)}`))]),
   ];
 }
@@ -102,7 +103,7 @@ function customResourceFunction(fn: CustomResourceFunction): Record<string, obje
         // Failed asynchronous invocations, sent by the Lambda service with this role to the
         // KMS-encrypted dead-letter queue (a sender needs GenerateDataKey and Decrypt).
         allow('SendFailedInvocations', ['sqs:SendMessage'], [cf.Fn.GetAtt(CROSS.deadLetterQueue, 'Arn')]),
-        allow('UseKmsKeyForDeadLetters', ['kms:GenerateDataKey', 'kms:Decrypt'], [KMS_KEY_ARN]),
+        useKmsKeyVia('UseKmsKeyForDeadLetters', KMS_KEY_ARN, ['sqs']),
         allow('WriteTraces', [...XRAY_WRITE_ACTIONS], ['*']),
       ],
     }),

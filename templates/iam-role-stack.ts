@@ -20,6 +20,8 @@ import {
   sub,
   template,
   XRAY_WRITE_ACTIONS,
+  useKmsKeyVia,
+  type KmsViaService,
   type Statement,
 } from './common';
 import { executionRole } from './building-blocks';
@@ -29,7 +31,6 @@ const processingFunction = nameText('${ProcessingLambdaFunctionName}');
 const queue = arn('sqs', nameText('${SQSQueueBaseName}'));
 const bucket = nameText('${S3IntegrationBucketName}');
 const kmsKey = ref('KmsMasterKeyArn');
-const useKmsKey = allow('UseKmsKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [kmsKey]);
 
 /**
  * What Step Functions calls to deliver its logs to CloudWatch Logs (vended log delivery); these
@@ -54,12 +55,12 @@ export const XRAY_SAMPLING_ACTIONS = ['xray:GetSamplingRules', 'xray:GetSampling
  * asynchronous invocations to the function's dead-letter queue (KMS-encrypted: a sender needs
  * GenerateDataKey and Decrypt), write X-Ray traces.
  */
-function functionBaseStatements(functionBaseName: string): Statement[] {
+function functionBaseStatements(functionBaseName: string, kmsVia: readonly KmsViaService[]): Statement[] {
   return [
     allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroupArn(lambdaLogGroupName(nameText(functionBaseName)))]),
     // The function's dead-letter queue, named as in lambda-function-stack.
     allow('SendFailedInvocations', ['sqs:SendMessage'], [arn('sqs', nameText(`${functionBaseName}-dlq`))]),
-    useKmsKey,
+    useKmsKeyVia('UseKmsKey', kmsKey, kmsVia),
     allow('WriteTraces', [...XRAY_WRITE_ACTIONS], ['*']),
   ];
 }
@@ -69,13 +70,13 @@ function functionBaseStatements(functionBaseName: string): Statement[] {
  * needs (logs, dead-letter queue, traces). It cannot read task tokens or answer them.
  */
 export function processingStatements(): Statement[] {
-  return functionBaseStatements('${ProcessingLambdaFunctionName}');
+  return functionBaseStatements('${ProcessingLambdaFunctionName}', ['sqs']);
 }
 
 /** The integration function: the callback queue (event source), the exchange files, task tokens. */
 export function integrationStatements(): Statement[] {
   return [
-    ...functionBaseStatements('${IntegrationLambdaFunctionName}'),
+    ...functionBaseStatements('${IntegrationLambdaFunctionName}', ['sqs', 's3']),
     // Polled by the Lambda service for the event source mapping, with this role.
     allow('ReceiveCallbackMessages', ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], [queue]),
     allow('WriteOutbound', ['s3:PutObject', 's3:GetObject'], [s3Arn(`${bucket}/outbound/*`)]),
@@ -99,7 +100,7 @@ export function stepFunctionStatements(): Statement[] {
     allow('InvokeProcessingFunction', ['lambda:InvokeFunction'], [sub(processingArn), sub(`${processingArn}:*`)]),
     allow('SendCallbackMessages', ['sqs:SendMessage'], [queue]),
     allow('PublishResults', ['sns:Publish'], [arn('sns', nameText('${SNSTopicBaseName}'))]),
-    useKmsKey,
+    useKmsKeyVia('UseKmsKey', kmsKey, ['sqs', 'sns']),
     allow('DeliverLogs', [...LOG_DELIVERY_ACTIONS], ['*']),
     allow('WriteTraces', [...XRAY_WRITE_ACTIONS, ...XRAY_SAMPLING_ACTIONS], ['*']),
   ];
@@ -128,8 +129,9 @@ export function buildIamRoleStack(): Record<string, unknown> {
         statements: integrationStatements(),
         wildcardReason: 'S3 object ARNs end in /outbound/* and /inbound/* because object keys carry the execution id.',
       }),
+      // No RoleName: a name built from ProcessingLambdaFunctionName (up to 44 characters) and the
+      // -<Environment>-<Region> suffix could exceed IAM's 64; CloudFormation generates a unique one.
       [IAM.processingRole]: executionRole({
-        name: physicalName('${ProcessingLambdaFunctionName}-role'),
         policyName: physicalName('${ProcessingLambdaFunctionName}-policy'),
         service: 'lambda.amazonaws.com',
         description: sub('Bellflower processing function (KMS key ${KmsMasterKeyId}).'),

@@ -54,10 +54,10 @@ export function notificationBucketStatements(): Statement[] {
  * bucket creates a new policy next to the old one, and CloudFormation deletes the old policy only in
  * the cleanup phase, after the custom resources are done with the old bucket (they depend on it).
  */
-function customResourceBucketPolicy(roleArnExport: string, purpose: string, statements: Statement[]): object {
+function customResourceBucketPolicy(roleArnExport: string, purpose: string, statements: Statement[], wildcardReason?: string): object {
   return {
     Type: 'AWS::IAM::RolePolicy',
-    Metadata: nagSuppressions(['AwsSolutions-IAM5', 'Object ARNs end in /* because the folder function empties the whole bucket on delete.']),
+    ...(wildcardReason ? { Metadata: nagSuppressions(['AwsSolutions-IAM5', wildcardReason]) } : {}),
     Properties: {
       RoleName: importedRoleName(roleArnExport),
       PolicyName: sub(`\${${S3.bucket}}-${purpose}`),
@@ -119,7 +119,12 @@ export function buildS3Stack(): Record<string, unknown> {
         Bucket: ref(S3.bucket),
         PolicyDocument: policyDocument(denyInsecureTransport('s3:*', [bucketArn, sub(`\${${S3.bucket}.Arn}/*`)])),
       }),
-      [S3.foldersPolicy]: customResourceBucketPolicy(CROSS_EXPORTS.s3FoldersRoleArn, 'folders', foldersBucketStatements()),
+      [S3.foldersPolicy]: customResourceBucketPolicy(
+        CROSS_EXPORTS.s3FoldersRoleArn,
+        'folders',
+        foldersBucketStatements(),
+        'Object ARNs end in /* because the folder function empties the whole bucket on delete.',
+      ),
       // The root stack's notification custom resource reads this stack's outputs, so it runs after
       // this policy exists and is deleted before it.
       [S3.notificationPolicy]: customResourceBucketPolicy(
