@@ -97,7 +97,8 @@ export function integrationStatements(): Statement[] {
 export function stepFunctionStatements(): Statement[] {
   const processingArn = arnText('lambda', `function:${processingFunction}`);
   return [
-    allow('InvokeProcessingFunction', ['lambda:InvokeFunction'], [sub(processingArn), sub(`${processingArn}:*`)]),
+    // The definition invokes the unqualified function ARN (no version or alias).
+    allow('InvokeProcessingFunction', ['lambda:InvokeFunction'], [sub(processingArn)]),
     allow('SendCallbackMessages', ['sqs:SendMessage'], [queue]),
     allow('PublishResults', ['sns:Publish'], [arn('sns', nameText('${SNSTopicBaseName}'))]),
     useKmsKeyVia('UseKmsKey', kmsKey, ['sqs', 'sns']),
@@ -144,7 +145,7 @@ export function buildIamRoleStack(): Record<string, unknown> {
         description: sub('Bellflower state machine (KMS key ${KmsMasterKeyId}).'),
         statements: stepFunctionStatements(),
         wildcardReason:
-          'CloudWatch Logs vended log delivery (logs:*LogDelivery, *ResourcePolicy, DescribeLogGroups) supports no resource-level permissions; lambda:InvokeFunction on <function ARN>:* covers its versions.',
+          'CloudWatch Logs vended log delivery (logs:*LogDelivery, *ResourcePolicy, DescribeLogGroups) supports no resource-level permissions.',
       }),
     },
     outputs: {

@@ -1,0 +1,154 @@
+/**
+ * Proves the IAM contract against the exact synthesized policies with an IAM policy simulator
+ * (@cloud-copilot/iam-simulate: identity, resource and key policies, every condition operator,
+ * the Service Authorization Reference's actions and resource types). AGPL-3.0: a test-time
+ * development dependency only, never bundled into a handler or shipped.
+ */
+import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateDeployment, SAMPLE } from '../test/support/deployment';
+import { deploymentPolicies, matchesPattern, resourcePolicyFor, type DeploymentPolicies } from '../test/support/iam-policies';
+import { contract, PRINCIPALS, type ContractEntry, type PermissionRequest, type PrincipalName } from './iam-contract';
+
+type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied' | string;
+
+async function decide(
+  policies: DeploymentPolicies,
+  principal: PrincipalName,
+  request: PermissionRequest,
+  secureTransport = true,
+): Promise<Decision> {
+  const simulation: Simulation = {
+    request: {
+      principal: policies.principalArns[principal],
+      action: request.action,
+      resource: { resource: request.resource, accountId: policies.targets.accountId },
+      contextVariables: { 'aws:SecureTransport': String(secureTransport), ...request.context },
+    },
+    identityPolicies: [...policies.identityPolicies[principal]],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: resourcePolicyFor(policies, request.resource)?.policy,
+  };
+  if (request.authorization === 'runtime') return runUnsafeSimulation(simulation, {});
+  const result = await runSimulation(simulation, {});
+  if (result.resultType === 'error') return `simulation error: ${JSON.stringify(result.errors)}`;
+  return result.overallResult;
+}
+
+const label = (entry: ContractEntry, request: PermissionRequest) =>
+  `${PRINCIPALS[entry.principal]} ${entry.operation}: ${request.action} on ${request.resource}`;
+
+/** Every (principal, request) of the contract. */
+const requestsOf = (entries: readonly ContractEntry[]) => entries.flatMap((entry) => entry.requests.map((request) => ({ entry, request })));
+
+/** Requests the least-privilege design must refuse. */
+function forbidden(policies: DeploymentPolicies): [PrincipalName, PermissionRequest][] {
+  const t = policies.targets;
+  const token = `${t.bucketArn}/outbound/0b7f3c1e-8d2a-4c5b-9e6f-1a2b3c4d5e6f/task_token.txt`;
+  return [
+    ['processing', { action: 's3:GetObject', resource: token }],
+    ['processing', { action: 'states:SendTaskSuccess', resource: t.stateMachineArn, authorization: 'runtime' }],
+    ['processing', { action: 'sqs:ReceiveMessage', resource: t.queueArn }],
+    ['integration', { action: 's3:DeleteObject', resource: token }],
+    ['integration', { action: 's3:PutObject', resource: `${t.bucketArn}/inbound/x/success.json` }],
+    ['integration', { action: 'kms:Decrypt', resource: t.keyArn }],
+    ['integration', { action: 'states:SendTaskHeartbeat', resource: t.stateMachineArn, authorization: 'runtime' }],
+    ['stateMachine', { action: 'lambda:InvokeFunction', resource: t.integrationFunctionArn }],
+    ['folders', { action: 's3:GetObject', resource: token }],
+    ['folders', { action: 's3:PutBucketNotification', resource: t.bucketArn }],
+    ['notification', { action: 's3:DeleteObjectVersion', resource: token }],
+    ['s3Service', {
+      action: 'lambda:InvokeFunction',
+      resource: t.integrationFunctionArn,
+      context: { 'aws:SourceAccount': '444455556666', 'aws:SourceArn': t.bucketArn },
+    }],
+    ['s3Service', { action: 'lambda:InvokeFunction', resource: t.processingFunctionArn, context: { 'aws:SourceAccount': t.accountId } }],
+    ['businessApplication', { action: 's3:PutObject', resource: `${t.bucketArn}/outbound/x/task_token.txt` }],
+    ['businessApplication', { action: 's3:PutObject', resource: `${t.bucketArn}/inbound/x/other.json` }],
+    ['businessApplication', { action: 's3:DeleteObject', resource: `${t.bucketArn}/inbound/x/success.json` }],
+    ['businessApplication', { action: 's3:ListBucket', resource: t.bucketArn, context: { 's3:prefix': 'inbound/' } }],
+    ['businessApplication', { action: 'kms:Decrypt', resource: t.keyArn }],
+  ];
+}
+
+describe.each([
+  ['the default sample', SAMPLE],
+  ['another partition, region and bucket name', {
+    ...SAMPLE,
+    partition: 'aws-cn',
+    region: 'cn-north-1',
+    parameters: { S3IntegrationBucketName: 'renamed-bucket', Environment: 'prod' },
+  }],
+])('IAM contract, simulated against the synthesized policies (%s)', (_, sample) => {
+  let policies: DeploymentPolicies;
+  let entries: ContractEntry[];
+  beforeAll(() => {
+    policies = deploymentPolicies(evaluateDeployment(sample));
+    entries = contract(policies.targets);
+  });
+
+  it('allows every call of every principal, over TLS', async () => {
+    const refused: string[] = [];
+    for (const { entry, request } of requestsOf(entries)) {
+      const decision = await decide(policies, entry.principal, request);
+      if (decision !== 'Allowed') refused.push(`${label(entry, request)} -> ${decision}`);
+    }
+    expect(refused).toEqual([]);
+    expect(requestsOf(entries).length).toBeGreaterThan(60);
+  });
+
+  it('denies every call to the bucket, the queues and the topic without TLS', async () => {
+    const allowed: string[] = [];
+    let checked = 0;
+    for (const { entry, request } of requestsOf(entries)) {
+      const governed = resourcePolicyFor(policies, request.resource);
+      if (!governed || !/^arn:[^:]+:(s3|sqs|sns):/.test(request.resource)) continue;
+      checked++;
+      const decision = await decide(policies, entry.principal, request, false);
+      if (decision !== 'ExplicitlyDenied') allowed.push(`${label(entry, request)} -> ${decision}`);
+    }
+    expect(allowed).toEqual([]);
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  it('refuses what no principal needs (least privilege)', async () => {
+    const wronglyAllowed: string[] = [];
+    for (const [principal, request] of forbidden(policies)) {
+      const decision = await decide(policies, principal, request);
+      if (decision === 'Allowed') wronglyAllowed.push(`${PRINCIPALS[principal]}: ${request.action} on ${request.resource}`);
+    }
+    expect(wronglyAllowed).toEqual([]);
+  });
+
+  it('grants no action on no resource that no call of the contract uses', () => {
+    const unused: string[] = [];
+    for (const principal of Object.keys(PRINCIPALS) as PrincipalName[]) {
+      const used = requestsOf(entries.filter((entry) => entry.principal === principal)).map(({ request }) => request);
+      for (const { name, policy } of policies.identityPolicies[principal]) {
+        for (const statement of policy.Statement) {
+          if (statement.Effect !== 'Allow') continue;
+          for (const action of [statement.Action].flat() as string[]) {
+            for (const resource of [statement.Resource].flat() as string[]) {
+              const usedBy = used.some((r) => r.action === action && matchesPattern(resource, r.resource));
+              if (!usedBy) unused.push(`${PRINCIPALS[principal]} (${name}, ${String(statement.Sid)}): ${action} on ${resource}`);
+            }
+          }
+        }
+      }
+    }
+    expect(unused).toEqual([]);
+  });
+});
+
+describe('IAM contract table', () => {
+  it('names real operations and IAM actions, one entry per principal and operation', () => {
+    const entries = contract(deploymentPolicies(evaluateDeployment()).targets);
+    const keys = entries.map((entry) => `${entry.principal} ${entry.operation}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const entry of entries) {
+      expect(entry.operation).toMatch(/^[A-Za-z0-9]+\.[A-Z][A-Za-z0-9]+$/);
+      for (const request of entry.requests) expect(request.action).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
+    }
+  });
+});

@@ -1,0 +1,376 @@
+/**
+ * The IAM contract: every AWS call each principal of a Bellflower deployment makes, the IAM
+ * action(s) AWS authorizes it with, on which resource and in which request context. The tests
+ * evaluate every entry with an IAM policy simulator against the exact synthesized identity and
+ * resource policies (every call allowed; without TLS denied), check that every granted action is
+ * used by some entry, and fail when a handler sends an SDK command that has no entry here. The
+ * README's permission table is rendered from it.
+ *
+ * Resources are written against {@link ContractTargets}, so one table serves a sample deployment
+ * (concrete ARNs, for the simulator) and the README (placeholders).
+ */
+
+/** Who makes the call. */
+export const PRINCIPALS = {
+  processing: 'processing function',
+  integration: 'integration function',
+  stateMachine: 'state machine',
+  folders: 'folders custom resource',
+  notification: 'notification custom resource',
+  s3Service: 'Amazon S3 (bucket notification)',
+  businessApplication: 'business application',
+} as const;
+
+/** A principal of the contract. */
+export type PrincipalName = keyof typeof PRINCIPALS;
+
+/** Who sends the request on the principal's behalf. */
+export type Caller = 'handler code' | 'Lambda service' | 'Step Functions' | 'Amazon S3' | 'the business application';
+
+/** The resources and names the entries point at. */
+export interface ContractTargets {
+  readonly region: string;
+  readonly accountId: string;
+  readonly urlSuffix: string;
+  readonly bucketArn: string;
+  readonly keyArn: string;
+  readonly queueArn: string;
+  readonly topicArn: string;
+  readonly stateMachineArn: string;
+  readonly processingFunctionArn: string;
+  readonly integrationFunctionArn: string;
+  readonly foldersFunctionArn: string;
+  /** Log-stream ARN prefix of each function's log group: `arn:...:log-group:<name>`. */
+  readonly logGroupArns: Readonly<Record<'processing' | 'integration' | 'folders' | 'notification', string>>;
+  /** Dead-letter queue ARN of each function's failed asynchronous invocations. */
+  readonly deadLetterQueueArns: Readonly<Record<'processing' | 'integration' | 'folders' | 'notification', string>>;
+}
+
+/** One authorization AWS performs for a call. */
+export interface PermissionRequest {
+  readonly action: string;
+  readonly resource: string;
+  /** Request context beyond the principal and TLS (e.g. `kms:ViaService`, `aws:SourceArn`). */
+  readonly context?: Readonly<Record<string, string>>;
+  /**
+   * `runtime`: the Service Authorization Reference lists no resource type for the action (so a
+   * strict simulator only accepts `*`), but the service authorizes it against this resource (see
+   * the entry's note); the simulator evaluates it without that validation.
+   */
+  readonly authorization?: 'runtime';
+}
+
+/** One AWS call of one principal. */
+export interface ContractEntry {
+  readonly principal: PrincipalName;
+  /** `<SDK service>.<operation>`, as the handlers' call log records it (`S3.PutObject`). */
+  readonly operation: string;
+  readonly caller: Caller;
+  readonly requests: readonly PermissionRequest[];
+  readonly why: string;
+}
+
+const UUID = '0b7f3c1e-8d2a-4c5b-9e6f-1a2b3c4d5e6f';
+const LOG_STREAM = 'log-stream:2026/11/25/[$LATEST]0123456789abcdef';
+
+const via = (t: ContractTargets, service: 's3' | 'sqs' | 'sns') => ({
+  'kms:ViaService': `${service}.${t.region}.${t.urlSuffix}`,
+  'kms:CallerAccount': t.accountId,
+});
+
+/** SSE-KMS / encrypted-queue key use by a service on the principal's behalf. */
+const kms = (t: ContractTargets, service: 's3' | 'sqs' | 'sns', ...actions: string[]): PermissionRequest[] =>
+  actions.map((action) => ({ action: `kms:${action}`, resource: t.keyArn, context: via(t, service) }));
+
+type FunctionKey = keyof ContractTargets['logGroupArns'];
+
+/** What the Lambda service does with every function's role: logs, the dead-letter queue, traces. */
+function lambdaServiceEntries(principal: PrincipalName, fn: FunctionKey, t: ContractTargets): ContractEntry[] {
+  const stream = `${t.logGroupArns[fn]}:${LOG_STREAM}`;
+  return [
+    {
+      principal,
+      operation: 'CloudWatchLogs.CreateLogStream',
+      caller: 'Lambda service',
+      requests: [{ action: 'logs:CreateLogStream', resource: stream }],
+      why: 'the function log stream',
+    },
+    {
+      principal,
+      operation: 'CloudWatchLogs.PutLogEvents',
+      caller: 'Lambda service',
+      requests: [{ action: 'logs:PutLogEvents', resource: stream }],
+      why: 'the function logs',
+    },
+    {
+      principal,
+      operation: 'SQS.SendMessage',
+      caller: 'Lambda service',
+      requests: [{ action: 'sqs:SendMessage', resource: t.deadLetterQueueArns[fn] }, ...kms(t, 'sqs', 'GenerateDataKey', 'Decrypt')],
+      why: 'a failed asynchronous invocation goes to the function dead-letter queue (KMS-encrypted)',
+    },
+    {
+      principal,
+      operation: 'XRay.PutTraceSegments',
+      caller: 'Lambda service',
+      requests: [
+        { action: 'xray:PutTraceSegments', resource: '*' },
+        { action: 'xray:PutTelemetryRecords', resource: '*' },
+      ],
+      why: 'active tracing (X-Ray supports no resource-level permissions)',
+    },
+  ];
+}
+
+/** Every entry of the contract for one set of targets. */
+export function contract(t: ContractTargets): ContractEntry[] {
+  const object = (key: string) => `${t.bucketArn}/${key}`;
+  return [
+    ...lambdaServiceEntries('processing', 'processing', t),
+
+    ...lambdaServiceEntries('integration', 'integration', t),
+    {
+      principal: 'integration',
+      operation: 'SQS.ReceiveMessage',
+      caller: 'Lambda service',
+      requests: [
+        { action: 'sqs:ReceiveMessage', resource: t.queueArn },
+        { action: 'sqs:GetQueueAttributes', resource: t.queueArn },
+        ...kms(t, 'sqs', 'Decrypt'),
+      ],
+      why: 'the event source mapping polls the callback queue with the function role',
+    },
+    {
+      principal: 'integration',
+      operation: 'SQS.DeleteMessage',
+      caller: 'Lambda service',
+      requests: [{ action: 'sqs:DeleteMessage', resource: t.queueArn }],
+      why: 'a processed callback message is deleted by the event source mapping',
+    },
+    {
+      principal: 'integration',
+      operation: 'S3.PutObject',
+      caller: 'handler code',
+      requests: [
+        { action: 's3:PutObject', resource: object(`outbound/${UUID}/task_token.txt`) },
+        { action: 's3:PutObject', resource: object(`outbound/${UUID}/data.json`) },
+        ...kms(t, 's3', 'GenerateDataKey'),
+      ],
+      why: 'writes the task token and the data for the business application (SSE-KMS)',
+    },
+    {
+      principal: 'integration',
+      operation: 'S3.GetObject',
+      caller: 'handler code',
+      requests: [
+        { action: 's3:GetObject', resource: object(`outbound/${UUID}/task_token.txt`) },
+        { action: 's3:GetObject', resource: object(`inbound/${UUID}/success.json`) },
+        { action: 's3:GetObject', resource: object(`inbound/${UUID}/failure.json`) },
+        // Without it S3 answers a missing key with AccessDenied instead of NoSuchKey.
+        { action: 's3:ListBucket', resource: t.bucketArn },
+        ...kms(t, 's3', 'Decrypt'),
+      ],
+      why: 'reads the token of the execution an answer belongs to, and the answer',
+    },
+    {
+      principal: 'integration',
+      operation: 'SFN.SendTaskSuccess',
+      caller: 'handler code',
+      requests: [{ action: 'states:SendTaskSuccess', resource: t.stateMachineArn, authorization: 'runtime' }],
+      why: 'resumes the execution with success.json',
+    },
+    {
+      principal: 'integration',
+      operation: 'SFN.SendTaskFailure',
+      caller: 'handler code',
+      requests: [{ action: 'states:SendTaskFailure', resource: t.stateMachineArn, authorization: 'runtime' }],
+      why: 'fails the execution with failure.json',
+    },
+
+    {
+      principal: 'stateMachine',
+      operation: 'Lambda.Invoke',
+      caller: 'Step Functions',
+      requests: [{ action: 'lambda:InvokeFunction', resource: t.processingFunctionArn }],
+      why: '"Processing Lambda" (lambda:invoke with the unqualified function ARN)',
+    },
+    {
+      principal: 'stateMachine',
+      operation: 'SQS.SendMessage',
+      caller: 'Step Functions',
+      requests: [{ action: 'sqs:SendMessage', resource: t.queueArn }, ...kms(t, 'sqs', 'GenerateDataKey', 'Decrypt')],
+      why: '"Wait For Response" sends the task token to the encrypted callback queue',
+    },
+    {
+      principal: 'stateMachine',
+      operation: 'SNS.Publish',
+      caller: 'Step Functions',
+      requests: [{ action: 'sns:Publish', resource: t.topicArn }, ...kms(t, 'sns', 'GenerateDataKey', 'Decrypt')],
+      why: 'the success and failure notifications (encrypted topic)',
+    },
+    {
+      principal: 'stateMachine',
+      operation: 'CloudWatchLogs.CreateLogDelivery',
+      caller: 'Step Functions',
+      requests: [
+        'CreateLogDelivery',
+        'GetLogDelivery',
+        'UpdateLogDelivery',
+        'DeleteLogDelivery',
+        'ListLogDeliveries',
+        'PutResourcePolicy',
+        'DescribeResourcePolicies',
+        'DescribeLogGroups',
+      ].map((action) => ({ action: `logs:${action}`, resource: '*' })),
+      why: 'execution logging to CloudWatch Logs (vended log delivery supports no resource-level permissions)',
+    },
+    {
+      principal: 'stateMachine',
+      operation: 'XRay.PutTraceSegments',
+      caller: 'Step Functions',
+      requests: ['PutTraceSegments', 'PutTelemetryRecords', 'GetSamplingRules', 'GetSamplingTargets'].map((action) => ({
+        action: `xray:${action}`,
+        resource: '*',
+      })),
+      why: 'X-Ray tracing of executions (no resource-level permissions)',
+    },
+
+    ...lambdaServiceEntries('folders', 'folders', t),
+    {
+      principal: 'folders',
+      operation: 'S3.PutObject',
+      caller: 'handler code',
+      requests: [
+        { action: 's3:PutObject', resource: object('inbound/') },
+        { action: 's3:PutObject', resource: object('outbound/') },
+        ...kms(t, 's3', 'GenerateDataKey'),
+      ],
+      why: 'creates the folder markers (SSE-KMS)',
+    },
+    {
+      principal: 'folders',
+      operation: 'S3.ListObjectVersions',
+      caller: 'handler code',
+      requests: [{ action: 's3:ListBucketVersions', resource: t.bucketArn }],
+      why: 'lists every object version and delete marker to empty the bucket on delete',
+    },
+    {
+      principal: 'folders',
+      operation: 'S3.DeleteObjects',
+      caller: 'handler code',
+      requests: [
+        { action: 's3:DeleteObjectVersion', resource: object(`outbound/${UUID}/task_token.txt`) },
+        { action: 's3:DeleteObjectVersion', resource: object('inbound/') },
+      ],
+      why: 'deletes them by version id (S3 authorizes each key of the batch)',
+    },
+    {
+      principal: 'folders',
+      operation: 'Lambda.Invoke',
+      caller: 'handler code',
+      requests: [{ action: 'lambda:InvokeFunction', resource: t.foldersFunctionArn }],
+      why: 'continues emptying a large bucket in a new invocation of itself',
+    },
+
+    ...lambdaServiceEntries('notification', 'notification', t),
+    {
+      principal: 'notification',
+      operation: 'S3.GetBucketNotificationConfiguration',
+      caller: 'handler code',
+      requests: [{ action: 's3:GetBucketNotification', resource: t.bucketArn }],
+      why: 'reads the bucket notifications, to change only its own',
+    },
+    {
+      principal: 'notification',
+      operation: 'S3.PutBucketNotificationConfiguration',
+      caller: 'handler code',
+      requests: [{ action: 's3:PutBucketNotification', resource: t.bucketArn }],
+      why: 'adds (removes on delete) the inbound/*.json notification to the integration function',
+    },
+
+    {
+      principal: 's3Service',
+      operation: 'Lambda.Invoke',
+      caller: 'Amazon S3',
+      requests: [
+        {
+          action: 'lambda:InvokeFunction',
+          resource: t.integrationFunctionArn,
+          context: { 'aws:SourceAccount': t.accountId, 'aws:SourceArn': t.bucketArn },
+        },
+      ],
+      why: 'the bucket notification for inbound/*.json',
+    },
+
+    {
+      principal: 'businessApplication',
+      operation: 'S3.ListObjectsV2',
+      caller: 'the business application',
+      requests: [{ action: 's3:ListBucket', resource: t.bucketArn, context: { 's3:prefix': 'outbound/' } }],
+      why: 'finds new executions under outbound/',
+    },
+    {
+      principal: 'businessApplication',
+      operation: 'S3.GetObject',
+      caller: 'the business application',
+      requests: [{ action: 's3:GetObject', resource: object(`outbound/${UUID}/data.json`) }, ...kms(t, 's3', 'Decrypt')],
+      why: 'reads the data of an execution',
+    },
+    {
+      principal: 'businessApplication',
+      operation: 'S3.PutObject',
+      caller: 'the business application',
+      requests: [
+        { action: 's3:PutObject', resource: object(`inbound/${UUID}/success.json`) },
+        { action: 's3:PutObject', resource: object(`inbound/${UUID}/failure.json`) },
+        ...kms(t, 's3', 'GenerateDataKey'),
+      ],
+      why: 'answers with success.json or failure.json (SSE-KMS with the bucket key)',
+    },
+  ];
+}
+
+/** The operations (`S3.PutObject`) a principal's entries allow it to send. */
+export function operationsOf(entries: readonly ContractEntry[], principal: PrincipalName): Set<string> {
+  return new Set(entries.filter((entry) => entry.principal === principal).map((entry) => entry.operation));
+}
+
+/** An IAM policy document with concrete ARNs. */
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly Record<string, unknown>[];
+}
+
+/**
+ * The identity policy a business application in the deployment's account needs, and no more: list
+ * `outbound/`, read `outbound/*`, write `inbound/<uuid>/success.json` or `failure.json`, and use the
+ * key only through S3. (`npm run respond` and `aws s3 cp` need exactly this.)
+ */
+export function businessApplicationPolicy(t: Pick<ContractTargets, 'bucketArn' | 'keyArn' | 'region' | 'urlSuffix'>): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ListOutbound',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [t.bucketArn],
+        Condition: { StringLike: { 's3:prefix': ['outbound/', 'outbound/*'] } },
+      },
+      { Sid: 'ReadOutbound', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${t.bucketArn}/outbound/*`] },
+      {
+        Sid: 'WriteAnswers',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: [`${t.bucketArn}/inbound/*/success.json`, `${t.bucketArn}/inbound/*/failure.json`],
+      },
+      {
+        Sid: 'UseKeyThroughS3',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: [t.keyArn],
+        Condition: { StringEquals: { 'kms:ViaService': `s3.${t.region}.${t.urlSuffix}` } },
+      },
+    ],
+  };
+}
