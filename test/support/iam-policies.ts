@@ -126,16 +126,15 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
     throw new Error('a function does not run with the role the contract evaluates');
   }
   const businessApplicationArn = `arn:${partition}:iam::${accountId}:role/business-application`;
-  const identityPolicies = {
-    ...Object.fromEntries(Object.entries(roles).map(([principal, role]) => [principal, rolePolicies(d, role)])),
+  const identityPolicies: Record<string, { name: string; policy: PolicyDocument }[]> = {
     s3Service: [],
     businessApplication: [{ name: 'business-application', policy: businessApplicationPolicy(targets) }],
-  } as Record<PrincipalName, { name: string; policy: PolicyDocument }[]>;
-  const principalArns = {
-    ...Object.fromEntries(Object.entries(roles).map(([principal, role]) => [principal, role.arn!])),
-    s3Service: 's3.amazonaws.com',
-    businessApplication: businessApplicationArn,
-  } as Record<PrincipalName, string>;
+  };
+  const principalArns: Record<string, string> = { s3Service: 's3.amazonaws.com', businessApplication: businessApplicationArn };
+  for (const [principal, role] of Object.entries(roles)) {
+    identityPolicies[principal] = rolePolicies(d, role);
+    principalArns[principal] = role.arn!;
+  }
 
   const resourcePolicies: ResourcePolicy[] = [
     { name: 'default key policy', policy: defaultKeyPolicy(accountId, partition), appliesTo: (r) => r === targets.keyArn },
@@ -163,7 +162,12 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
       }
     }
   }
-  return { targets, principalArns, identityPolicies, resourcePolicies };
+  return {
+    targets,
+    principalArns: principalArns as Record<PrincipalName, string>,
+    identityPolicies: identityPolicies as Record<PrincipalName, { name: string; policy: PolicyDocument }[]>,
+    resourcePolicies,
+  };
 }
 
 /** The resource policy that governs `resource`, if any (at most one per resource here). */
