@@ -374,3 +374,45 @@ export function businessApplicationPolicy(t: Pick<ContractTargets, 'bucketArn' |
     ],
   };
 }
+
+/** Placeholder targets for documentation: `<bucket>` and friends instead of a deployment's ARNs. */
+export const DOCUMENTED_TARGETS: ContractTargets = {
+  region: '<region>',
+  accountId: '<account>',
+  urlSuffix: 'amazonaws.com',
+  bucketArn: 'arn:<partition>:s3:::<integration bucket>',
+  keyArn: '<KMS key ARN>',
+  queueArn: '<callback queue ARN>',
+  topicArn: '<result topic ARN>',
+  stateMachineArn: '<state machine ARN>',
+  processingFunctionArn: '<processing function ARN>',
+  integrationFunctionArn: '<integration function ARN>',
+  foldersFunctionArn: '<folders function ARN>',
+  logGroupArns: {
+    processing: '<processing log group>',
+    integration: '<integration log group>',
+    folders: '<folders log group>',
+    notification: '<notification log group>',
+  },
+  deadLetterQueueArns: {
+    processing: '<processing DLQ ARN>',
+    integration: '<integration DLQ ARN>',
+    folders: '<custom-resource DLQ ARN>',
+    notification: '<custom-resource DLQ ARN>',
+  },
+};
+
+const UUID_PATTERN = new RegExp(UUID, 'g');
+
+/** The contract as a Markdown table (principal, call, caller, IAM action on resource, why), for the README. */
+export function contractTable(entries: readonly ContractEntry[] = contract(DOCUMENTED_TARGETS)): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const rows = entries.map((entry) => {
+    const grants = [...new Set(entry.requests.map((r) => {
+      const via = r.context?.['kms:ViaService'] ? ` (via ${r.context['kms:ViaService'].split('.')[0]})` : '';
+      return `\`${r.action}\` on \`${r.resource.replace(UUID_PATTERN, '<uuid>').replace(/log-stream:.*$/, 'log-stream:*')}\`${via}`;
+    }))];
+    return `| ${PRINCIPALS[entry.principal]} | \`${entry.operation}\` | ${entry.caller} | ${cell(grants.join('<br>'))} | ${cell(entry.why)} |`;
+  });
+  return ['| principal | call | made by | IAM action on resource | why |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DocsError, iamSection, renderReadme } from './docs';
+
+describe('generated README sections', () => {
+  it('README.md holds the current IAM contract table and business application policy', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme).toContain(iamSection());
+    expect(renderReadme(readme)).toBe(readme);
+  });
+
+  it('replaces only the marked section', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const stale = readme.replace('| principal | call |', '| principal | old call |');
+    expect(stale).not.toBe(readme);
+    expect(renderReadme(stale)).toBe(readme);
+  });
+
+  it('rejects a README without the markers, saying what to add', () => {
+    expect(() => renderReadme('# no markers\n')).toThrow(DocsError);
+    expect(() => renderReadme('# no markers\n')).toThrow(/iam-contract:start/);
+  });
+});
