@@ -140,3 +140,58 @@ export function executionRole(options: RoleOptions): object {
     ),
   );
 }
+
+/** Condition name of every alarm: the `AlarmsEnabled` parameter is `true`. */
+export const ALARMS_CONDITION = 'CreateAlarms';
+
+/** The `Conditions` section of a template with alarms. */
+export const alarmConditions = (): Record<string, unknown> => ({ [ALARMS_CONDITION]: cf.Fn.Equals(ref('AlarmsEnabled'), 'true') });
+
+/** Options of {@link alarm}. */
+export interface AlarmOptions {
+  readonly name: Value<string>;
+  readonly description: string;
+  readonly namespace: 'AWS/SQS' | 'AWS/Lambda' | 'AWS/States';
+  readonly metric: string;
+  readonly dimension: { readonly Name: string; readonly Value: Value<string> };
+  /** @default 'Sum' */
+  readonly statistic?: 'Sum' | 'Maximum';
+  readonly topicArn: Value<string>;
+}
+
+/**
+ * An alarm that fires when a metric is above 0 in a 5-minute period and notifies the topic
+ * (created only when `AlarmsEnabled` is `true`). Missing data (nothing happened) is not breaching.
+ */
+export function alarm(options: AlarmOptions): object {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Condition: ALARMS_CONDITION,
+    Properties: {
+      AlarmName: options.name,
+      AlarmDescription: options.description,
+      Namespace: options.namespace,
+      MetricName: options.metric,
+      Dimensions: [options.dimension],
+      Statistic: options.statistic ?? 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [options.topicArn],
+    },
+  };
+}
+
+/** An alarm on a dead-letter queue holding any message. */
+export const deadLetterAlarm = (name: Value<string>, what: string, queueName: Value<string>, topicArn: Value<string>): object =>
+  alarm({
+    name,
+    description: `Messages in the ${what} dead-letter queue: inspect them (README, Operating it) and redrive or delete them.`,
+    namespace: 'AWS/SQS',
+    metric: 'ApproximateNumberOfMessagesVisible',
+    dimension: { Name: 'QueueName', Value: queueName },
+    statistic: 'Maximum',
+    topicArn,
+  });

@@ -127,6 +127,7 @@ export const XRAY_WILDCARD: Suppression = [
 export interface TemplateParts {
   readonly description: string;
   readonly groups: readonly ParameterGroup[];
+  readonly conditions?: Record<string, unknown>;
   readonly resources: Record<string, unknown>;
   readonly outputs: Record<string, unknown>;
 }
@@ -139,6 +140,7 @@ export function template(parts: TemplateParts): Record<string, unknown> {
     Description: parts.description,
     Metadata: { 'AWS::CloudFormation::Interface': Interface },
     Parameters,
+    ...(parts.conditions ? { Conditions: parts.conditions } : {}),
     Resources: parts.resources,
     Outputs: parts.outputs,
   };

@@ -64,6 +64,11 @@ function forbidden(policies: DeploymentPolicies): [PrincipalName, PermissionRequ
       context: { 'aws:SourceAccount': '444455556666', 'aws:SourceArn': t.bucketArn },
     }],
     ['s3Service', { action: 'lambda:InvokeFunction', resource: t.processingFunctionArn, context: { 'aws:SourceAccount': t.accountId } }],
+    ['alarms', {
+      action: 'sns:Publish',
+      resource: t.topicArn,
+      context: { 'aws:SourceAccount': '444455556666', 'aws:SourceArn': t.alarmArn.replace(t.accountId, '444455556666') },
+    }],
     ['businessApplication', { action: 's3:PutObject', resource: `${t.bucketArn}/outbound/x/task_token.txt` }],
     ['businessApplication', { action: 's3:PutObject', resource: `${t.bucketArn}/inbound/x/other.json` }],
     ['businessApplication', { action: 's3:DeleteObject', resource: `${t.bucketArn}/inbound/x/success.json` }],

@@ -18,6 +18,7 @@ export const PRINCIPALS = {
   folders: 'folders custom resource',
   notification: 'notification custom resource',
   s3Service: 'Amazon S3 (bucket notification)',
+  alarms: 'CloudWatch alarms',
   businessApplication: 'business application',
 } as const;
 
@@ -25,7 +26,7 @@ export const PRINCIPALS = {
 export type PrincipalName = keyof typeof PRINCIPALS;
 
 /** Who sends the request on the principal's behalf. */
-export type Caller = 'handler code' | 'Lambda service' | 'Step Functions' | 'Amazon S3' | 'the business application';
+export type Caller = 'handler code' | 'Lambda service' | 'Step Functions' | 'Amazon S3' | 'CloudWatch' | 'the business application';
 
 /** The resources and names the entries point at. */
 export interface ContractTargets {
@@ -40,6 +41,8 @@ export interface ContractTargets {
   readonly processingFunctionArn: string;
   readonly integrationFunctionArn: string;
   readonly foldersFunctionArn: string;
+  /** ARN of one of the deployment's alarms. */
+  readonly alarmArn: string;
   /** Log-stream ARN prefix of each function's log group: `arn:...:log-group:<name>`. */
   readonly logGroupArns: Readonly<Record<'processing' | 'integration' | 'folders' | 'notification', string>>;
   /** Dead-letter queue ARN of each function's failed asynchronous invocations. */
@@ -303,6 +306,17 @@ export function contract(t: ContractTargets): ContractEntry[] {
     },
 
     {
+      principal: 'alarms',
+      operation: 'SNS.Publish',
+      caller: 'CloudWatch',
+      requests: [
+        { action: 'sns:Publish', resource: t.topicArn, context: { 'aws:SourceAccount': t.accountId, 'aws:SourceArn': t.alarmArn } },
+        ...kms(t, 'sns', 'GenerateDataKey', 'Decrypt'),
+      ],
+      why: 'an alarm (AlarmsEnabled) notifies the encrypted result topic; the key policy must allow CloudWatch (see below)',
+    },
+
+    {
       principal: 'businessApplication',
       operation: 'S3.ListObjectsV2',
       caller: 'the business application',
@@ -388,6 +402,7 @@ export const DOCUMENTED_TARGETS: ContractTargets = {
   processingFunctionArn: '<processing function ARN>',
   integrationFunctionArn: '<integration function ARN>',
   foldersFunctionArn: '<folders function ARN>',
+  alarmArn: '<alarm ARN>',
   logGroupArns: {
     processing: '<processing log group>',
     integration: '<integration log group>',
@@ -415,4 +430,30 @@ export function contractTable(entries: readonly ContractEntry[] = contract(DOCUM
     return `| ${PRINCIPALS[entry.principal]} | \`${entry.operation}\` | ${entry.caller} | ${cell(grants.join('<br>'))} | ${cell(entry.why)} |`;
   });
   return ['| principal | call | made by | IAM action on resource | why |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/**
+ * The key policy the customer managed key needs: the account's IAM policies decide (AWS's default
+ * statement), and CloudWatch may use the key to notify the encrypted topic (the alarms).
+ */
+export function keyPolicy(t: Pick<ContractTargets, 'accountId'> & { readonly partition: string }): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'EnableIamUserPermissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:${t.partition}:iam::${t.accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      {
+        Sid: 'AllowCloudWatchAlarmsToNotifyTheEncryptedTopic',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+      },
+    ],
+  };
 }

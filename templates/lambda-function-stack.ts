@@ -4,7 +4,16 @@
  * asynchronously by S3). The root stack instantiates it twice: processing and integration.
  */
 import { cf } from './cloudform';
-import { DLQ_SUPPRESSIONS, encryptedQueue, logGroup, nodeFunction, tlsOnlyQueuePolicy } from './building-blocks';
+import {
+  alarm,
+  alarmConditions,
+  deadLetterAlarm,
+  DLQ_SUPPRESSIONS,
+  encryptedQueue,
+  logGroup,
+  nodeFunction,
+  tlsOnlyQueuePolicy,
+} from './building-blocks';
 import { arn, lambdaLogGroupName, nameText, output, physicalName, ref, sub, template } from './common';
 import { LAMBDA } from './logical-ids';
 
@@ -35,7 +44,9 @@ export function buildLambdaFunctionStack(): Record<string, unknown> {
       },
       { label: 'Step Function', parameters: ['StepFunctionName'] },
       { label: 'S3', parameters: ['S3IntegrationBucketName'] },
+      { label: 'Alarms', parameters: ['AlarmsEnabled', 'AlarmTopicArn'] },
     ],
+    conditions: alarmConditions(),
     resources: {
       [LAMBDA.logGroup]: logGroup(sub(lambdaLogGroupName(functionName))),
       [LAMBDA.deadLetterQueue]: encryptedQueue({
@@ -45,6 +56,28 @@ export function buildLambdaFunctionStack(): Record<string, unknown> {
         suppressions: DLQ_SUPPRESSIONS,
       }),
       [LAMBDA.deadLetterQueuePolicy]: tlsOnlyQueuePolicy([LAMBDA.deadLetterQueue]),
+      [LAMBDA.errorsAlarm]: alarm({
+        name: physicalName('${LambdaFunctionName}-errors'),
+        description: 'The function failed (an error a retry may fix, or a bug): see its log group.',
+        namespace: 'AWS/Lambda',
+        metric: 'Errors',
+        dimension: { Name: 'FunctionName', Value: ref(LAMBDA.function) },
+        topicArn: ref('AlarmTopicArn'),
+      }),
+      [LAMBDA.throttlesAlarm]: alarm({
+        name: physicalName('${LambdaFunctionName}-throttles'),
+        description: 'Invocations of the function were throttled (account or reserved concurrency): messages wait, then reach the dead-letter queue.',
+        namespace: 'AWS/Lambda',
+        metric: 'Throttles',
+        dimension: { Name: 'FunctionName', Value: ref(LAMBDA.function) },
+        topicArn: ref('AlarmTopicArn'),
+      }),
+      [LAMBDA.deadLetterAlarm]: deadLetterAlarm(
+        physicalName('${LambdaFunctionName}-dlq-messages'),
+        'function',
+        cf.Fn.GetAtt(LAMBDA.deadLetterQueue, 'QueueName'),
+        ref('AlarmTopicArn'),
+      ),
       [LAMBDA.function]: nodeFunction({
         name: sub(functionName),
         description: ref('LambdaFunctionDescription'),

@@ -16,6 +16,10 @@ export const ROOT = {
   eventSourceMapping: 'BellflowerIntegrationLambdaSQSEventSourceMapping',
   stateMachine: 'BellflowerStateMachine',
   stateMachineLogGroup: 'BellflowerStateMachineLogGroup',
+  executionsFailedAlarm: 'BellflowerExecutionsFailedAlarm',
+  executionsTimedOutAlarm: 'BellflowerExecutionsTimedOutAlarm',
+  executionsAbortedAlarm: 'BellflowerExecutionsAbortedAlarm',
+  customResourceDeadLetterAlarm: 'BellflowerCustomResourceDeadLetterQueueAlarm',
 } as const;
 
 /** IAM stack resources and outputs. */
@@ -35,6 +39,9 @@ export const LAMBDA = {
   logGroup: 'LambdaFunctionLogGroup',
   deadLetterQueue: 'LambdaFunctionDeadLetterQueue',
   deadLetterQueuePolicy: 'LambdaFunctionDeadLetterQueuePolicy',
+  errorsAlarm: 'LambdaFunctionErrorsAlarm',
+  throttlesAlarm: 'LambdaFunctionThrottlesAlarm',
+  deadLetterAlarm: 'LambdaFunctionDeadLetterQueueAlarm',
   functionArn: 'LambdaFunctionArn',
   deadLetterQueueUrl: 'LambdaFunctionDeadLetterQueueURL',
 } as const;
@@ -64,6 +71,7 @@ export const SQS = {
   queue: 'SQSQueue',
   deadLetterQueue: 'SQSDeadLetterQueue',
   policy: 'SQSPolicy',
+  deadLetterAlarm: 'SQSDeadLetterQueueAlarm',
   queueUrl: 'SQSQueueURL',
   queueArn: 'SQSQueueArn',
   deadLetterQueueUrl: 'SQSDeadLetterQueueURL',

@@ -106,12 +106,18 @@ export const PARAMETERS = {
   ReceiveMessageWaitTimeSeconds: num('Receive Message Wait Time Seconds', 'Long-polling wait of the callback queue, in seconds.', 0, 0, 20),
   VisibilityTimeout: num(
     'Visibility Timeout',
-    'Visibility timeout of the callback queue, in seconds; keep it at least LambdaFunctionTimeoutSecs (AWS rejects an event source mapping otherwise).',
-    300,
+    'Visibility timeout of the callback queue, in seconds; at least 6 times LambdaFunctionTimeoutSecs (what AWS recommends for a Lambda event source; deploy checks it).',
+    1800,
     1,
     43_200,
   ),
-  MaxReceiveCount: num('Max Receive Count', 'Receives of a callback message before it moves to the dead-letter queue.', 3, 1, 1000),
+  MaxReceiveCount: num(
+    'Max Receive Count',
+    'Receives of a callback message before it moves to the dead-letter queue (at least 5, so that throttling alone does not dead-letter a message).',
+    5,
+    1,
+    1000,
+  ),
   SNSTopicBaseName: text('SNS Topic Base Name', 'Base name of the result topic.', 10, 40, {
     Default: 'bellflower-sns-topic',
     AllowedPattern: '^[a-zA-Z][a-zA-Z0-9_-]*$',
@@ -202,6 +208,18 @@ export const PARAMETERS = {
   S3BucketBlockPublicPolicy: flag('Block Public Policy', 'Block public bucket policies on the integration bucket.'),
   S3BucketIgnorePublicAcls: flag('Ignore Public ACLs', 'Ignore public ACLs on the integration bucket.'),
   S3BucketRestrictPublicBuckets: flag('Restrict Public Buckets', 'Restrict public bucket policies on the integration bucket.'),
+  S3ObjectExpirationInDays: num(
+    'S3 Object Expiration In Days',
+    'Days after which the exchange files (task tokens, data, answers) under outbound/ and inbound/ expire; longer than the callback timeout (deploy checks it). Noncurrent versions expire a day later.',
+    30,
+    1,
+    3650,
+  ),
+  AlarmsEnabled: flag('Alarms Enabled', 'Create the CloudWatch alarms (dead-letter queues, failed executions, function errors and throttles) that notify the result topic.'),
+  AlarmTopicArn: text('Alarm Topic ARN', 'Topic the alarms notify (the result topic).', 20, 2048, {
+    AllowedPattern: '^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]+$',
+    ConstraintDescription: 'an SNS topic ARN',
+  }),
   S3CustomResourceStackName: text('S3 Custom Resource Stack Name', 'Name of the cross stack exporting the custom-resource functions.', 1, 128, {
     Default: 'bellflower-s3-custom-resource-stack',
     AllowedPattern: '^[a-zA-Z][a-zA-Z0-9-]*$',

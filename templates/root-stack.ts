@@ -7,7 +7,7 @@
  */
 import { cf, type IntrinsicFunction } from './cloudform';
 import { PLACEHOLDERS } from '../asl/state-machine';
-import { logGroup } from './building-blocks';
+import { alarm, alarmConditions, deadLetterAlarm, logGroup } from './building-blocks';
 import { arnText, deleteWithStack, nagSuppressions, nameText, s3Arn, output, physicalName, ref, stackOutput, sub, tags, template } from './common';
 import { NESTED_TEMPLATES, type NestedTemplateName } from './layout';
 import { IAM, LAMBDA, ROOT, S3, SNS, SQS } from './logical-ids';
@@ -83,9 +83,24 @@ function lambdaStack(path: string, kind: 'Processing' | 'Integration'): object {
     LambdaExecutionRoleArn: stackOutput(ROOT.iamStack, kind === 'Processing' ? IAM.processingRoleArn : IAM.lambdaRoleArn),
     ...pass('LambdaHandlerPath', 'LambdaRuntime', 'LambdaFunctionTimeoutSecs', 'LambdaFunctionMemory', 'LambdaFunctionCodeBucket'),
     LambdaFunctionCodeKey: ref(`${kind}LambdaFunctionCodeKey`),
-    ...pass('LambdaLogLevel', 'LogRetentionInDays', 'SimulatedWorkMs', 'StepFunctionName', 'S3IntegrationBucketName'),
+    ...pass('LambdaLogLevel', 'LogRetentionInDays', 'SimulatedWorkMs', 'StepFunctionName', 'S3IntegrationBucketName', 'AlarmsEnabled'),
+    AlarmTopicArn: ALARM_TOPIC_ARN,
   });
 }
+
+/** The alarms notify the result topic: one subscription to confirm, already encrypted and watched. */
+const ALARM_TOPIC_ARN = stackOutput(ROOT.snsStack, SNS.topicArn);
+
+/** An alarm on one of the state machine's execution metrics. */
+const executionsAlarm = (metric: string, what: string, description: string) =>
+  alarm({
+    name: physicalName(`\${StepFunctionName}-${what}`),
+    description,
+    namespace: 'AWS/States',
+    metric,
+    dimension: { Name: 'StateMachineArn', Value: ref(ROOT.stateMachine) },
+    topicArn: ALARM_TOPIC_ARN,
+  });
 
 const integrationFunctionArn = stackOutput(ROOT.integrationStack, LAMBDA.functionArn);
 
@@ -128,20 +143,22 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
       },
       { label: 'SQS', parameters: SQS_QUEUE_PARAMETERS },
       { label: 'SNS', parameters: SNS_TOPIC_PARAMETERS },
-      { label: 'S3', parameters: ['S3IntegrationBucketName', 'S3DataBucketFolder', ...S3_PUBLIC_ACCESS_PARAMETERS] },
+      { label: 'S3', parameters: ['S3IntegrationBucketName', 'S3DataBucketFolder', 'S3ObjectExpirationInDays', ...S3_PUBLIC_ACCESS_PARAMETERS] },
       {
         label: 'Step Function',
         parameters: ['StepFunctionExecutionRoleName', 'StepFunctionExecutionPolicyName', 'StepFunctionName', 'StateMachineDefinitionKey'],
       },
       { label: 'Cross Stack for Custom Resource', parameters: ['S3CustomResourceStackName'] },
+      { label: 'Alarms', parameters: ['AlarmsEnabled'] },
     ],
+    conditions: alarmConditions(),
     resources: {
       [ROOT.s3Stack]: nestedStack(paths.s3, {
         ...pass('ProjectName', 'Environment'),
         KmsMasterKeyArn: KMS_KEY_ARN,
         S3BucketBaseName: ref('S3IntegrationBucketName'),
         S3DataBucketFolder: cf.Fn.Join(',', ref('S3DataBucketFolder')),
-        ...pass(...S3_PUBLIC_ACCESS_PARAMETERS, 'S3CustomResourceStackName'),
+        ...pass('S3ObjectExpirationInDays', ...S3_PUBLIC_ACCESS_PARAMETERS, 'S3CustomResourceStackName'),
       }),
       [ROOT.iamStack]: nestedStack(paths.iam, {
         ...pass('ProjectName', 'Environment', 'KmsMasterKeyId'),
@@ -159,7 +176,10 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
           'S3IntegrationBucketName',
         ),
       }),
-      [ROOT.sqsStack]: nestedStack(paths.sqs, pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', ...SQS_QUEUE_PARAMETERS)),
+      [ROOT.sqsStack]: nestedStack(paths.sqs, {
+        ...pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', ...SQS_QUEUE_PARAMETERS, 'AlarmsEnabled'),
+        AlarmTopicArn: ALARM_TOPIC_ARN,
+      }),
       [ROOT.snsStack]: nestedStack(paths.sns, pass('ProjectName', 'Environment', 'KmsMasterKeyAlias', ...SNS_TOPIC_PARAMETERS)),
       [ROOT.processingStack]: lambdaStack(paths.lambda, 'Processing'),
       [ROOT.integrationStack]: lambdaStack(paths.lambda, 'Integration'),
@@ -218,6 +238,28 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
         TracingConfiguration: { Enabled: true },
         Tags: tags(),
       }),
+      [ROOT.executionsFailedAlarm]: executionsAlarm(
+        'ExecutionsFailed',
+        'executions-failed',
+        'Executions failed (processing failed three times, the business application answered failure.json, or Bellflower rejected the input): see the failure notification and the execution history.',
+      ),
+      [ROOT.executionsTimedOutAlarm]: executionsAlarm(
+        'ExecutionsTimedOut',
+        'executions-timed-out',
+        'Executions timed out at the state machine level: see the execution history.',
+      ),
+      [ROOT.executionsAbortedAlarm]: executionsAlarm(
+        'ExecutionsAborted',
+        'executions-aborted',
+        'Executions were stopped (StopExecution): check who stopped them in CloudTrail.',
+      ),
+      // The cross stack is deployed before the topic exists; its dead-letter queue is watched from here.
+      [ROOT.customResourceDeadLetterAlarm]: deadLetterAlarm(
+        physicalName('${ProjectName}-cr-dlq-messages'),
+        'custom-resource',
+        physicalName('${ProjectName}-cr-dlq'),
+        ALARM_TOPIC_ARN,
+      ),
     },
     outputs: {
       [ROOT_OUTPUTS.s3BucketArn]: output('ARN of the integration bucket.', stackOutput(ROOT.s3Stack, S3.bucketArn)),

@@ -66,6 +66,24 @@ function customResourceBucketPolicy(roleArnExport: string, purpose: string, stat
   };
 }
 
+/** The folders whose files expire (task tokens, data and answers are needed only while an execution waits). */
+export const EXCHANGE_FOLDERS = ['outbound', 'inbound'] as const;
+
+/**
+ * Expires the files of one folder after `S3ObjectExpirationInDays`, their noncurrent versions a
+ * day later; the empty folder marker (0 bytes) stays.
+ */
+function expireExchangeFiles(folder: (typeof EXCHANGE_FOLDERS)[number]) {
+  return {
+    Id: `expire-${folder}`,
+    Status: 'Enabled',
+    Prefix: `${folder}/`,
+    ObjectSizeGreaterThan: 0,
+    ExpirationInDays: ref('S3ObjectExpirationInDays'),
+    NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+  };
+}
+
 /** Builds the S3 stack. */
 export function buildS3Stack(): Record<string, unknown> {
   const bucketArn = cf.Fn.GetAtt(S3.bucket, 'Arn');
@@ -76,7 +94,7 @@ export function buildS3Stack(): Record<string, unknown> {
       { label: 'KMS', parameters: ['KmsMasterKeyArn'] },
       {
         label: 'S3',
-        parameters: ['S3BucketBaseName', 'S3DataBucketFolder', ...S3_PUBLIC_ACCESS_PARAMETERS],
+        parameters: ['S3BucketBaseName', 'S3DataBucketFolder', 'S3ObjectExpirationInDays', ...S3_PUBLIC_ACCESS_PARAMETERS],
       },
       { label: 'Cross Stack for Custom Resource', parameters: ['S3CustomResourceStackName'] },
     ],
@@ -101,6 +119,21 @@ export function buildS3Stack(): Record<string, unknown> {
           RestrictPublicBuckets: ref('S3BucketRestrictPublicBuckets'),
         },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        // Versioned: an answer that is overwritten or deleted stays recoverable until it expires.
+        VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: {
+          Rules: [
+            ...EXCHANGE_FOLDERS.map(expireExchangeFiles),
+            // The delete markers that expiring a versioned object leaves, once nothing is behind them,
+            // and uploads never completed.
+            {
+              Id: 'remove-expired-delete-markers',
+              Status: 'Enabled',
+              ExpiredObjectDeleteMarker: true,
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            },
+          ],
+        },
         Tags: tags(),
         }).metadata(
           nagSuppressions(

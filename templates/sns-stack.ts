@@ -1,6 +1,6 @@
 /** `cft/nested-stacks/sns-stack.yaml`: the result topic (KMS, TLS only) and its e-mail subscription. */
 import { cf } from './cloudform';
-import { denyInsecureTransport, nagSuppressions, output, physicalName, policyDocument, ref, sub, tags, template } from './common';
+import { arnText, denyInsecureTransport, nagSuppressions, output, physicalName, policyDocument, ref, sub, tags, template } from './common';
 import { SNS } from './logical-ids';
 import { SNS_TOPIC_PARAMETERS } from './parameters';
 
@@ -22,7 +22,21 @@ export function buildSnsStack(): Record<string, unknown> {
       }),
       [SNS.topicPolicy]: new cf.SNS.TopicPolicy({
         Topics: [ref(SNS.topic)],
-        PolicyDocument: policyDocument(denyInsecureTransport('sns:Publish', [ref(SNS.topic)])),
+        PolicyDocument: policyDocument(
+          denyInsecureTransport('sns:Publish', [ref(SNS.topic)]),
+          // The alarms of this deployment's account (AlarmsEnabled) notify this topic.
+          {
+            Sid: 'AllowAlarmsOfThisAccount',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: [ref(SNS.topic)],
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': cf.Refs.AccountId },
+              ArnLike: { 'aws:SourceArn': sub(arnText('cloudwatch', 'alarm:*')) },
+            },
+          },
+        ),
       }),
       [SNS.subscription]: new cf.SNS.Subscription({
         TopicArn: ref(SNS.topic),

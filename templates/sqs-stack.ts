@@ -3,7 +3,7 @@
  * function) with its dead-letter queue, both KMS-encrypted and TLS only.
  */
 import { cf } from './cloudform';
-import { DLQ_SUPPRESSIONS, encryptedQueue, tlsOnlyQueuePolicy } from './building-blocks';
+import { alarmConditions, deadLetterAlarm, DLQ_SUPPRESSIONS, encryptedQueue, tlsOnlyQueuePolicy } from './building-blocks';
 import { output, physicalName, ref, sub, template } from './common';
 import { SQS } from './logical-ids';
 import { SQS_QUEUE_PARAMETERS } from './parameters';
@@ -17,7 +17,9 @@ export function buildSqsStack(): Record<string, unknown> {
       { label: 'Project And Environment', parameters: ['ProjectName', 'Environment'] },
       { label: 'KMS', parameters: ['KmsMasterKeyAlias'] },
       { label: 'SQS', parameters: SQS_QUEUE_PARAMETERS },
+      { label: 'Alarms', parameters: ['AlarmsEnabled', 'AlarmTopicArn'] },
     ],
+    conditions: alarmConditions(),
     resources: {
       [SQS.deadLetterQueue]: encryptedQueue({
         name: physicalName('${SQSQueueBaseName}-dlq'),
@@ -25,7 +27,7 @@ export function buildSqsStack(): Record<string, unknown> {
         properties: { MessageRetentionPeriod: 1_209_600 },
         suppressions: DLQ_SUPPRESSIONS,
       }),
-      // The integration function's timeout must not exceed VisibilityTimeout (see the parameter).
+      // VisibilityTimeout: at least 6 times the integration function's timeout (see the parameter).
       [SQS.queue]: encryptedQueue({
         name: physicalName('${SQSQueueBaseName}'),
         kmsKey,
@@ -42,6 +44,12 @@ export function buildSqsStack(): Record<string, unknown> {
         },
       }),
       [SQS.policy]: tlsOnlyQueuePolicy([SQS.queue, SQS.deadLetterQueue]),
+      [SQS.deadLetterAlarm]: deadLetterAlarm(
+        physicalName('${SQSQueueBaseName}-dlq-messages'),
+        'callback',
+        cf.Fn.GetAtt(SQS.deadLetterQueue, 'QueueName'),
+        ref('AlarmTopicArn'),
+      ),
     },
     outputs: {
       [SQS.queueUrl]: output('URL of the callback queue.', ref(SQS.queue)),

@@ -180,6 +180,10 @@ function intrinsic(name: string, argument: Json, ctx: StackContext): Json {
       const [separator, source] = argument as [string, Json];
       return asString(resolve(source, ctx), 'Split source').split(separator);
     }
+    case 'Fn::Equals': {
+      const [left, right] = argument as [Json, Json];
+      return resolve(left, ctx) === resolve(right, ctx);
+    }
     case 'Fn::ImportValue': {
       const exportName = asString(resolve(argument, ctx), 'ImportValue');
       const value = ctx.imports[exportName];
@@ -239,6 +243,11 @@ function evaluateResource(id: string, ctx: StackContext): EvaluatedResource {
       result = { type: definition.Type, properties, ref: arn, arn };
       break;
     }
+    case 'AWS::CloudWatch::Alarm': {
+      const name = (properties.AlarmName as string | undefined) ?? generated;
+      result = { type: definition.Type, properties, ref: name, arn: regional('cloudwatch', `alarm:${name}`) };
+      break;
+    }
     case 'AWS::SNS::Subscription':
       result = { type: definition.Type, properties, ref: `${properties.TopicArn as string}:00000000-0000-0000-0000-000000000000` };
       break;
@@ -272,7 +281,19 @@ function evaluateStack(
   },
 ): EvaluatedStack {
   const ctx: StackContext = { name, template, parameters: parameterValues(template, given), sample, imports, nestedOutputs, cache: new Map() };
-  const resources = Object.fromEntries(Object.keys(template.Resources as Obj).map((id) => [id, evaluateResource(id, ctx)]));
+  // A resource whose condition is false does not exist.
+  const conditions = (template.Conditions ?? {}) as Obj;
+  const exists = (id: string) => {
+    const condition = (template.Resources as Obj)[id].Condition as string | undefined;
+    if (condition === undefined) return true;
+    if (!(condition in conditions)) throw new TemplateEvaluationError(`${id}: condition ${condition} is not defined`);
+    return resolve(conditions[condition], ctx) === true;
+  };
+  const resources = Object.fromEntries(
+    Object.keys(template.Resources as Obj)
+      .filter(exists)
+      .map((id) => [id, evaluateResource(id, ctx)]),
+  );
   const outputs: Record<string, string> = {};
   const exports: Record<string, string> = {};
   for (const [outputName, output] of Object.entries(template.Outputs as Obj)) {

@@ -4,7 +4,7 @@
  * other stacks attached to it), the resource policies (bucket, queues, topic, Lambda permissions,
  * the KMS key's default policy), and the contract targets (ARNs) of the deployment.
  */
-import { businessApplicationPolicy, type ContractTargets, type PolicyDocument, type PrincipalName } from '../../templates/iam-contract';
+import { businessApplicationPolicy, keyPolicy, type ContractTargets, type PolicyDocument, type PrincipalName } from '../../templates/iam-contract';
 import { CROSS, IAM, LAMBDA, ROOT, S3, SNS, SQS } from '../../templates/logical-ids';
 import type { EvaluatedDeployment, EvaluatedResource, EvaluatedStack } from './deployment';
 
@@ -57,14 +57,6 @@ function nestedStackOf(d: EvaluatedDeployment, logicalId: string): EvaluatedStac
   return stack;
 }
 
-/** The default key policy ("Enable IAM User Permissions"): the account's IAM policies decide. */
-function defaultKeyPolicy(accountId: string, partition: string): PolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [{ Sid: 'EnableIamUserPermissions', Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
-  };
-}
-
 /** A Lambda permission as the statement Lambda adds to the function policy. */
 function lambdaPermissionPolicy(permission: EvaluatedResource, functionArn: string): PolicyDocument {
   const p = permission.properties;
@@ -99,6 +91,7 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
     processingFunctionArn: arnOf(processing, LAMBDA.function),
     integrationFunctionArn: arnOf(integration, LAMBDA.function),
     foldersFunctionArn: arnOf(d.cross, CROSS.foldersFunction),
+    alarmArn: arnOf(d.root, ROOT.executionsFailedAlarm),
     logGroupArns: {
       processing: logGroup(processing, LAMBDA.logGroup),
       integration: logGroup(integration, LAMBDA.logGroup),
@@ -113,7 +106,7 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
     },
   };
 
-  const roles: Record<Exclude<PrincipalName, 's3Service' | 'businessApplication'>, EvaluatedResource> = {
+  const roles: Record<Exclude<PrincipalName, 's3Service' | 'alarms' | 'businessApplication'>, EvaluatedResource> = {
     processing: iam.resources[IAM.processingRole]!,
     integration: iam.resources[IAM.lambdaRole]!,
     stateMachine: iam.resources[IAM.stepFunctionRole]!,
@@ -128,16 +121,21 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
   const businessApplicationArn = `arn:${partition}:iam::${accountId}:role/business-application`;
   const identityPolicies: Record<string, { name: string; policy: PolicyDocument }[]> = {
     s3Service: [],
+    alarms: [],
     businessApplication: [{ name: 'business-application', policy: businessApplicationPolicy(targets) }],
   };
-  const principalArns: Record<string, string> = { s3Service: 's3.amazonaws.com', businessApplication: businessApplicationArn };
+  const principalArns: Record<string, string> = {
+    s3Service: 's3.amazonaws.com',
+    alarms: 'cloudwatch.amazonaws.com',
+    businessApplication: businessApplicationArn,
+  };
   for (const [principal, role] of Object.entries(roles)) {
     identityPolicies[principal] = rolePolicies(d, role);
     principalArns[principal] = role.arn!;
   }
 
   const resourcePolicies: ResourcePolicy[] = [
-    { name: 'default key policy', policy: defaultKeyPolicy(accountId, partition), appliesTo: (r) => r === targets.keyArn },
+    { name: 'documented key policy', policy: keyPolicy({ accountId, partition }), appliesTo: (r) => r === targets.keyArn },
   ];
   for (const stack of allStacks(d)) {
     for (const [id, resource] of Object.entries(stack.resources)) {
