@@ -81,18 +81,29 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
     expect(await stackNames()).toEqual([]);
   });
 
-  it('rejects a callback queue whose VisibilityTimeout is shorter than LambdaFunctionTimeoutSecs, creating nothing', async () => {
+  it('rejects a callback queue whose VisibilityTimeout is under 6 times LambdaFunctionTimeoutSecs, creating nothing', async () => {
     await publishBuild();
-    const shortQueue = { ...config, parameters: { ...config.parameters, VisibilityTimeout: '60' } };
+    const shortQueue = { ...config, parameters: { ...config.parameters, VisibilityTimeout: '300' } };
     const problems = await deploy({ config: shortQueue, clients, distDir }).catch((error: unknown) => (error as PreflightError).problems);
     expect(problems).toEqual([
-      'VisibilityTimeout 60 s of the callback queue is shorter than LambdaFunctionTimeoutSecs 300 s (AWS rejects the SQS event source mapping): pass --parameter VisibilityTimeout=300 or more, or lower LambdaFunctionTimeoutSecs',
+      "VisibilityTimeout 300 s of the callback queue is less than 6 times LambdaFunctionTimeoutSecs 300 s (AWS's recommendation for a Lambda event source, so that throttled messages are retried, not dead-lettered): pass --parameter VisibilityTimeout=1800 or more, or lower LambdaFunctionTimeoutSecs",
     ]);
     expect(await stackNames()).toEqual([]);
     // Overrides win over the template defaults; a shorter Lambda timeout makes the same queue valid.
-    const effective = effectiveParameters({ VisibilityTimeout: { Default: 60 }, LambdaFunctionTimeoutSecs: { Default: 300 } }, { LambdaFunctionTimeoutSecs: '60' });
-    expect(effective).toEqual({ VisibilityTimeout: '60', LambdaFunctionTimeoutSecs: '60' });
+    const effective = effectiveParameters({ VisibilityTimeout: { Default: 300 }, LambdaFunctionTimeoutSecs: { Default: 300 } }, { LambdaFunctionTimeoutSecs: '50' });
+    expect(effective).toEqual({ VisibilityTimeout: '300', LambdaFunctionTimeoutSecs: '50' });
     expect(checkRootParameters(config, effective)).toEqual([]);
+  });
+
+  it('rejects fewer than 5 receives before the dead-letter queue, and exchange files expiring before the callback wait ends', () => {
+    expect(checkRootParameters(config, { MaxReceiveCount: '3', S3ObjectExpirationInDays: '30' })).toEqual([
+      'MaxReceiveCount 3 moves a callback message to the dead-letter queue after fewer than 5 receives (throttling alone can do that): pass --parameter MaxReceiveCount=5 or more',
+    ]);
+    const longWait = { ...config, callbackTimeoutSeconds: 10 * 86_400 };
+    expect(checkRootParameters(longWait, { MaxReceiveCount: '5', S3ObjectExpirationInDays: '10' })).toEqual([
+      'S3ObjectExpirationInDays 10 would expire task tokens and answers before the callback wait of 864000 s ends: pass --parameter S3ObjectExpirationInDays=11 or more, or shorten callbackTimeoutSeconds',
+    ]);
+    expect(checkRootParameters(longWait, { MaxReceiveCount: '5', S3ObjectExpirationInDays: '11' })).toEqual([]);
   });
 
   it('rejects a callbackTimeoutSeconds outside 1..31536000, creating nothing', async () => {

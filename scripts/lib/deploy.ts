@@ -2,6 +2,7 @@
  * Deploy: preflight checks that touch nothing, then the cross stack and the root stack through
  * change sets, then the root outputs in `dist/outputs/<env>.json`.
  */
+import { DEFAULT_CALLBACK_TIMEOUT_SECONDS } from '../../asl/state-machine';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeKeyCommand, ListAliasesCommand, type KMSClient } from '@aws-sdk/client-kms';
@@ -159,25 +160,50 @@ export function effectiveParameters(
 /** Root parameters checked together (names of `templates/parameters.ts`). */
 const VISIBILITY_TIMEOUT = 'VisibilityTimeout';
 const LAMBDA_TIMEOUT = 'LambdaFunctionTimeoutSecs';
+const MAX_RECEIVE_COUNT = 'MaxReceiveCount';
+const EXPIRATION_DAYS = 'S3ObjectExpirationInDays';
 
 /**
- * Problems CloudFormation would only report halfway through a deploy: the callback queue's
- * visibility timeout shorter than the functions' timeout (AWS rejects the SQS event source
- * mapping), and a callback timeout Step Functions refuses. One line each, naming values and fix.
+ * AWS recommends a visibility timeout of at least six times the function timeout for a Lambda
+ * event source: retries after throttling then happen before the message is received again.
+ */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** Fewer receives than this dead-letter callback messages that were only throttled. */
+export const MIN_MAX_RECEIVE_COUNT = 5;
+
+/**
+ * Problems CloudFormation would only report halfway through a deploy, or that would make the
+ * workflow lose callbacks: a visibility timeout under six times the functions' timeout, fewer than
+ * five receives before the dead-letter queue, exchange files expiring before the callback wait
+ * ends, and a callback timeout Step Functions refuses. One line each, naming values and fix.
  */
 export function checkRootParameters(config: BellflowerConfig, effective: Readonly<Record<string, string>>): string[] {
   const problems: string[] = [];
   const visibility = Number(effective[VISIBILITY_TIMEOUT]);
   const lambdaTimeout = Number(effective[LAMBDA_TIMEOUT]);
-  if (Number.isFinite(visibility) && Number.isFinite(lambdaTimeout) && visibility < lambdaTimeout) {
+  if (Number.isFinite(visibility) && Number.isFinite(lambdaTimeout) && visibility < VISIBILITY_TIMEOUT_FACTOR * lambdaTimeout) {
     problems.push(
-      `${VISIBILITY_TIMEOUT} ${visibility} s of the callback queue is shorter than ${LAMBDA_TIMEOUT} ${lambdaTimeout} s (AWS rejects the SQS event source mapping): pass --parameter ${VISIBILITY_TIMEOUT}=${lambdaTimeout} or more, or lower ${LAMBDA_TIMEOUT}`,
+      `${VISIBILITY_TIMEOUT} ${visibility} s of the callback queue is less than ${VISIBILITY_TIMEOUT_FACTOR} times ${LAMBDA_TIMEOUT} ${lambdaTimeout} s (AWS's recommendation for a Lambda event source, so that throttled messages are retried, not dead-lettered): pass --parameter ${VISIBILITY_TIMEOUT}=${VISIBILITY_TIMEOUT_FACTOR * lambdaTimeout} or more, or lower ${LAMBDA_TIMEOUT}`,
+    );
+  }
+  const receives = Number(effective[MAX_RECEIVE_COUNT]);
+  if (Number.isFinite(receives) && receives < MIN_MAX_RECEIVE_COUNT) {
+    problems.push(
+      `${MAX_RECEIVE_COUNT} ${receives} moves a callback message to the dead-letter queue after fewer than ${MIN_MAX_RECEIVE_COUNT} receives (throttling alone can do that): pass --parameter ${MAX_RECEIVE_COUNT}=${MIN_MAX_RECEIVE_COUNT} or more`,
     );
   }
   const callback = config.callbackTimeoutSeconds;
   if (callback !== undefined && !(Number.isInteger(callback) && callback >= 1 && callback <= MAX_CALLBACK_TIMEOUT_SECONDS)) {
     problems.push(
       `callbackTimeoutSeconds ${callback} in config/${config.environment}.json is not a whole number of seconds within 1..${MAX_CALLBACK_TIMEOUT_SECONDS} (Step Functions' limit): set it in that range or remove it (default 86400)`,
+    );
+  }
+  const expirationDays = Number(effective[EXPIRATION_DAYS]);
+  const waitSeconds = callback ?? DEFAULT_CALLBACK_TIMEOUT_SECONDS;
+  if (Number.isFinite(expirationDays) && expirationDays * 86_400 <= waitSeconds) {
+    problems.push(
+      `${EXPIRATION_DAYS} ${expirationDays} would expire task tokens and answers before the callback wait of ${waitSeconds} s ends: pass --parameter ${EXPIRATION_DAYS}=${Math.floor(waitSeconds / 86_400) + 1} or more, or shorten callbackTimeoutSeconds`,
     );
   }
   return problems;

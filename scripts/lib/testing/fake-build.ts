@@ -70,7 +70,7 @@ export function fakeRootTemplate(): Record<string, unknown> {
   );
   parameters[ROOT_PARAMS.projectName] = { Type: 'String', Default: 'bellflower' };
   parameters.DelaySeconds = { Type: 'Number', Default: 0 };
-  parameters.VisibilityTimeout = { Type: 'Number', Default: 300 };
+  parameters.VisibilityTimeout = { Type: 'Number', Default: 1800 };
   parameters.LambdaFunctionTimeoutSecs = { Type: 'Number', Default: 300 };
   parameters.S3IntegrationBucketName = { Type: 'String', Default: 'bellflower-integration-bucket' };
   return {
