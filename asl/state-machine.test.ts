@@ -56,6 +56,26 @@ describe('state machine definition', () => {
     expect(states()[STATES.waitForResponse]!.Catch).toEqual([expect.objectContaining({ Next: STATES.publishFailure })]);
   });
 
+  it('retries only transient service errors of the SQS send and the SNS publishes, never a business failure or a timeout', () => {
+    const wait = states()[STATES.waitForResponse]!.Retry as { ErrorEquals: string[] }[];
+    expect(wait.flatMap((r) => r.ErrorEquals).every((e) => e.startsWith('SQS.'))).toBe(true);
+    for (const name of [STATES.publishSuccess, STATES.publishFailure]) {
+      const retry = states()[name]!.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+      expect(retry).toEqual([expect.objectContaining({ ErrorEquals: expect.arrayContaining(['SNS.ThrottledException']), MaxAttempts: 3 })]);
+    }
+    expect(JSON.stringify(states()[STATES.waitForResponse]!.Retry)).not.toMatch(/States\./);
+  });
+
+  it('requires heartbeats on the wait only when asked, shorter than the timeout', () => {
+    expect(states()[STATES.waitForResponse]!.HeartbeatSeconds).toBeUndefined();
+    const withHeartbeat = JSON.parse(JSON.stringify(buildStateMachine({ callbackTimeoutSeconds: 3600, callbackHeartbeatSeconds: 600 }))) as {
+      States: Record<string, State>;
+    };
+    expect(withHeartbeat.States[STATES.waitForResponse]!.HeartbeatSeconds).toBe(600);
+    expect(() => buildStateMachine({ callbackTimeoutSeconds: 600, callbackHeartbeatSeconds: 600 })).toThrow(/callbackHeartbeatSeconds.*less than the callback timeout \(600\), got 600/);
+    expect(() => buildStateMachine({ callbackHeartbeatSeconds: 0 })).toThrow(RangeError);
+  });
+
   it('rejects a callback timeout that is not a whole number of seconds in range', () => {
     expect(() => buildStateMachine({ callbackTimeoutSeconds: 0 })).toThrow(/callbackTimeoutSeconds.*got 0/);
     expect(() => buildStateMachine({ callbackTimeoutSeconds: 1.5 })).toThrow(RangeError);

@@ -30,7 +30,34 @@ export interface StateMachineOptions {
    * @default 86400 (one day)
    */
   readonly callbackTimeoutSeconds?: number;
+  /**
+   * When set, "Wait For Response" fails with `States.HeartbeatTimeout` (reported like a timeout)
+   * unless the business application sends a heartbeat (`inbound/<uuid>/heartbeat.json`) at least
+   * this often; it must be shorter than the callback timeout.
+   * @default undefined (no heartbeat required)
+   */
+  readonly callbackHeartbeatSeconds?: number;
 }
+
+/**
+ * Transient errors of the SNS publish the states retry; the error names Step Functions reports for
+ * the service integration (`SNS.<exception>`).
+ */
+export const SNS_TRANSIENT_ERRORS = [
+  'SNS.InternalErrorException',
+  'SNS.ThrottledException',
+  'SNS.KMSThrottlingException',
+  'SNS.SdkClientException',
+] as const;
+
+/**
+ * Transient errors of the SQS send of "Wait For Response". Neither a business failure (the error
+ * name of failure.json), a timeout nor a missed heartbeat is among them: those are not retried.
+ */
+export const SQS_TRANSIENT_ERRORS = ['SQS.SdkClientException', 'SQS.KmsThrottledException', 'SQS.RequestThrottledException'] as const;
+
+/** Retry of a service call: 2 s, 4 s, 8 s. */
+const retryTransient = (errors: readonly string[]) => [{ ErrorEquals: [...errors], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }];
 
 /** Default of {@link StateMachineOptions.callbackTimeoutSeconds}. */
 export const DEFAULT_CALLBACK_TIMEOUT_SECONDS = 86_400;
@@ -49,6 +76,12 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_SECONDS) {
     throw new RangeError(
       `callbackTimeoutSeconds must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}, got ${timeout}`,
+    );
+  }
+  const heartbeat = options.callbackHeartbeatSeconds;
+  if (heartbeat !== undefined && (!Number.isInteger(heartbeat) || heartbeat < 1 || heartbeat >= timeout)) {
+    throw new RangeError(
+      `callbackHeartbeatSeconds must be a whole number of seconds from 1 to less than the callback timeout (${timeout}), got ${heartbeat}`,
     );
   }
   // The error replaces the state (ResultPath $), so the failure path works for any execution input,
@@ -80,6 +113,8 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
         },
         // Without a timeout a lost answer would keep the execution open for a year.
         TimeoutSeconds: timeout,
+        ...(heartbeat !== undefined ? { HeartbeatSeconds: heartbeat } : {}),
+        Retry: retryTransient(SQS_TRANSIENT_ERRORS),
         // The business application's answer (success.json) is kept in the execution and the notification.
         ResultPath: RESPONSE_PATH,
         Catch: catchAll,
@@ -93,6 +128,7 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
           Subject: 'Bellflower execution succeeded',
           'Message.$': '$',
         },
+        Retry: retryTransient(SNS_TRANSIENT_ERRORS),
         Next: STATES.success,
       },
       [STATES.success]: { Type: 'Succeed' },
@@ -109,6 +145,7 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
           },
         },
         ResultPath: '$.notification',
+        Retry: retryTransient(SNS_TRANSIENT_ERRORS),
         Next: STATES.fail,
       },
       [STATES.fail]: { Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' },

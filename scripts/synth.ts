@@ -12,9 +12,18 @@ const program = new Command('synth')
     'TimeoutSeconds of "Wait For Response" (default 86400)',
     numberArgument('--callback-timeout-seconds', { min: 1, integer: true, unit: 'seconds' }),
   )
-  .action((options: { out: string; callbackTimeoutSeconds?: number }) =>
+  .option(
+    '--callback-heartbeat-seconds <n>',
+    'HeartbeatSeconds of "Wait For Response" (default: no heartbeat required)',
+    numberArgument('--callback-heartbeat-seconds', { min: 1, integer: true, unit: 'seconds' }),
+  )
+  .action((options: { out: string; callbackTimeoutSeconds?: number; callbackHeartbeatSeconds?: number }) =>
     run('synth', async () => {
-      const { files } = await synthesize({ outDir: options.out, callbackTimeoutSeconds: options.callbackTimeoutSeconds });
+      const { files } = await synthesize({
+        outDir: options.out,
+        callbackTimeoutSeconds: options.callbackTimeoutSeconds,
+        callbackHeartbeatSeconds: options.callbackHeartbeatSeconds,
+      });
       for (const file of files) console.log(join(options.out, file));
     }),
   );

@@ -7,19 +7,14 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { buildStateMachine } from '../../asl/state-machine';
+import { buildStateMachine, type StateMachineOptions } from '../../asl/state-machine';
 import { renderTemplates } from '../../templates/index';
 import { STATE_MACHINE_PATH, TEMPLATE_PATHS, type TemplateName } from '../../templates/layout';
 
 /** Options of {@link synthesize}. */
-export interface SynthOptions {
+export interface SynthOptions extends StateMachineOptions {
   /** Folder receiving the files (e.g. `dist`). */
   readonly outDir: string;
-  /**
-   * TimeoutSeconds of the "Wait For Response" state.
-   * @default 86400 (DEFAULT_CALLBACK_TIMEOUT_SECONDS)
-   */
-  readonly callbackTimeoutSeconds?: number;
 }
 
 /** What {@link synthesize} wrote. */
@@ -31,7 +26,10 @@ export interface SynthResult {
 /** The synthesized files in memory: path relative to the output folder -> text. */
 export function renderArtifacts(options: Omit<SynthOptions, 'outDir'> = {}): Map<string, string> {
   // Built first so that an invalid timeout fails before any template work.
-  const definition = buildStateMachine({ callbackTimeoutSeconds: options.callbackTimeoutSeconds });
+  const definition = buildStateMachine({
+    callbackTimeoutSeconds: options.callbackTimeoutSeconds,
+    callbackHeartbeatSeconds: options.callbackHeartbeatSeconds,
+  });
   const { texts } = renderTemplates();
   const files = new Map<string, string>();
   for (const [name, path] of Object.entries(TEMPLATE_PATHS) as [TemplateName, string][]) {
