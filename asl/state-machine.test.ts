@@ -35,7 +35,7 @@ describe('state machine definition', () => {
 
   it('reports failures with a Catch that works for any state, object or not', () => {
     for (const name of [STATES.processing, STATES.waitForResponse]) {
-      expect(states()[name]!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: STATES.publishFailure }]);
+      expect(states()[name]!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: STATES.publishFailure }]);
     }
     expect(states()[STATES.publishFailure]!.Parameters).toMatchObject({ Message: { 'Error.$': '$.Error', 'Cause.$': '$.Cause' } });
   });

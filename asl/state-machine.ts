@@ -84,10 +84,10 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
       `callbackHeartbeatSeconds must be a whole number of seconds from 1 to less than the callback timeout (${timeout}), got ${heartbeat}`,
     );
   }
-  // The error replaces the state (ResultPath $), so the failure path works for any execution input,
-  // also one that is not a JSON object (a ResultPath such as $.error would fail on it, and the
-  // execution would end without a failure notification).
-  const catchAll = [{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: STATES.publishFailure }];
+  // No ResultPath: the error output ({ Error, Cause }) replaces the state (the default, "$"), so the
+  // failure path works for any execution input, also one that is not a JSON object (a ResultPath
+  // such as $.error would fail on it, and the execution would end without a failure notification).
+  const catchAll = [{ ErrorEquals: ['States.ALL'], Next: STATES.publishFailure }];
   const integration = (name: string) => `arn:${ph(PLACEHOLDERS.partition)}:states:::${name}`;
   return {
     Comment:
