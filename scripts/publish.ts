@@ -10,7 +10,11 @@ const program = withCommonOptions(
   run('publish', async () => {
     const { config, clients, distDir, plainHttp, reporter } = commandContext(flags);
     reporter.progress('publish: building (synth + handler zips)');
-    await buildArtifacts({ distDir, ...(config.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: config.callbackTimeoutSeconds } : {}) });
+    await buildArtifacts({
+      distDir,
+      callbackTimeoutSeconds: config.callbackTimeoutSeconds,
+      callbackHeartbeatSeconds: config.callbackHeartbeatSeconds,
+    });
     const result = await publish(publishOptions({ config, clients, distDir, tlsOnlyPolicy: !plainHttp, reporter }));
     console.log(
       `published ${result.manifest.artifacts.length} artifacts to s3://${config.artifactBucket}/${config.keyPrefix}/ (${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged); manifest: ${result.manifestFile}`,

@@ -36,6 +36,8 @@ export interface BellflowerConfig {
   readonly subscriptionEmail: string;
   /** Timeout of the "Wait For Response" state; see `asl/state-machine.ts`. */
   readonly callbackTimeoutSeconds?: number;
+  /** HeartbeatSeconds of "Wait For Response"; none by default. */
+  readonly callbackHeartbeatSeconds?: number;
   /** Overrides of root/cross stack parameters that deploy does not set itself. */
   readonly parameters: Readonly<Record<string, string>>;
 }
@@ -114,6 +116,12 @@ export const configFileSchema = z
       .max(MAX_CALLBACK_TIMEOUT_SECONDS)
       .optional()
       .describe('timeout of the "Wait For Response" state in seconds'),
+    callbackHeartbeatSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('HeartbeatSeconds of the "Wait For Response" state (shorter than the callback timeout); none by default'),
     parameters: z
       .record(z.string().regex(/^[A-Za-z0-9]+$/, 'parameter names are alphanumeric'), z.string())
       .default({})
@@ -183,6 +191,7 @@ export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
     kmsKeyId: data.kmsKeyId,
     subscriptionEmail: data.subscriptionEmail,
     ...(data.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: data.callbackTimeoutSeconds } : {}),
+    ...(data.callbackHeartbeatSeconds !== undefined ? { callbackHeartbeatSeconds: data.callbackHeartbeatSeconds } : {}),
     parameters,
   };
 }

@@ -3,6 +3,7 @@
  * artifact bucket under the key prefix, creating a locked-down bucket when missing, skipping
  * objects whose content is already there, and writes `dist/manifest.json` for deploy.
  */
+import type { StateMachineOptions } from '../../asl/state-machine';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
@@ -165,10 +166,11 @@ function checkRootReferences(distDir: string, prefix: string, artifacts: readonl
  * Builds everything publish uploads into `distDir`: templates and definition (synth) and handler
  * zips. Both are deterministic, so an unchanged source gives unchanged hashes and no upload.
  */
-export async function buildArtifacts(options: { readonly distDir: string; readonly callbackTimeoutSeconds?: number }): Promise<void> {
+export async function buildArtifacts(options: { readonly distDir: string } & StateMachineOptions): Promise<void> {
   await synthesize({
     outDir: options.distDir,
-    ...(options.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: options.callbackTimeoutSeconds } : {}),
+    callbackTimeoutSeconds: options.callbackTimeoutSeconds,
+    callbackHeartbeatSeconds: options.callbackHeartbeatSeconds,
   });
   await buildHandlers({ outDir: options.distDir });
 }
