@@ -92,7 +92,7 @@ describe('customResourceHandler', () => {
     });
   });
 
-  it('answers the core\'s physical ID on Update, so that a new ID replaces the resource', async () => {
+  it('answers the physical ID the core returns on Update, so that a new ID replaces the resource', async () => {
     await handlerFor(async () => ({ physicalResourceId: 'renamed-bucket-folders' }))(event('Update', 'physical-1'), context());
 
     expect(received().map((r) => [r.body.Status, r.body.PhysicalResourceId])).toEqual([['SUCCESS', 'renamed-bucket-folders']]);
