@@ -1,14 +1,28 @@
 /**
  * Lambda adapter of the folders custom resource (`index.handler`).
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { recordAwsCalls } from '../shared/aws-calls';
 import { customResourceHandler } from '../shared/custom-resource';
+import { continueInNewInvocation, customResourceS3Client } from '../shared/custom-resource-clients';
 import { createLogger } from '../shared/logger';
-import { s3ClientConfig } from '../shared/s3-client-config';
 import { foldersResource } from './folders-resource';
 
 const logger = createLogger('bellflower-s3-folders');
-const s3 = new S3Client(s3ClientConfig());
+const s3 = customResourceS3Client(logger);
+const lambda = recordAwsCalls(new LambdaClient({}), logger);
 
-/** CloudFormation custom-resource handler; always answers through the response URL. */
-export const handler = customResourceHandler((event) => foldersResource(event, { s3, logger }), { logger });
+/**
+ * CloudFormation custom-resource handler; always answers through the response URL, except when a
+ * Delete continues in a new invocation of this function, which answers in its place.
+ */
+export const handler = customResourceHandler(
+  (event, invocation) =>
+    foldersResource(event, {
+      s3,
+      logger,
+      remainingMs: invocation.remainingMs,
+      continueLater: (next) => continueInNewInvocation(lambda, invocation.context.invokedFunctionArn, next),
+    }),
+  { logger },
+);

@@ -1,14 +1,13 @@
 /**
  * Lambda adapter of the bucket-notification custom resource (`index.handler`).
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { customResourceHandler } from '../shared/custom-resource';
+import { customResourceS3Client } from '../shared/custom-resource-clients';
 import { createLogger } from '../shared/logger';
-import { s3ClientConfig } from '../shared/s3-client-config';
 import { notificationResource } from './notification-resource';
 
 const logger = createLogger('bellflower-s3-notification');
-const s3 = new S3Client(s3ClientConfig());
+const s3 = customResourceS3Client(logger);
 
 /** CloudFormation custom-resource handler; always answers through the response URL. */
 export const handler = customResourceHandler((event) => notificationResource(event, { s3, logger }), { logger });

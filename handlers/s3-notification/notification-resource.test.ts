@@ -1,4 +1,5 @@
 import {
+  CreateBucketCommand,
   GetBucketNotificationConfigurationCommand,
   PutBucketNotificationConfigurationCommand,
   S3Client,
@@ -107,6 +108,38 @@ describe.runIf(requireTool('moto_server'))('notificationResource against moto', 
     expect(lambdas[1]?.Filter?.Key?.FilterRules?.map((r) => [r.Name?.toLowerCase(), r.Value])).toEqual([
       ['prefix', 'inbound'],
       ['suffix', '.txt'],
+    ]);
+  });
+
+  it('moves its configuration on an Update to another bucket, keeping the current physical ID', async () => {
+    const renamed = 'bellflower-integration-bucket-2';
+    await s3.send(new CreateBucketCommand({ Bucket: renamed }));
+    const deps = { s3, logger: new RecordingLogger() };
+    const { physicalResourceId } = await notificationResource(cfnEvent('Create', PROPERTIES), deps);
+
+    const updated = await notificationResource(
+      cfnEvent('Update', { ...PROPERTIES, Bucket: renamed }, { physicalId: 'current-id', oldProperties: PROPERTIES }),
+      deps,
+    );
+
+    expect(updated).toEqual({ physicalResourceId: 'current-id' });
+    expect((await configuration()).LambdaFunctionConfigurations?.map((c) => c.Id)).toEqual(['other-lambda']);
+    const moved = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: renamed }));
+    expect(moved.LambdaFunctionConfigurations?.map((c) => c.Id)).toEqual([physicalResourceId]);
+  });
+
+  it('succeeds on an Update whose old bucket no longer exists', async () => {
+    const deps = { s3, logger: new RecordingLogger() };
+
+    const updated = await notificationResource(
+      cfnEvent('Update', PROPERTIES, { physicalId: 'current-id', oldProperties: { ...PROPERTIES, Bucket: 'gone-bucket' } }),
+      deps,
+    );
+
+    expect(updated).toEqual({ physicalResourceId: 'current-id' });
+    expect((await configuration()).LambdaFunctionConfigurations?.map((c) => c.LambdaFunctionArn)).toEqual([
+      OTHER_FUNCTION_ARN,
+      FUNCTION_ARN,
     ]);
   });
 

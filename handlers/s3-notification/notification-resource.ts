@@ -3,7 +3,9 @@
  * Lambda notification (event, prefix and suffix filter) on Create and Update and removes it on
  * Delete. Its configuration carries a deterministic Id derived from the stack and logical ID, so
  * that it finds and replaces only its own entry; every other notification of the bucket (Lambda,
- * queue, topic, EventBridge) is read and written back unchanged.
+ * queue, topic, EventBridge) is read and written back unchanged. An Update that moves it to another
+ * bucket removes it from the old one; an old bucket, or on Delete a bucket, that no longer exists
+ * counts as done.
  * Properties: `LambdaArn`, `Bucket`, `NotificationEventName`, `Prefix`, `Suffix`.
  */
 import {
@@ -67,7 +69,9 @@ export async function notificationResource(
     }
   }
   await replaceOwnConfiguration(bucket, id, configuration, deps);
-  return { physicalResourceId: id };
+  // Update keeps the current ID: a new one would make CloudFormation delete the old resource
+  // afterwards, which would remove the configuration just put (it carries the same Id).
+  return { physicalResourceId: event.RequestType === 'Update' ? event.PhysicalResourceId : id };
 }
 
 /**

@@ -1,53 +1,44 @@
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  CONTINUATION_KEY,
   CREATE_FAILED_MARKER,
   CustomResourceResponseError,
+  continuationEvent,
   customResourceHandler,
   type CustomResourceCore,
+  type CustomResourceInvocation,
 } from './custom-resource';
 import { RecordingLogger } from './recording-logger';
+import { startStubServer, type StubAnswer, type StubServer } from './stub-server';
 
-interface Received {
-  readonly method: string;
-  readonly contentType: string | undefined;
-  readonly body: Record<string, unknown>;
-}
-
-/** A stand-in for CloudFormation's pre-signed S3 URL on 127.0.0.1; answers from `statuses` first. */
-let server: Server;
+/** A stand-in for CloudFormation's pre-signed S3 URL on 127.0.0.1; answers from `answers` first. */
+let server: StubServer;
 let baseUrl: string;
-let received: Received[];
-let statuses: number[];
+let answers: StubAnswer[];
 
 beforeAll(async () => {
-  server = createServer((request: IncomingMessage, response) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    request.on('end', () => {
-      received.push({
-        method: request.method ?? '',
-        contentType: request.headers['content-type'],
-        body: JSON.parse(text) as Record<string, unknown>,
-      });
-      response.statusCode = statuses.shift() ?? 200;
-      response.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startStubServer(() => answers.shift() ?? {});
+  baseUrl = server.url;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.stop();
 });
 
 beforeEach(() => {
-  received = [];
-  statuses = [];
+  server.requests.length = 0;
+  answers = [];
 });
+
+/** The answers CloudFormation received. */
+function received() {
+  return server.requests.map((r) => ({
+    method: r.method,
+    contentType: r.headers['content-type'],
+    body: JSON.parse(r.body) as Record<string, unknown>,
+  }));
+}
 
 const SIGNATURE = 'X-Amz-Signature=secretsignature';
 
@@ -71,6 +62,7 @@ function event(requestType: 'Create' | 'Update' | 'Delete', physicalId = 'physic
 function context(remainingMs = 60_000): Context {
   return {
     functionName: 'f',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
     awsRequestId: 'lambda-request',
     getRemainingTimeInMillis: () => remainingMs,
   } as Context;
@@ -87,9 +79,9 @@ describe('customResourceHandler', () => {
       context(),
     );
 
-    expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ method: 'PUT', contentType: '' });
-    expect(received[0]?.body).toEqual({
+    expect(received()).toHaveLength(1);
+    expect(received()[0]).toMatchObject({ method: 'PUT', contentType: '' });
+    expect(received()[0]?.body).toEqual({
       Status: 'SUCCESS',
       Reason: 'see the function log',
       PhysicalResourceId: 'bucket-folders',
@@ -100,12 +92,66 @@ describe('customResourceHandler', () => {
     });
   });
 
-  it('keeps the physical ID on Update and Delete whatever the core returns', async () => {
-    const handler = handlerFor(async () => ({ physicalResourceId: 'something-else' }));
-    await handler(event('Update', 'physical-1'), context());
-    await handler(event('Delete', 'physical-1'), context());
+  it('answers the physical ID the core returns on Update, so that a new ID replaces the resource', async () => {
+    await handlerFor(async () => ({ physicalResourceId: 'renamed-bucket-folders' }))(event('Update', 'physical-1'), context());
 
-    expect(received.map((r) => r.body.PhysicalResourceId)).toEqual(['physical-1', 'physical-1']);
+    expect(received().map((r) => [r.body.Status, r.body.PhysicalResourceId])).toEqual([['SUCCESS', 'renamed-bucket-folders']]);
+  });
+
+  it('keeps the current physical ID on Delete whatever the core returns', async () => {
+    await handlerFor(async () => ({ physicalResourceId: 'something-else' }))(event('Delete', 'physical-1'), context());
+
+    expect(received().map((r) => r.body.PhysicalResourceId)).toEqual(['physical-1']);
+  });
+
+  it('fails an Update with the current physical ID', async () => {
+    await handlerFor(async () => {
+      throw new Error('no');
+    })(event('Update', 'physical-1'), context());
+
+    expect(received().map((r) => [r.body.Status, r.body.PhysicalResourceId])).toEqual([['FAILED', 'physical-1']]);
+  });
+
+  it('tells the core the time left before its deadline, the context and the continuation number', async () => {
+    const seen: CustomResourceInvocation[] = [];
+    const handler = customResourceHandler(
+      async (_event, invocation) => {
+        seen.push(invocation);
+        return { physicalResourceId: 'p' };
+      },
+      { logger: new RecordingLogger(), reserveMs: 5_000 },
+    );
+
+    await handler(event('Delete'), context(60_000));
+    await handler(continuationEvent(event('Delete'), 2), context(60_000));
+
+    expect(seen.map((i) => [i.remainingMs(), i.continuation, i.context.invokedFunctionArn])).toEqual([
+      [55_000, 0, 'arn:aws:lambda:us-east-1:123456789012:function:f'],
+      [55_000, 2, 'arn:aws:lambda:us-east-1:123456789012:function:f'],
+    ]);
+  });
+
+  it('does not answer when the core continued in a new invocation, which answers instead', async () => {
+    const logger = new RecordingLogger();
+
+    await handlerFor(async () => ({ continuedAs: 1 }), logger)(event('Delete'), context());
+
+    expect(received()).toEqual([]);
+    expect(logger.at('INFO').at(-1)).toMatchObject({ continued_as: 1 });
+  });
+
+  it('fails with FAILED, without running the core, when the continuation number is malformed', async () => {
+    let coreCalls = 0;
+    const malformed: CloudFormationCustomResourceEvent = Object.assign(event('Delete'), { [CONTINUATION_KEY]: 'one' });
+
+    await handlerFor(async () => {
+      coreCalls += 1;
+      return { physicalResourceId: 'p' };
+    })(malformed, context());
+
+    expect(coreCalls).toBe(0);
+    expect(received()[0]?.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'physical-1' });
+    expect(received()[0]?.body.Reason).toMatch(/^InvalidContinuationError: BellflowerContinuation must be a positive integer/);
   });
 
   it('fails with FAILED and the error as reason when the core throws, without the response URL in logs', async () => {
@@ -116,8 +162,8 @@ describe('customResourceHandler', () => {
 
     await handlerFor(core, logger)(event('Update'), context());
 
-    expect(received[0]?.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'physical-1' });
-    expect(received[0]?.body.Reason).toBe('TypeError: bucket missing (<response-url>)');
+    expect(received()[0]?.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'physical-1' });
+    expect(received()[0]?.body.Reason).toBe('TypeError: bucket missing (<response-url>)');
     expect(logger.text()).not.toContain('cfn-response');
     expect(logger.text()).not.toContain(SIGNATURE);
   });
@@ -133,7 +179,7 @@ describe('customResourceHandler', () => {
     await handler(event('Delete', CREATE_FAILED_MARKER), context());
 
     expect(coreCalls).toBe(1);
-    expect(received.map((r) => [r.body.Status, r.body.PhysicalResourceId])).toEqual([
+    expect(received().map((r) => [r.body.Status, r.body.PhysicalResourceId])).toEqual([
       ['FAILED', CREATE_FAILED_MARKER],
       ['SUCCESS', CREATE_FAILED_MARKER],
     ]);
@@ -147,27 +193,43 @@ describe('customResourceHandler', () => {
 
     await handler(event('Create'), context(200));
 
-    expect(received[0]?.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: CREATE_FAILED_MARKER });
-    expect(received[0]?.body.Reason).toMatch(/did not finish 150 ms before the function timeout/);
+    expect(received()[0]?.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: CREATE_FAILED_MARKER });
+    expect(received()[0]?.body.Reason).toMatch(/did not finish 150 ms before the function timeout/);
   });
 
   it('retries the response PUT until it is accepted', async () => {
-    statuses = [500, 503];
+    answers = [{ status: 500 }, { status: 503 }];
     const logger = new RecordingLogger();
 
     await handlerFor(async () => ({ physicalResourceId: 'p' }), logger)(event('Create'), context());
 
-    expect(received.map((r) => r.body.Status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+    expect(received().map((r) => r.body.Status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
     expect(logger.at('WARN').map((l) => l.attempt)).toEqual([1, 2]);
     expect(logger.text()).not.toContain(SIGNATURE);
   });
 
+  it('abandons a response PUT that hangs after the attempt timeout and retries it', async () => {
+    answers = [{ hang: true }];
+    const logger = new RecordingLogger();
+    const handler = customResourceHandler(async () => ({ physicalResourceId: 'p' }), {
+      logger,
+      retryDelayMs: 1,
+      attemptTimeoutMs: 200,
+    });
+
+    await handler(event('Create'), context());
+
+    expect(received().map((r) => r.body.Status)).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(logger.at('WARN')).toMatchObject([{ attempt: 1, error: { name: 'TimeoutError' } }]);
+    expect(logger.text()).not.toContain(SIGNATURE);
+  });
+
   it('rejects with CustomResourceResponseError when every PUT fails', async () => {
-    statuses = [500, 500, 500, 500, 500];
+    answers = Array.from({ length: 5 }, () => ({ status: 500 }));
 
     await expect(handlerFor(async () => ({ physicalResourceId: 'p' }))(event('Create'), context())).rejects.toThrow(
       CustomResourceResponseError,
     );
-    expect(received).toHaveLength(5);
+    expect(received()).toHaveLength(5);
   });
 });

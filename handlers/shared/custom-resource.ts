@@ -3,6 +3,10 @@
  * through the pre-signed response URL (SUCCESS, or FAILED with a reason), also when the core throws
  * or hangs, so that a stack never waits an hour for an answer that will not come.
  *
+ * The one exception: a core that needs longer than one invocation hands the request over to a new
+ * invocation of the same function (an event with {@link CONTINUATION_KEY}) and returns
+ * {@link CustomResourceContinued}; the entry point then leaves the answer to that invocation.
+ *
  * The response URL grants write access to the stack's answer: it is never logged, and any error
  * text that might contain it is scrubbed.
  */
@@ -12,14 +16,37 @@ import { describeError, type Logger } from './logger';
 
 /** What a core returns on success. */
 export interface CustomResourceResult {
-  /** Physical ID on Create; ignored on Update and Delete, which keep the current one. */
+  /**
+   * Physical ID on Create and Update; ignored on Delete, which keeps the current one. A new ID on
+   * Update replaces the resource: CloudFormation then sends a Delete of the old ID, with the old
+   * properties, in the update's cleanup phase.
+   */
   readonly physicalResourceId: string;
   /** Attributes readable with `Fn::GetAtt`. */
   readonly data?: Readonly<Record<string, string>>;
 }
 
+/** What a core returns when it handed the rest of the request to a new invocation, which answers. */
+export interface CustomResourceContinued {
+  /** The {@link CONTINUATION_KEY} of the new invocation's event. */
+  readonly continuedAs: number;
+}
+
+/** What the entry point tells a core about the invocation it runs in. */
+export interface CustomResourceInvocation {
+  /** The Lambda context (`invokedFunctionArn` names the function to continue in). */
+  readonly context: Context;
+  /** Milliseconds left before the entry point stops waiting for the core and answers FAILED. */
+  readonly remainingMs: () => number;
+  /** 0 for CloudFormation's own request, n for the n-th invocation continuing it. */
+  readonly continuation: number;
+}
+
 /** The logic of one custom resource; throws to answer FAILED. */
-export type CustomResourceCore = (event: CloudFormationCustomResourceEvent) => Promise<CustomResourceResult>;
+export type CustomResourceCore = (
+  event: CloudFormationCustomResourceEvent,
+  invocation: CustomResourceInvocation,
+) => Promise<CustomResourceResult | CustomResourceContinued>;
 
 /** The Lambda handler returned by {@link customResourceHandler}. */
 export type CustomResourceHandler = (event: CloudFormationCustomResourceEvent, context: Context) => Promise<void>;
@@ -33,6 +60,8 @@ export interface CustomResourceOptions {
   readonly attempts?: number;
   /** First delay between attempts, doubled each time and capped at 2 s. @default 250 */
   readonly retryDelayMs?: number;
+  /** Time one attempt of the response PUT may take before it is abandoned and retried. @default 10_000 */
+  readonly attemptTimeoutMs?: number;
   /**
    * Time kept in reserve before the function's timeout to answer FAILED when the core is still
    * running. @default 10_000 (a quarter of the remaining time when less than 40 s remain)
@@ -47,6 +76,12 @@ export interface CustomResourceOptions {
  */
 export const CREATE_FAILED_MARKER = 'bellflower:custom-resource:create-failed';
 
+/**
+ * Event field that marks an invocation continuing a request (1 for the first continuation). The
+ * rest of the event is CloudFormation's request, unchanged, so that any invocation can answer it.
+ */
+export const CONTINUATION_KEY = 'BellflowerContinuation';
+
 /** CloudFormation accepts response bodies up to 4096 bytes; the reason is shortened to fit. */
 const MAX_REASON_LENGTH = 2000;
 
@@ -56,6 +91,37 @@ export class CustomResourceResponseError extends Error {
     super(message, options);
     this.name = 'CustomResourceResponseError';
   }
+}
+
+/** Raised when an event's {@link CONTINUATION_KEY} is not a positive integer. */
+export class InvalidContinuationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidContinuationError';
+  }
+}
+
+/** The continuation number of an event: 0 for CloudFormation's request. */
+export function continuationOf(event: CloudFormationCustomResourceEvent): number {
+  const value: unknown = (event as unknown as Record<string, unknown>)[CONTINUATION_KEY];
+  if (value === undefined) return 0;
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  throw new InvalidContinuationError(`${CONTINUATION_KEY} must be a positive integer, got ${JSON.stringify(value)}`);
+}
+
+/** The event of continuation `continuation` of a request, with extra fields the core carries over. */
+export function continuationEvent(
+  event: CloudFormationCustomResourceEvent,
+  continuation: number,
+  extra: Readonly<Record<string, unknown>> = {},
+): CloudFormationCustomResourceEvent {
+  const next = { ...event, ...extra, [CONTINUATION_KEY]: continuation };
+  return next;
+}
+
+/** True when a core handed its request over instead of finishing it. */
+export function isContinued(result: CustomResourceResult | CustomResourceContinued): result is CustomResourceContinued {
+  return 'continuedAs' in result;
 }
 
 /** Raised by the entry point's timer when the core did not finish in time. */
@@ -68,7 +134,10 @@ export class CustomResourceTimeoutError extends Error {
 
 type Outcome =
   | { readonly status: 'SUCCESS'; readonly result: CustomResourceResult }
-  | { readonly status: 'FAILED'; readonly reason: string };
+  | { readonly status: 'FAILED'; readonly reason: string }
+  | { readonly status: 'CONTINUED'; readonly continuedAs: number };
+
+type Answer = Exclude<Outcome, { readonly status: 'CONTINUED' }>;
 
 /** Wraps a core into a Lambda handler that always answers CloudFormation. */
 export function customResourceHandler(core: CustomResourceCore, options: CustomResourceOptions): CustomResourceHandler {
@@ -85,8 +154,13 @@ export function customResourceHandler(core: CustomResourceCore, options: CustomR
         stack_id: event.StackId,
         resource_type: event.ResourceType,
         physical_resource_id: 'PhysicalResourceId' in event ? event.PhysicalResourceId : undefined,
+        continuation: (event as unknown as Record<string, unknown>)[CONTINUATION_KEY],
       });
       const outcome = await runWithDeadline(core, event, context, options);
+      if (outcome.status === 'CONTINUED') {
+        logger.info('continued in a new invocation, which answers CloudFormation', { continued_as: outcome.continuedAs });
+        return;
+      }
       await respond(event, outcome, options);
     } finally {
       logger.resetKeys();
@@ -118,15 +192,20 @@ async function runWithDeadline(
     // Aborted: the core finished first.
     (): Outcome => ({ status: 'FAILED', reason: 'deadline cancelled' }),
   );
-  const work = core(event).then(
-    (result): Outcome => ({ status: 'SUCCESS', result }),
-    (error: unknown): Outcome => {
-      const { name, message } = describeError(error);
-      const scrubbed = scrub(message, event.ResponseURL);
-      options.logger.error('custom resource failed', { error: { name, message: scrubbed } });
-      return { status: 'FAILED', reason: `${name}: ${scrubbed}` };
-    },
-  );
+  const remainingMs = () => context.getRemainingTimeInMillis() - reserve;
+  const work = Promise.resolve()
+    // Inside the chain: an invalid continuation number answers FAILED like any error of the core.
+    .then(() => core(event, { context, remainingMs, continuation: continuationOf(event) }))
+    .then(
+      (result): Outcome =>
+        isContinued(result) ? { status: 'CONTINUED', continuedAs: result.continuedAs } : { status: 'SUCCESS', result },
+      (error: unknown): Outcome => {
+        const { name, message } = describeError(error);
+        const scrubbed = scrub(message, event.ResponseURL);
+        options.logger.error('custom resource failed', { error: { name, message: scrubbed } });
+        return { status: 'FAILED', reason: `${name}: ${scrubbed}` };
+      },
+    );
   try {
     return await Promise.race([work, deadline]);
   } finally {
@@ -134,16 +213,23 @@ async function runWithDeadline(
   }
 }
 
-function physicalIdOf(event: CloudFormationCustomResourceEvent, outcome: Outcome): string {
-  // Update and Delete keep the current ID: a new ID on Update means replacement, on Delete it is an error.
-  if (event.RequestType !== 'Create') return event.PhysicalResourceId;
-  return outcome.status === 'SUCCESS' ? outcome.result.physicalResourceId : CREATE_FAILED_MARKER;
+function physicalIdOf(event: CloudFormationCustomResourceEvent, answer: Answer): string {
+  switch (event.RequestType) {
+    case 'Create':
+      return answer.status === 'SUCCESS' ? answer.result.physicalResourceId : CREATE_FAILED_MARKER;
+    case 'Update':
+      // The core's ID: a new one makes CloudFormation delete the old resource after the update.
+      return answer.status === 'SUCCESS' ? answer.result.physicalResourceId : event.PhysicalResourceId;
+    case 'Delete':
+      // Another ID on Delete is an error for CloudFormation.
+      return event.PhysicalResourceId;
+  }
 }
 
 /** PUTs the answer to the pre-signed URL, retrying with a short, bounded backoff. */
 async function respond(
   event: CloudFormationCustomResourceEvent,
-  outcome: Outcome,
+  outcome: Answer,
   options: CustomResourceOptions,
 ): Promise<void> {
   const { logger } = options;
@@ -162,6 +248,7 @@ async function respond(
   });
   const doFetch = options.fetch ?? fetch;
   const attempts = options.attempts ?? 5;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
   let delay = options.retryDelayMs ?? 250;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -171,6 +258,8 @@ async function respond(
         method: 'PUT',
         headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
         body,
+        // A hung connection must not eat the function's time: abandon the attempt and retry.
+        signal: AbortSignal.timeout(attemptTimeoutMs),
       });
       if (response.ok) {
         logger.info('answered CloudFormation', { status: outcome.status, physical_resource_id: physicalResourceId });
