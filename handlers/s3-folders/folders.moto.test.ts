@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bundleHandler, BUNDLE_ENTRY } from '../../scripts/lib/build';
 import { requireTool } from '../../test/support/tools';
+import { callsOutsideContract } from '../../test/support/contract-calls';
 import { awsCallsIn } from '../shared/aws-calls';
 import { cfnEvent } from '../shared/cfn-events';
 import { useMotoBucket } from '../shared/moto-bucket';
@@ -107,6 +108,8 @@ describe.runIf(requireTool('moto_server'))('bundled folders handler against moto
       'S3.DeleteObjects',
       'S3.ListObjectVersions',
     ]);
+    // Every call the bundled handler made has a permission in the IAM contract.
+    expect(callsOutsideContract('folders', awsCallsIn(output))).toEqual([]);
     expect(output).not.toContain(SIGNATURE);
     expect(output).not.toContain('cfn-response');
   });
