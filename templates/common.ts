@@ -86,6 +86,14 @@ export const useKmsKeyVia = (
   Condition: { StringEquals: { 'kms:ViaService': services.map((service) => sub(`${service}.\${AWS::Region}.\${AWS::URLSuffix}`)) } },
 });
 
+/** An Allow statement with a condition. */
+export const allowIf = (
+  Sid: string,
+  Action: readonly string[],
+  Resource: readonly Value<string>[],
+  Condition: Record<string, unknown>,
+): Statement => ({ ...allow(Sid, Action, Resource), Condition });
+
 /** A policy document. */
 export const policyDocument = (...Statement: readonly Statement[]): Record<string, unknown> => ({
   Version: '2012-10-17',

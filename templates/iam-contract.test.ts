@@ -17,10 +17,11 @@ async function decide(
   principal: PrincipalName,
   request: PermissionRequest,
   secureTransport = true,
+  principalArn = policies.principalArns[principal],
 ): Promise<Decision> {
   const simulation: Simulation = {
     request: {
-      principal: policies.principalArns[principal],
+      principal: principalArn,
       action: request.action,
       resource: { resource: request.resource, accountId: policies.targets.accountId },
       contextVariables: { 'aws:SecureTransport': String(secureTransport), ...request.context },
@@ -74,16 +75,24 @@ function forbidden(policies: DeploymentPolicies): [PrincipalName, PermissionRequ
     ['businessApplication', { action: 's3:DeleteObject', resource: `${t.bucketArn}/inbound/x/success.json` }],
     ['businessApplication', { action: 's3:ListBucket', resource: t.bucketArn, context: { 's3:prefix': 'inbound/' } }],
     ['businessApplication', { action: 'kms:Decrypt', resource: t.keyArn }],
+    ['businessApplication', { action: 's3:GetObject', resource: `${t.bucketArn}/inbound/x/success.json` }],
+    // With an external id configured, the partner must pass it (confused-deputy protection).
+    ...(t.externalId === ''
+      ? []
+      : ([
+          ['partner', { action: 'sts:AssumeRole', resource: t.businessApplicationRoleArn, context: { 'sts:ExternalId': 'guessed' } }],
+          ['partner', { action: 'sts:AssumeRole', resource: t.businessApplicationRoleArn }],
+        ] as [PrincipalName, PermissionRequest][])),
   ];
 }
 
 describe.each([
   ['the default sample', SAMPLE],
-  ['another partition, region and bucket name', {
+  ['another partition, region and bucket name, a partner account without external id', {
     ...SAMPLE,
     partition: 'aws-cn',
     region: 'cn-north-1',
-    parameters: { S3IntegrationBucketName: 'renamed-bucket', Environment: 'prod' },
+    parameters: { S3IntegrationBucketName: 'renamed-bucket', Environment: 'prod', BusinessApplicationPrincipal: '444455556666' },
   }],
 ])('IAM contract, simulated against the synthesized policies (%s)', (_, sample) => {
   let policies: DeploymentPolicies;
@@ -124,6 +133,13 @@ describe.each([
       if (decision === 'Allowed') wronglyAllowed.push(`${PRINCIPALS[principal]}: ${request.action} on ${request.resource}`);
     }
     expect(wronglyAllowed).toEqual([]);
+  });
+
+  it('lets only the named business application assume its role', async () => {
+    const [assume] = requestsOf(entries.filter((entry) => entry.principal === 'partner'));
+    expect(await decide(policies, 'partner', assume!.request)).toBe('Allowed');
+    const intruder = 'arn:aws:iam::999988887777:role/partner-integration';
+    expect(await decide(policies, 'partner', assume!.request, true, intruder)).not.toBe('Allowed');
   });
 
   it('grants no action on no resource that no call of the contract uses', () => {

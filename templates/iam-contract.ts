@@ -19,7 +19,8 @@ export const PRINCIPALS = {
   notification: 'notification custom resource',
   s3Service: 'Amazon S3 (bucket notification)',
   alarms: 'CloudWatch alarms',
-  businessApplication: 'business application',
+  partner: 'business application (its own identity)',
+  businessApplication: 'business application role',
 } as const;
 
 /** A principal of the contract. */
@@ -43,6 +44,9 @@ export interface ContractTargets {
   readonly foldersFunctionArn: string;
   /** ARN of one of the deployment's alarms. */
   readonly alarmArn: string;
+  /** The role the business application assumes, and the external id it passes. */
+  readonly businessApplicationRoleArn: string;
+  readonly externalId: string;
   /** Log-stream ARN prefix of each function's log group: `arn:...:log-group:<name>`. */
   readonly logGroupArns: Readonly<Record<'processing' | 'integration' | 'folders' | 'notification', string>>;
   /** Dead-letter queue ARN of each function's failed asynchronous invocations. */
@@ -317,11 +321,25 @@ export function contract(t: ContractTargets): ContractEntry[] {
     },
 
     {
+      principal: 'partner',
+      operation: 'STS.AssumeRole',
+      caller: 'the business application',
+      requests: [{ action: 'sts:AssumeRole', resource: t.businessApplicationRoleArn, context: { 'sts:ExternalId': t.externalId } }],
+      why: 'takes the business application role (from its own account, with the external id)',
+    },
+    {
       principal: 'businessApplication',
       operation: 'S3.ListObjectsV2',
       caller: 'the business application',
       requests: [{ action: 's3:ListBucket', resource: t.bucketArn, context: { 's3:prefix': 'outbound/' } }],
       why: 'finds new executions under outbound/',
+    },
+    {
+      principal: 'businessApplication',
+      operation: 'S3.HeadObject',
+      caller: 'the business application',
+      requests: [{ action: 's3:GetObject', resource: object(`outbound/${UUID}/task_token.txt`) }, ...kms(t, 's3', 'Decrypt')],
+      why: 'checks that an execution waits (respond); a missing key then answers 403, settled by listing it',
     },
     {
       principal: 'businessApplication',
@@ -337,9 +355,10 @@ export function contract(t: ContractTargets): ContractEntry[] {
       requests: [
         { action: 's3:PutObject', resource: object(`inbound/${UUID}/success.json`) },
         { action: 's3:PutObject', resource: object(`inbound/${UUID}/failure.json`) },
+        { action: 's3:PutObject', resource: object(`inbound/${UUID}/heartbeat.json`) },
         ...kms(t, 's3', 'GenerateDataKey'),
       ],
-      why: 'answers with success.json or failure.json (SSE-KMS with the bucket key)',
+      why: 'answers with success.json or failure.json, or says it is still working (heartbeat.json); SSE-KMS with the bucket key',
     },
   ];
 }
@@ -356,36 +375,13 @@ export interface PolicyDocument {
 }
 
 /**
- * The identity policy a business application in the deployment's account needs, and no more: list
- * `outbound/`, read `outbound/*`, write `inbound/<uuid>/success.json` or `failure.json`, and use the
- * key only through S3. (`npm run respond` and `aws s3 cp` need exactly this.)
+ * What the business application attaches to its own identity (in its own account) so that it may
+ * assume the business application role; the role's trust policy must allow it too.
  */
-export function businessApplicationPolicy(t: Pick<ContractTargets, 'bucketArn' | 'keyArn' | 'region' | 'urlSuffix'>): PolicyDocument {
+export function partnerPolicy(t: Pick<ContractTargets, 'businessApplicationRoleArn'>): PolicyDocument {
   return {
     Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'ListOutbound',
-        Effect: 'Allow',
-        Action: ['s3:ListBucket'],
-        Resource: [t.bucketArn],
-        Condition: { StringLike: { 's3:prefix': ['outbound/', 'outbound/*'] } },
-      },
-      { Sid: 'ReadOutbound', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${t.bucketArn}/outbound/*`] },
-      {
-        Sid: 'WriteAnswers',
-        Effect: 'Allow',
-        Action: ['s3:PutObject'],
-        Resource: [`${t.bucketArn}/inbound/*/success.json`, `${t.bucketArn}/inbound/*/failure.json`],
-      },
-      {
-        Sid: 'UseKeyThroughS3',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: [t.keyArn],
-        Condition: { StringEquals: { 'kms:ViaService': `s3.${t.region}.${t.urlSuffix}` } },
-      },
-    ],
+    Statement: [{ Sid: 'AssumeTheBellflowerRole', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [t.businessApplicationRoleArn] }],
   };
 }
 
@@ -403,6 +399,8 @@ export const DOCUMENTED_TARGETS: ContractTargets = {
   integrationFunctionArn: '<integration function ARN>',
   foldersFunctionArn: '<folders function ARN>',
   alarmArn: '<alarm ARN>',
+  businessApplicationRoleArn: '<BellflowerBusinessApplicationRoleArn>',
+  externalId: '<BusinessApplicationExternalId>',
   logGroupArns: {
     processing: '<processing log group>',
     integration: '<integration log group>',

@@ -8,6 +8,10 @@
 import { cf } from './cloudform';
 import {
   allow,
+  allowIf,
+  nagSuppressions,
+  policyDocument,
+  tags,
   arn,
   arnText,
   logGroupArn,
@@ -107,6 +111,67 @@ export function stepFunctionStatements(): Statement[] {
   ];
 }
 
+/** Files the business application may write: its answers and heartbeats (`inbound/<uuid>/<file>`). */
+export const BUSINESS_APPLICATION_FILES = ['success.json', 'failure.json', 'heartbeat.json'] as const;
+
+/** Condition: `BusinessApplicationPrincipal` is set, so the business application role exists. */
+export const HAS_BUSINESS_APPLICATION = 'HasBusinessApplication';
+const HAS_EXTERNAL_ID = 'HasBusinessApplicationExternalId';
+
+/** Conditions of the business application role (root and IAM stack). */
+export const businessApplicationConditions = (): Record<string, unknown> => ({
+  [HAS_BUSINESS_APPLICATION]: cf.Fn.Not(cf.Fn.Equals(ref('BusinessApplicationPrincipal'), '')),
+});
+
+/**
+ * What the business application may do, and nothing more: list and read `outbound/`, write its
+ * answers and heartbeats under `inbound/<uuid>/`, and use the key only through S3 (no delete, no
+ * outbound writes, no other prefix).
+ */
+export function businessApplicationStatements(): Statement[] {
+  return [
+    allowIf('ListOutbound', ['s3:ListBucket'], [s3Arn(bucket)], { StringLike: { 's3:prefix': ['outbound/', 'outbound/*'] } }),
+    allow('ReadOutbound', ['s3:GetObject'], [s3Arn(`${bucket}/outbound/*`)]),
+    allow('WriteAnswers', ['s3:PutObject'], BUSINESS_APPLICATION_FILES.map((file) => s3Arn(`${bucket}/inbound/*/${file}`))),
+    useKmsKeyVia('UseKeyThroughS3', kmsKey, ['s3']),
+  ];
+}
+
+/**
+ * The role the business application assumes (AWS's third-party access pattern): trusted by the
+ * one principal given (an account or a role, possibly in another account), with the external id
+ * when one is set. Being in this account, it needs no bucket or key policy change to work
+ * cross-account.
+ */
+function businessApplicationRole(): object {
+  return {
+    Type: 'AWS::IAM::Role',
+    Condition: HAS_BUSINESS_APPLICATION,
+    Metadata: nagSuppressions([
+      'AwsSolutions-IAM5',
+      'Object ARNs end in /outbound/* and /inbound/*/<file> because object keys carry the execution id.',
+    ]),
+    Properties: {
+      RoleName: physicalName('${ProjectName}-business-app'),
+      Description: 'Bellflower business application: reads outbound/, writes its answers under inbound/.',
+      AssumeRolePolicyDocument: policyDocument({
+        Sid: 'TrustTheBusinessApplication',
+        Effect: 'Allow',
+        Principal: { AWS: ref('BusinessApplicationPrincipal') },
+        Action: 'sts:AssumeRole',
+        Condition: cf.Fn.If(
+          HAS_EXTERNAL_ID,
+          { StringEquals: { 'sts:ExternalId': ref('BusinessApplicationExternalId') } },
+          cf.Refs.NoValue,
+        ) as unknown as Record<string, unknown>,
+      }),
+      MaxSessionDuration: 3600,
+      Policies: [{ PolicyName: 'business-application', PolicyDocument: policyDocument(...businessApplicationStatements()) }],
+      Tags: tags(),
+    },
+  };
+}
+
 /** Builds the IAM role stack. */
 export function buildIamRoleStack(): Record<string, unknown> {
   return template({
@@ -120,7 +185,12 @@ export function buildIamRoleStack(): Record<string, unknown> {
       },
       { label: 'Step Function', parameters: ['StepFunctionExecutionRoleName', 'StepFunctionExecutionPolicyName', 'StepFunctionName'] },
       { label: 'SQS, SNS and S3', parameters: ['SQSQueueBaseName', 'SNSTopicBaseName', 'S3IntegrationBucketName'] },
+      { label: 'Business Application', parameters: ['BusinessApplicationPrincipal', 'BusinessApplicationExternalId'] },
     ],
+    conditions: {
+      ...businessApplicationConditions(),
+      [HAS_EXTERNAL_ID]: cf.Fn.Not(cf.Fn.Equals(ref('BusinessApplicationExternalId'), '')),
+    },
     resources: {
       [IAM.lambdaRole]: executionRole({
         name: physicalName('${LambdaExecutionRoleName}'),
@@ -147,11 +217,16 @@ export function buildIamRoleStack(): Record<string, unknown> {
         wildcardReason:
           'CloudWatch Logs vended log delivery (logs:*LogDelivery, *ResourcePolicy, DescribeLogGroups) supports no resource-level permissions.',
       }),
+      [IAM.businessApplicationRole]: businessApplicationRole(),
     },
     outputs: {
       [IAM.lambdaRoleArn]: output('ARN of the integration function role.', cf.Fn.GetAtt(IAM.lambdaRole, 'Arn')),
       [IAM.processingRoleArn]: output('ARN of the processing function role.', cf.Fn.GetAtt(IAM.processingRole, 'Arn')),
       [IAM.stepFunctionRoleArn]: output('ARN of the state machine role.', cf.Fn.GetAtt(IAM.stepFunctionRole, 'Arn')),
+      [IAM.businessApplicationRoleArn]: {
+        Condition: HAS_BUSINESS_APPLICATION,
+        ...output('ARN of the role the business application assumes.', cf.Fn.GetAtt(IAM.businessApplicationRole, 'Arn')),
+      },
     },
   });
 }

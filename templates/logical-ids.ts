@@ -30,6 +30,8 @@ export const IAM = {
   stepFunctionRole: 'BellflowerStepFunctionExecutionRole',
   lambdaRoleArn: 'BellflowerLambdaExecutionRoleArn',
   processingRoleArn: 'BellflowerProcessingLambdaExecutionRoleArn',
+  businessApplicationRole: 'BellflowerBusinessApplicationRole',
+  businessApplicationRoleArn: 'BellflowerBusinessApplicationRoleArn',
   stepFunctionRoleArn: 'BellflowerStepFunctionExecutionRoleArn',
 } as const;
 

@@ -39,6 +39,10 @@ export const ROOT_OUTPUTS = {
   /** The integration function's role (the original's single Lambda role). */
   lambdaExecutionRoleArn: 'BellflowerLambdaFunctionExecutionRoleArn',
   processingLambdaExecutionRoleArn: 'BellflowerProcessingLambdaFunctionExecutionRoleArn',
+  /** The role the business application assumes (only when BusinessApplicationPrincipal is set). */
+  businessApplicationRoleArn: 'BellflowerBusinessApplicationRoleArn',
+  businessApplicationOutboundPrefix: 'BellflowerBusinessApplicationOutboundPrefix',
+  businessApplicationInboundPrefix: 'BellflowerBusinessApplicationInboundPrefix',
   stepFunctionExecutionRoleArn: 'BellflowerStepFunctionExecutionRoleArn',
   sqsQueueArn: 'BellflowerSQSQueueArn',
   sqsQueueUrl: 'BellflowerSQSQueueURL',

@@ -215,6 +215,28 @@ export const PARAMETERS = {
     1,
     3650,
   ),
+  BusinessApplicationPrincipal: text(
+    'Business Application Principal',
+    'The business application: an AWS account id or an IAM role ARN, possibly in another account, that may assume the business application role (read outbound/, write the answers). Empty: no role (the default).',
+    0,
+    2048,
+    {
+      Default: '',
+      AllowedPattern: '^$|^[0-9]{12}$|^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$',
+      ConstraintDescription: 'empty, a 12-digit account id or an IAM role ARN',
+    },
+  ),
+  BusinessApplicationExternalId: text(
+    'Business Application External Id',
+    'External id the business application must pass when it assumes the role (AWS third-party access guidance); empty: none.',
+    0,
+    1224,
+    {
+      Default: '',
+      AllowedPattern: '^$|^[\\w+=,.@:/-]{2,1224}$',
+      ConstraintDescription: 'empty, or 2 to 1224 characters: letters, digits and +=,.@:/-',
+    },
+  ),
   AlarmsEnabled: flag('Alarms Enabled', 'Create the CloudWatch alarms (dead-letter queues, failed executions, function errors and throttles) that notify the result topic.'),
   AlarmTopicArn: text('Alarm Topic ARN', 'Topic the alarms notify (the result topic).', 20, 2048, {
     AllowedPattern: '^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[a-zA-Z0-9_-]+$',

@@ -8,6 +8,7 @@
 import { cf, type IntrinsicFunction } from './cloudform';
 import { PLACEHOLDERS } from '../asl/state-machine';
 import { alarm, alarmConditions, deadLetterAlarm, logGroup } from './building-blocks';
+import { businessApplicationConditions, HAS_BUSINESS_APPLICATION } from './iam-role-stack';
 import { arnText, deleteWithStack, nagSuppressions, nameText, s3Arn, output, physicalName, ref, stackOutput, sub, tags, template } from './common';
 import { NESTED_TEMPLATES, type NestedTemplateName } from './layout';
 import { IAM, LAMBDA, ROOT, S3, SNS, SQS } from './logical-ids';
@@ -149,9 +150,10 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
         parameters: ['StepFunctionExecutionRoleName', 'StepFunctionExecutionPolicyName', 'StepFunctionName', 'StateMachineDefinitionKey'],
       },
       { label: 'Cross Stack for Custom Resource', parameters: ['S3CustomResourceStackName'] },
+      { label: 'Business Application', parameters: ['BusinessApplicationPrincipal', 'BusinessApplicationExternalId'] },
       { label: 'Alarms', parameters: ['AlarmsEnabled'] },
     ],
-    conditions: alarmConditions(),
+    conditions: { ...alarmConditions(), ...businessApplicationConditions() },
     resources: {
       [ROOT.s3Stack]: nestedStack(paths.s3, {
         ...pass('ProjectName', 'Environment'),
@@ -174,6 +176,8 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
           'SQSQueueBaseName',
           'SNSTopicBaseName',
           'S3IntegrationBucketName',
+          'BusinessApplicationPrincipal',
+          'BusinessApplicationExternalId',
         ),
       }),
       [ROOT.sqsStack]: nestedStack(paths.sqs, {
@@ -287,6 +291,19 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
       ),
       [ROOT_OUTPUTS.integrationLambdaArn]: output('ARN of the integration function.', integrationFunctionArn),
       [ROOT_OUTPUTS.stepFunctionArn]: output('ARN of the state machine.', ref(ROOT.stateMachine)),
+      // What to give the business application (README, Connecting the business application).
+      [ROOT_OUTPUTS.businessApplicationRoleArn]: {
+        Condition: HAS_BUSINESS_APPLICATION,
+        ...output('ARN of the role the business application assumes.', stackOutput(ROOT.iamStack, IAM.businessApplicationRoleArn)),
+      },
+      [ROOT_OUTPUTS.businessApplicationOutboundPrefix]: {
+        Condition: HAS_BUSINESS_APPLICATION,
+        ...output('Where the business application reads new executions (outbound/<uuid>/data.json).', 'outbound/'),
+      },
+      [ROOT_OUTPUTS.businessApplicationInboundPrefix]: {
+        Condition: HAS_BUSINESS_APPLICATION,
+        ...output('Where it answers: inbound/<uuid>/success.json, failure.json or heartbeat.json.', 'inbound/'),
+      },
     },
   });
 }

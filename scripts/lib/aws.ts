@@ -11,7 +11,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 
 /** The clients the commands use. */
 export interface AwsClients {
@@ -31,8 +32,8 @@ export interface AwsClientOptions {
   readonly profile?: string;
   /** Explicit endpoint for every client (tests); otherwise `AWS_ENDPOINT_URL*` as read by the SDK. */
   readonly endpoint?: string;
-  /** Explicit static credentials (tests); otherwise the default chain. */
-  readonly credentials?: AwsCredentialIdentity;
+  /** Explicit credentials (tests, an assumed role); otherwise the default chain. */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
 /**
@@ -71,4 +72,33 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     sfn: new SFNClient(common),
     region: options.region,
   };
+}
+
+/** Which role to act as (`respond --role-arn`): the business application's view of the bucket. */
+export interface AssumedRole {
+  readonly roleArn: string;
+  readonly externalId?: string;
+}
+
+/**
+ * Client options whose credentials are a session of `role`, obtained with the caller's own
+ * credentials (profile, environment, or `options.credentials`) through STS AssumeRole and renewed
+ * as they expire.
+ */
+export function assumeRoleOptions(options: AwsClientOptions, role: AssumedRole): AwsClientOptions {
+  const credentials = fromTemporaryCredentials({
+    params: {
+      RoleArn: role.roleArn,
+      RoleSessionName: 'bellflower-respond',
+      ...(role.externalId !== undefined ? { ExternalId: role.externalId } : {}),
+    },
+    clientConfig: {
+      region: options.region,
+      ...(options.profile !== undefined ? { profile: options.profile } : {}),
+      ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    },
+    ...(options.credentials !== undefined ? { masterCredentials: options.credentials } : {}),
+  });
+  const { profile: _profile, ...rest } = options;
+  return { ...rest, credentials };
 }

@@ -4,7 +4,7 @@
  * history as a timeline (the same timeline `npm run local` prints). Clients come from `aws.ts`,
  * the deployment's resources from {@link deploymentTarget} (see `deploymentContext` in `cli.ts`).
  */
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetExecutionHistoryCommand, StartExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STATES } from '../../asl/state-machine';
@@ -46,6 +46,11 @@ export function tokenKey(executionId: string): string {
   return `outbound/${executionId}/task_token.txt`;
 }
 
+/**
+ * Whether an object exists. HeadObject answers a missing key with AccessDenied instead of NotFound
+ * to a principal without an unconditional s3:ListBucket (the business application role may list
+ * `outbound/` only), so a 403 is settled by listing the exact key.
+ */
 async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
@@ -54,7 +59,13 @@ async function objectExists(s3: S3Client, bucket: string, key: string): Promise<
     const name = (error as { name?: unknown }).name;
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (name === 'NotFound' || name === 'NoSuchKey' || status === 404) return false;
-    throw new ExecutionCommandError(`cannot read s3://${bucket}/${key}: ${String(error)}`, { cause: error });
+    if (status !== 403) throw new ExecutionCommandError(`cannot read s3://${bucket}/${key}: ${String(error)}`, { cause: error });
+  }
+  try {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+    return (listed.Contents ?? []).some((object) => object.Key === key);
+  } catch (error: unknown) {
+    throw new ExecutionCommandError(`cannot read or list s3://${bucket}/${key}: ${String(error)}`, { cause: error });
   }
 }
 

@@ -36,6 +36,11 @@ export const SAMPLE: SampleDeployment = {
   crossStackName: 'bellflower-s3-custom-resource-stack-devl',
   rootStackName: 'bellflower-root-stack-devl',
   kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+  // A business application in another account, which must pass an external id.
+  parameters: {
+    BusinessApplicationPrincipal: 'arn:aws:iam::444455556666:role/partner-integration',
+    BusinessApplicationExternalId: 'bellflower-partner-7f3a',
+  },
 };
 
 /** One resource as CloudFormation would hold it. */
@@ -116,16 +121,29 @@ const asString = (value: Json, what: string): string => {
   return value;
 };
 
+/** What `Ref AWS::NoValue` resolves to: the property or list item disappears. */
+const NO_VALUE = Symbol('AWS::NoValue');
+
 function resolve(value: Json, ctx: StackContext): Json {
-  if (Array.isArray(value)) return value.map((v) => resolve(v, ctx));
+  if (Array.isArray(value)) return value.map((v) => resolve(v, ctx)).filter((v) => v !== NO_VALUE);
   if (!value || typeof value !== 'object') return value;
   const obj = value as Obj;
   const keys = Object.keys(obj);
   if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'))) return intrinsic(keys[0]!, obj[keys[0]!], ctx);
-  return Object.fromEntries(keys.map((k) => [k, resolve(obj[k], ctx)]));
+  return Object.fromEntries(keys.map((k) => [k, resolve(obj[k], ctx)]).filter(([, v]) => v !== NO_VALUE));
 }
 
-function refOf(name: string, ctx: StackContext): string | string[] {
+/** The value of one of the template's conditions. */
+function condition(name: string, ctx: StackContext): boolean {
+  const conditions = (ctx.template.Conditions ?? {}) as Obj;
+  if (!(name in conditions)) throw new TemplateEvaluationError(`condition ${name} is not defined in ${ctx.name}`);
+  const value = resolve(conditions[name], ctx);
+  if (typeof value !== 'boolean') throw new TemplateEvaluationError(`condition ${name} is not a boolean: ${JSON.stringify(value)}`);
+  return value;
+}
+
+function refOf(name: string, ctx: StackContext): string | string[] | typeof NO_VALUE {
+  if (name === 'AWS::NoValue') return NO_VALUE;
   const p = pseudo(name, ctx);
   if (p !== undefined) return p;
   if (name in ctx.parameters) return ctx.parameters[name]!;
@@ -179,6 +197,12 @@ function intrinsic(name: string, argument: Json, ctx: StackContext): Json {
     case 'Fn::Split': {
       const [separator, source] = argument as [string, Json];
       return asString(resolve(source, ctx), 'Split source').split(separator);
+    }
+    case 'Fn::Not':
+      return !(resolve((argument as Json[])[0], ctx) as boolean);
+    case 'Fn::If': {
+      const [name, whenTrue, whenFalse] = argument as [string, Json, Json];
+      return resolve(condition(name, ctx) ? whenTrue : whenFalse, ctx);
     }
     case 'Fn::Equals': {
       const [left, right] = argument as [Json, Json];
@@ -281,22 +305,17 @@ function evaluateStack(
   },
 ): EvaluatedStack {
   const ctx: StackContext = { name, template, parameters: parameterValues(template, given), sample, imports, nestedOutputs, cache: new Map() };
-  // A resource whose condition is false does not exist.
-  const conditions = (template.Conditions ?? {}) as Obj;
-  const exists = (id: string) => {
-    const condition = (template.Resources as Obj)[id].Condition as string | undefined;
-    if (condition === undefined) return true;
-    if (!(condition in conditions)) throw new TemplateEvaluationError(`${id}: condition ${condition} is not defined`);
-    return resolve(conditions[condition], ctx) === true;
-  };
+  // A resource or output whose condition is false does not exist.
+  const exists = (definition: { Condition?: string }) => definition.Condition === undefined || condition(definition.Condition, ctx);
   const resources = Object.fromEntries(
     Object.keys(template.Resources as Obj)
-      .filter(exists)
+      .filter((id) => exists((template.Resources as Obj)[id]))
       .map((id) => [id, evaluateResource(id, ctx)]),
   );
   const outputs: Record<string, string> = {};
   const exports: Record<string, string> = {};
   for (const [outputName, output] of Object.entries(template.Outputs as Obj)) {
+    if (!exists(output)) continue;
     outputs[outputName] = asString(resolve(output.Value, ctx), `output ${outputName}`);
     if (output.Export) exports[asString(resolve(output.Export.Name, ctx), 'export name')] = outputs[outputName]!;
   }

@@ -4,7 +4,7 @@
  * other stacks attached to it), the resource policies (bucket, queues, topic, Lambda permissions,
  * the KMS key's default policy), and the contract targets (ARNs) of the deployment.
  */
-import { businessApplicationPolicy, keyPolicy, type ContractTargets, type PolicyDocument, type PrincipalName } from '../../templates/iam-contract';
+import { keyPolicy, partnerPolicy, type ContractTargets, type PolicyDocument, type PrincipalName } from '../../templates/iam-contract';
 import { CROSS, IAM, LAMBDA, ROOT, S3, SNS, SQS } from '../../templates/logical-ids';
 import type { EvaluatedDeployment, EvaluatedResource, EvaluatedStack } from './deployment';
 
@@ -92,6 +92,8 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
     integrationFunctionArn: arnOf(integration, LAMBDA.function),
     foldersFunctionArn: arnOf(d.cross, CROSS.foldersFunction),
     alarmArn: arnOf(d.root, ROOT.executionsFailedAlarm),
+    businessApplicationRoleArn: iam.resources[IAM.businessApplicationRole]?.arn ?? 'arn:aws:iam::000000000000:role/no-business-application-role',
+    externalId: (d.root.parameters.BusinessApplicationExternalId as string | undefined) ?? '',
     logGroupArns: {
       processing: logGroup(processing, LAMBDA.logGroup),
       integration: logGroup(integration, LAMBDA.logGroup),
@@ -106,32 +108,38 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
     },
   };
 
-  const roles: Record<Exclude<PrincipalName, 's3Service' | 'alarms' | 'businessApplication'>, EvaluatedResource> = {
+  const roles: Partial<Record<Exclude<PrincipalName, 's3Service' | 'alarms' | 'partner'>, EvaluatedResource>> = {
     processing: iam.resources[IAM.processingRole]!,
     integration: iam.resources[IAM.lambdaRole]!,
     stateMachine: iam.resources[IAM.stepFunctionRole]!,
     folders: d.cross.resources[CROSS.foldersRole]!,
     notification: d.cross.resources[CROSS.notificationRole]!,
+    // Only when the deployment names a business application (BusinessApplicationPrincipal).
+    businessApplication: iam.resources[IAM.businessApplicationRole],
   };
   // Each function runs with the role its stack names, and the roles are the ones the IAM stack exports.
   const functionRole = (stack: EvaluatedStack) => stack.resources[LAMBDA.function]!.properties.Role as string;
-  if (functionRole(processing) !== roles.processing.arn || functionRole(integration) !== roles.integration.arn) {
+  if (functionRole(processing) !== roles.processing!.arn || functionRole(integration) !== roles.integration!.arn) {
     throw new Error('a function does not run with the role the contract evaluates');
   }
-  const businessApplicationArn = `arn:${partition}:iam::${accountId}:role/business-application`;
+  const principal = String(d.root.parameters.BusinessApplicationPrincipal ?? '');
+  const partnerArn = /^\d{12}$/.test(principal) ? `arn:${partition}:iam::${principal}:role/partner-integration` : principal;
   const identityPolicies: Record<string, { name: string; policy: PolicyDocument }[]> = {
     s3Service: [],
     alarms: [],
-    businessApplication: [{ name: 'business-application', policy: businessApplicationPolicy(targets) }],
+    businessApplication: [],
+    partner: [{ name: 'partner', policy: partnerPolicy(targets) }],
   };
   const principalArns: Record<string, string> = {
     s3Service: 's3.amazonaws.com',
     alarms: 'cloudwatch.amazonaws.com',
-    businessApplication: businessApplicationArn,
+    partner: partnerArn,
+    businessApplication: targets.businessApplicationRoleArn,
   };
-  for (const [principal, role] of Object.entries(roles)) {
-    identityPolicies[principal] = rolePolicies(d, role);
-    principalArns[principal] = role.arn!;
+  for (const [name, role] of Object.entries(roles)) {
+    if (!role) continue;
+    identityPolicies[name] = rolePolicies(d, role);
+    principalArns[name] = role.arn!;
   }
 
   const resourcePolicies: ResourcePolicy[] = [
@@ -154,6 +162,10 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
       } else if (resource.type === 'AWS::SNS::TopicPolicy') {
         const topics = resource.properties.Topics as string[];
         resourcePolicies.push({ name, policy, appliesTo: (r) => topics.includes(r) });
+      } else if (resource.type === 'AWS::IAM::Role' && resource.arn === targets.businessApplicationRoleArn) {
+        // The trust policy is the role's resource policy for sts:AssumeRole.
+        const roleArn = resource.arn;
+        resourcePolicies.push({ name, policy: resource.properties.AssumeRolePolicyDocument as PolicyDocument, appliesTo: (r) => r === roleArn });
       } else if (resource.type === 'AWS::Lambda::Permission') {
         const fn = resource.properties.FunctionName as string;
         resourcePolicies.push({ name, policy: lambdaPermissionPolicy(resource, fn), appliesTo: (r) => r === fn });
