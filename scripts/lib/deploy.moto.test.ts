@@ -95,6 +95,17 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
     expect(checkRootParameters(config, effective)).toEqual([]);
   });
 
+  it('rejects values outside the template\'s declared constraints and bucket names S3 refuses, creating nothing', async () => {
+    await publishBuild();
+    const bad = { ...config, parameters: { ...config.parameters, LambdaFunctionMemory: '99999', S3IntegrationBucketName: 'xn--exchange' } };
+    const problems = await deploy({ config: bad, clients, distDir }).catch((error: unknown) => (error as PreflightError).problems);
+    expect(problems).toEqual([
+      'parameter LambdaFunctionMemory = "99999" is above the maximum 10240',
+      'the integration bucket (S3IntegrationBucketName) "xn--exchange-devl-us-east-1" must not start with "xn--" (S3 bucket naming rules)',
+    ]);
+    expect(await stackNames()).toEqual([]);
+  });
+
   it('rejects fewer than 5 receives before the dead-letter queue, and exchange files expiring before the callback wait ends', () => {
     expect(checkRootParameters(config, { MaxReceiveCount: '3', S3ObjectExpirationInDays: '30' })).toEqual([
       'MaxReceiveCount 3 moves a callback message to the dead-letter queue after fewer than 5 receives (throttling alone can do that): pass --parameter MaxReceiveCount=5 or more',

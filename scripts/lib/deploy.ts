@@ -17,6 +17,7 @@ import { displayPath } from './paths';
 import { sha256Hex } from '../../templates/layout';
 import { artifactPaths, manifestKey, readManifest, type PublishManifest } from './publish';
 import { messageOf, PreflightError } from './command';
+import { checkBucketName, checkParameterValues, type ParameterSpec } from './parameter-constraints';
 import { silentReporter, type Reporter } from './reporter';
 import { deployStack, type Polling, type StackDeployResult, type StackRequest } from './stacks';
 
@@ -49,9 +50,10 @@ export async function preflight(options: {
   if (account !== undefined) await checkKmsKey(clients.kms, config, problems);
   const manifest = checkManifest(distDir, config, problems);
   const rootDeclared = declaredParameters(distDir, TEMPLATE_PATHS.root, problems);
+  const crossDeclared = declaredParameters(distDir, TEMPLATE_PATHS.cross, problems);
   const templateParameters = {
     root: Object.keys(rootDeclared),
-    cross: Object.keys(declaredParameters(distDir, TEMPLATE_PATHS.cross, problems)),
+    cross: Object.keys(crossDeclared),
   };
   if (templateParameters.root.length > 0) {
     try {
@@ -59,7 +61,24 @@ export async function preflight(options: {
     } catch (error) {
       problems.push(messageOf(error));
     }
-    problems.push(...checkRootParameters(config, effectiveParameters(rootDeclared, config.parameters)));
+    const effective = effectiveParameters(rootDeclared, config.parameters);
+    problems.push(...checkRootParameters(config, effective));
+    // Every value against the template's own constraints, and the buckets' names against S3's rules.
+    const setByDeploy = {
+      [ROOT_PARAMS.environment]: config.environment,
+      [ROOT_PARAMS.kmsMasterKeyAlias]: config.kmsKeyAlias,
+      [ROOT_PARAMS.kmsMasterKeyId]: config.kmsKeyId,
+      [ROOT_PARAMS.snsSubscriptionEmail]: config.subscriptionEmail,
+      [ROOT_PARAMS.artifactBucket]: config.artifactBucket,
+    };
+    problems.push(
+      ...checkParameterValues({ ...crossDeclared, ...rootDeclared } as Record<string, ParameterSpec>, { ...effective, ...setByDeploy }),
+      ...checkBucketName(config.artifactBucket, 'artifactBucket'),
+    );
+    const integrationBase = effective[INTEGRATION_BUCKET];
+    if (integrationBase !== undefined) {
+      problems.push(...checkBucketName(`${integrationBase}-${config.environment}-${config.region}`, `the integration bucket (${INTEGRATION_BUCKET})`));
+    }
   }
   if (problems.length > 0 || account === undefined || manifest === undefined) throw new PreflightError(problems);
   return { account, manifest, templateParameters };
@@ -162,6 +181,7 @@ const VISIBILITY_TIMEOUT = 'VisibilityTimeout';
 const LAMBDA_TIMEOUT = 'LambdaFunctionTimeoutSecs';
 const MAX_RECEIVE_COUNT = 'MaxReceiveCount';
 const EXPIRATION_DAYS = 'S3ObjectExpirationInDays';
+const INTEGRATION_BUCKET = 'S3IntegrationBucketName';
 
 /**
  * AWS recommends a visibility timeout of at least six times the function timeout for a Lambda

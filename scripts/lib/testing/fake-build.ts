@@ -72,6 +72,7 @@ export function fakeRootTemplate(): Record<string, unknown> {
   parameters.DelaySeconds = { Type: 'Number', Default: 0 };
   parameters.VisibilityTimeout = { Type: 'Number', Default: 1800 };
   parameters.LambdaFunctionTimeoutSecs = { Type: 'Number', Default: 300 };
+  parameters.LambdaFunctionMemory = { Type: 'Number', Default: 256, MinValue: 128, MaxValue: 10_240 };
   parameters.S3IntegrationBucketName = { Type: 'String', Default: 'bellflower-integration-bucket' };
   return {
     AWSTemplateFormatVersion: '2010-09-09',
