@@ -17,6 +17,17 @@ import {
 import { arn, lambdaLogGroupName, nameText, output, physicalName, ref, sub, template } from './common';
 import { LAMBDA } from './logical-ids';
 
+/** An alarm on one of the function's metrics. */
+const functionAlarm = (metric: string, what: string, description: string) =>
+  alarm({
+    name: physicalName(`\${LambdaFunctionName}-${what}`),
+    description,
+    namespace: 'AWS/Lambda',
+    metric,
+    dimension: { Name: 'FunctionName', Value: ref(LAMBDA.function) },
+    topicArn: ref('AlarmTopicArn'),
+  });
+
 /** Builds the Lambda function stack. */
 export function buildLambdaFunctionStack(): Record<string, unknown> {
   const functionName = nameText('${LambdaFunctionName}');
@@ -56,22 +67,12 @@ export function buildLambdaFunctionStack(): Record<string, unknown> {
         suppressions: DLQ_SUPPRESSIONS,
       }),
       [LAMBDA.deadLetterQueuePolicy]: tlsOnlyQueuePolicy([LAMBDA.deadLetterQueue]),
-      [LAMBDA.errorsAlarm]: alarm({
-        name: physicalName('${LambdaFunctionName}-errors'),
-        description: 'The function failed (an error a retry may fix, or a bug): see its log group.',
-        namespace: 'AWS/Lambda',
-        metric: 'Errors',
-        dimension: { Name: 'FunctionName', Value: ref(LAMBDA.function) },
-        topicArn: ref('AlarmTopicArn'),
-      }),
-      [LAMBDA.throttlesAlarm]: alarm({
-        name: physicalName('${LambdaFunctionName}-throttles'),
-        description: 'Invocations of the function were throttled (account or reserved concurrency): messages wait, then reach the dead-letter queue.',
-        namespace: 'AWS/Lambda',
-        metric: 'Throttles',
-        dimension: { Name: 'FunctionName', Value: ref(LAMBDA.function) },
-        topicArn: ref('AlarmTopicArn'),
-      }),
+      [LAMBDA.errorsAlarm]: functionAlarm('Errors', 'errors', 'The function failed (an error a retry may fix, or a bug): see its log group.'),
+      [LAMBDA.throttlesAlarm]: functionAlarm(
+        'Throttles',
+        'throttles',
+        'Invocations of the function were throttled (account or reserved concurrency): messages wait, then reach the dead-letter queue.',
+      ),
       [LAMBDA.deadLetterAlarm]: deadLetterAlarm(
         physicalName('${LambdaFunctionName}-dlq-messages'),
         'function',

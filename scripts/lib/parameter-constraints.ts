@@ -5,17 +5,10 @@
  * reject them halfway through a deploy (or, for a bucket name, S3 would, inside a nested stack).
  */
 
-/** A declared parameter, as far as its constraints go. */
-export interface ParameterSpec {
-  readonly Type?: string;
-  readonly AllowedValues?: readonly (string | number)[];
-  readonly AllowedPattern?: string;
-  readonly MinLength?: number;
-  readonly MaxLength?: number;
-  readonly MinValue?: number;
-  readonly MaxValue?: number;
-  readonly ConstraintDescription?: string;
-}
+import type { ParameterDefinition } from '../../templates/parameters';
+
+/** A declared parameter, as far as its constraints go (as read back from a template). */
+export type ParameterSpec = Partial<Omit<ParameterDefinition, 'label' | 'Description' | 'Default' | 'Type'>> & { readonly Type?: string };
 
 const describe = (name: string, value: string) => `parameter ${name} = ${JSON.stringify(value)}`;
 
