@@ -54,7 +54,6 @@ function forbidden(policies: DeploymentPolicies): [PrincipalName, PermissionRequ
     ['integration', { action: 's3:DeleteObject', resource: token }],
     ['integration', { action: 's3:PutObject', resource: `${t.bucketArn}/inbound/x/success.json` }],
     ['integration', { action: 'kms:Decrypt', resource: t.keyArn }],
-    ['integration', { action: 'states:SendTaskHeartbeat', resource: t.stateMachineArn, authorization: 'runtime' }],
     ['stateMachine', { action: 'lambda:InvokeFunction', resource: t.integrationFunctionArn }],
     ['folders', { action: 's3:GetObject', resource: token }],
     ['folders', { action: 's3:PutBucketNotification', resource: t.bucketArn }],

@@ -191,7 +191,14 @@ export function contract(t: ContractTargets): ContractEntry[] {
       operation: 'SFN.SendTaskFailure',
       caller: 'handler code',
       requests: [{ action: 'states:SendTaskFailure', resource: t.stateMachineArn, authorization: 'runtime' }],
-      why: 'fails the execution with failure.json',
+      why: 'fails the execution with failure.json, or at once when its callback message carries an input that can never succeed',
+    },
+    {
+      principal: 'integration',
+      operation: 'SFN.SendTaskHeartbeat',
+      caller: 'handler code',
+      requests: [{ action: 'states:SendTaskHeartbeat', resource: t.stateMachineArn, authorization: 'runtime' }],
+      why: 'keeps a long wait alive when the business application writes heartbeat.json',
     },
 
     {

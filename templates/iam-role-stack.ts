@@ -91,7 +91,7 @@ export function integrationStatements(): Statement[] {
     // The Service Authorization Reference lists no resource type for these actions, but Step Functions
     // authorizes them against the state machine of the token (its AccessDenied names that ARN, and
     // aws-cdk's grantTaskResponse scopes them the same way): see the IAM contract.
-    allow('AnswerTaskTokens', ['states:SendTaskSuccess', 'states:SendTaskFailure'], [
+    allow('AnswerTaskTokens', ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], [
       arn('states', `stateMachine:${nameText('${StepFunctionName}')}`),
     ]),
   ];
