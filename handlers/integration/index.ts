@@ -6,15 +6,17 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { recordAwsCalls } from '../shared/aws-calls';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 import { s3ClientConfig } from '../shared/s3-client-config';
 import { handleS3Event, handleSqsEvent, isS3Event, isSqsEvent, type IntegrationDeps } from './integrate';
 
 const logger = createLogger('bellflower-integration');
+// Every AWS call is logged at DEBUG (`aws_call`), to be held against the role's IAM contract.
 const deps: IntegrationDeps = {
-  s3: new S3Client(s3ClientConfig()),
-  sfn: new SFNClient({}),
+  s3: recordAwsCalls(new S3Client(s3ClientConfig()), logger),
+  sfn: recordAwsCalls(new SFNClient({}), logger),
   bucket: requireEnv('S3_BUCKET_NAME'),
   logger,
 };
