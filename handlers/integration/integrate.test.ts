@@ -2,6 +2,7 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceExcep
 import {
   InvalidToken,
   SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   SFNClient,
   TaskDoesNotExist,
@@ -12,7 +13,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RecordingLogger } from '../shared/recording-logger';
 import {
+  codePoints,
   decodeS3Key,
+  ERROR_NAMES,
+  MAX_ANSWER_BYTES,
   handleS3Event,
   handleSqsEvent,
   IntegrationRetryableError,
@@ -38,7 +42,7 @@ beforeEach(() => {
   s3Mock.reset();
   sfnMock.reset();
   logger = new RecordingLogger();
-  deps = { s3, sfn, bucket: BUCKET, logger };
+  deps = { s3, sfn, bucket: BUCKET, logger, now: () => FIXED_NOW };
 });
 
 function sqsEvent(...bodies: string[]): SQSEvent {
@@ -87,14 +91,39 @@ function s3Event(...keys: string[]): S3Event {
   };
 }
 
-/** Serves objects from `files`; a missing key answers NoSuchKey as S3 does. */
-function serveObjects(files: Record<string, string>): void {
+/** Bytes a fake body handed out, to prove a large answer is not read whole. */
+let bytesPulled = 0;
+
+/** A body streamed in 64 KiB chunks, counting what the reader pulls. */
+async function* chunked(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  for (let offset = 0; offset < bytes.byteLength; offset += 65_536) {
+    const chunk = bytes.subarray(offset, offset + 65_536);
+    bytesPulled += chunk.byteLength;
+    yield chunk;
+  }
+}
+
+/** Serves objects from `files` as streamed bodies; a missing key answers NoSuchKey as S3 does. */
+function serveObjects(files: Record<string, string>, options: { readonly withLength?: boolean } = {}): void {
   s3Mock.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const text = files[input.Key];
     if (text === undefined) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
-    return { Body: { transformToString: async () => text } };
+    const bytes = Buffer.from(text);
+    return { Body: chunked(bytes), ...(options.withLength ? { ContentLength: bytes.byteLength } : {}) };
   });
 }
+
+/** The rejection notices written for the business application, by key. */
+function notices(): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    s3Mock
+      .commandCalls(PutObjectCommand)
+      .filter((c) => /\/rejected\//.test(String(c.args[0].input.Key)))
+      .map((c) => [c.args[0].input.Key!, JSON.parse(String(c.args[0].input.Body)) as Record<string, unknown>]),
+  );
+}
+
+const FIXED_NOW = new Date('2026-11-25T10:20:30.456Z');
 
 function answered(kind: 'success' | 'failure', text: string, id = ID): void {
   serveObjects({ [`outbound/${id}/task_token.txt`]: `${TOKEN}\n`, [`inbound/${id}/${kind}.json`]: text });
@@ -148,10 +177,7 @@ describe('handleSqsEvent', () => {
   it.each([
     ['a body that is not JSON', 'not json', /SQS body is not JSON/, undefined],
     ['a body without TaskToken', JSON.stringify({ Input: { execution_id: ID, info: [] } }), /no TaskToken/, ID],
-    ['a body without execution_id', message({ info: [] }), /no Input\.execution_id/, undefined],
-    ['an execution_id that is not a UUID', message({ execution_id: '42', info: [] }), /"42" is not a UUID/, '42'],
-    ['a body without info', message({ execution_id: ID }), /no Input\.info list/, ID],
-  ])('rejects %s, reports it for retry and keeps the other records', async (_case, body, problem, executionId) => {
+  ])('rejects %s (no token to fail), reports it for retry and keeps the other records', async (_case, body, problem, executionId) => {
     s3Mock.on(PutObjectCommand).resolves({});
 
     const result = await handleSqsEvent(sqsEvent(body, message({ execution_id: OTHER_ID, info: [] })), deps);
@@ -163,6 +189,72 @@ describe('handleSqsEvent', () => {
     expect(errors[0]).toMatchObject({ message_id: 'm0', error: { message: expect.stringMatching(problem) } });
     expect(errors[0]?.execution_id).toBe(executionId);
     expect(logger.text()).not.toContain(TOKEN);
+  });
+
+  it.each([
+    ['a body without execution_id', message({ info: [] }), /no execution_id/],
+    ['an execution_id that is not a UUID', message({ execution_id: '42', info: [] }), /"42" is not a UUID/],
+    ['a body without info', message({ execution_id: ID }), /no info list/],
+    ['an input that is not an object', JSON.stringify({ Input: [1, 2], TaskToken: TOKEN }), /not a JSON object/],
+  ])('fails the execution at once for %s (Bellflower.InvalidInput), without retry', async (_case, body, cause) => {
+    s3Mock.on(PutObjectCommand).resolves({});
+    sfnMock.on(SendTaskFailureCommand).resolves({});
+
+    const result = await handleSqsEvent(sqsEvent(body, message({ execution_id: OTHER_ID, info: [] })), deps);
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sfnMock.commandCalls(SendTaskFailureCommand).map((c) => c.args[0].input)).toEqual([
+      { taskToken: TOKEN, error: ERROR_NAMES.invalidInput, cause: expect.stringMatching(cause) },
+    ]);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2);
+    expect(logger.at('ERROR')[0]).toMatchObject({ error_name: 'Bellflower.InvalidInput', task_token: 'AAAAAAAA...' });
+    expect(logger.text()).not.toContain(TOKEN);
+  });
+
+  it('retries an invalid input when failing the execution hits a transient error, and drops it when the task is finished', async () => {
+    sfnMock.on(SendTaskFailureCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    expect(await handleSqsEvent(sqsEvent(message({ execution_id: 'x', info: [] })), deps)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+
+    sfnMock.on(SendTaskFailureCommand).rejects(new TaskTimedOut({ message: 'timed out', $metadata: {} }));
+    expect(await handleSqsEvent(sqsEvent(message({ execution_id: 'x', info: [] })), deps)).toEqual({ batchItemFailures: [] });
+    expect(logger.at('WARN')).toHaveLength(1);
+  });
+
+  it('writes nothing twice on a duplicate delivery, completes a data.json the first delivery missed', async () => {
+    const preconditionFailed = new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 } });
+    s3Mock.on(PutObjectCommand, { Key: `outbound/${ID}/task_token.txt` }).rejects(preconditionFailed);
+    s3Mock.on(PutObjectCommand, { Key: `outbound/${ID}/data.json` }).rejectsOnce(preconditionFailed).resolves({});
+    serveObjects({ [`outbound/${ID}/task_token.txt`]: TOKEN });
+
+    await handleSqsEvent(sqsEvent(message({ execution_id: ID, info: [] })), deps);
+    await handleSqsEvent(sqsEvent(message({ execution_id: ID, info: [] })), deps);
+
+    const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input.IfNoneMatch]);
+    expect(puts).toEqual([
+      [`outbound/${ID}/task_token.txt`, '*'],
+      [`outbound/${ID}/data.json`, '*'],
+      [`outbound/${ID}/task_token.txt`, '*'],
+      [`outbound/${ID}/data.json`, '*'],
+    ]);
+    expect(logger.at('INFO').map((l) => l.message)).toEqual([
+      'duplicate delivery: outbound files already written',
+      'duplicate delivery: data.json completed',
+    ]);
+  });
+
+  it('replaces the outbound files when the task was retried with a new token (upper-case id normalized)', async () => {
+    const preconditionFailed = new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 } });
+    s3Mock.on(PutObjectCommand, { IfNoneMatch: '*' }).rejects(preconditionFailed);
+    s3Mock.on(PutObjectCommand, { IfNoneMatch: undefined }).resolves({});
+    serveObjects({ [`outbound/${ID}/task_token.txt`]: 'OLDTOKEN-of-the-first-attempt' });
+
+    await handleSqsEvent(sqsEvent(message({ execution_id: ID.toUpperCase(), info: ['x'] })), deps);
+
+    const unconditional = s3Mock.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.IfNoneMatch === undefined);
+    expect(unconditional.map((c) => [c.args[0].input.Key, c.args[0].input.Body])).toEqual([
+      [`outbound/${ID}/task_token.txt`, TOKEN],
+      [`outbound/${ID}/data.json`, '{"info":["x"]}'],
+    ]);
   });
 
   it('fails a record whose S3 write fails, reporting it for retry', async () => {
@@ -202,6 +294,11 @@ describe('handleS3Event', () => {
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output).toBe('{"status":"Response Received"}');
   });
 
+  it('cuts error and cause to whole code points, leaving no lone surrogate', () => {
+    expect(codePoints('a😀b', 2)).toBe('a😀');
+    expect(codePoints('\uD83D' + 'x', 5)).toBe('\uFFFDx');
+  });
+
   it('sends SendTaskFailure with error and cause from the failure file, truncated to the API limits', async () => {
     answered('failure', JSON.stringify({ error: 'E'.repeat(300), cause: 'C'.repeat(40_000) }));
     sfnMock.on(SendTaskFailureCommand).resolves({});
@@ -230,13 +327,74 @@ describe('handleS3Event', () => {
     expect(errors[0]?.error).toMatchObject({ name: 'InvalidAnswerError', message: expect.stringMatching(problem) });
   });
 
-  it('rejects a malformed JSON answer naming the execution, without calling Step Functions', async () => {
+  it('rejects a malformed JSON answer naming the execution, and tells the business application in its own prefix', async () => {
     answered('success', '{"approved": tru');
 
     await handleS3Event(s3Event(`inbound/${ID}/success.json`), deps);
 
     expect(sfnMock.calls()).toHaveLength(0);
     expect(logger.at('ERROR')[0]).toMatchObject({ execution_id: ID, error: { message: expect.stringMatching(/not valid JSON/) } });
+    expect(notices()).toEqual({
+      [`outbound/${ID}/rejected/20261125T102030.456Z-success.json`]: {
+        key: `inbound/${ID}/success.json`,
+        reason: `inbound/${ID}/success.json is not valid JSON`,
+        rejectedAt: '2026-11-25T10:20:30.456Z',
+      },
+    });
+    expect(JSON.stringify(notices())).not.toContain(TOKEN);
+  });
+
+  it('refuses an answer larger than 256 KiB from the event size, without reading it', async () => {
+    answered('success', '{}');
+    const event = s3Event(`inbound/${ID}/success.json`);
+    event.Records[0]!.s3.object.size = 50 * 1024 * 1024;
+
+    await handleS3Event(event, deps);
+
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(Object.values(notices())).toEqual([expect.objectContaining({ limitBytes: MAX_ANSWER_BYTES, reason: expect.stringMatching(/52428800 bytes/) })]);
+  });
+
+  it('stops reading an answer whose event size was wrong past 256 KiB, and refuses it', async () => {
+    answered('success', JSON.stringify({ blob: 'x'.repeat(50 * 1024 * 1024) }));
+    bytesPulled = 0;
+
+    await handleS3Event(s3Event(`inbound/${ID}/success.json`), deps);
+
+    // The token file, then at most one 64 KiB chunk past the limit: not the 50 MiB.
+    expect(bytesPulled).toBeLessThanOrEqual(`${TOKEN}\n`.length + MAX_ANSWER_BYTES + 65_536);
+    expect(sfnMock.calls()).toHaveLength(0);
+    expect(Object.values(notices())).toEqual([expect.objectContaining({ limitBytes: MAX_ANSWER_BYTES })]);
+  });
+
+  it('sends a heartbeat for heartbeat.json, and accepts an upper-case execution id as the same execution', async () => {
+    serveObjects({ [`outbound/${ID}/task_token.txt`]: TOKEN });
+    sfnMock.on(SendTaskHeartbeatCommand).resolves({});
+
+    await handleS3Event(s3Event(`inbound/${ID.toUpperCase()}/heartbeat.json`), deps);
+
+    expect(sfnMock.commandCalls(SendTaskHeartbeatCommand).map((c) => c.args[0].input)).toEqual([{ taskToken: TOKEN }]);
+  });
+
+  it('rejects a failure.json whose error uses the reserved States. prefix', async () => {
+    answered('failure', JSON.stringify({ error: 'States.Timeout', cause: 'pretending' }));
+
+    await handleS3Event(s3Event(`inbound/${ID}/failure.json`), deps);
+
+    expect(sfnMock.calls()).toHaveLength(0);
+    expect(Object.values(notices())[0]?.reason).toMatch(/"States\.Timeout" uses the "States\." prefix/);
+  });
+
+  it('rejects an event for another bucket without writing anything there or here', async () => {
+    answered('success', '{}');
+    const event = s3Event(`inbound/${ID}/success.json`);
+    event.Records[0]!.s3.bucket.name = 'somebody-elses-bucket';
+
+    await handleS3Event(event, deps);
+
+    expect(s3Mock.calls()).toHaveLength(0);
+    expect(sfnMock.calls()).toHaveLength(0);
+    expect(logger.at('ERROR')[0]?.error).toMatchObject({ message: expect.stringMatching(/not the integration bucket/) });
   });
 
   it('rejects a failure file that is not a JSON object', async () => {
@@ -254,7 +412,7 @@ describe('handleS3Event', () => {
     await handleS3Event(s3Event(`inbound/${ID}/success.json`), deps);
 
     expect(sfnMock.calls()).toHaveLength(0);
-    expect(logger.at('ERROR')[0]?.error).toMatchObject({ message: expect.stringMatching(/task output limit/) });
+    expect(logger.at('ERROR')[0]?.error).toMatchObject({ message: expect.stringMatching(/limit of a Step Functions task output/) });
   });
 
   it.each([

@@ -18,7 +18,7 @@
  *   that Lambda's asynchronous retries and the on-failure destination keep the event.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Event, S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { isExecutionId } from '../shared/execution-id';
 import { describeError, EXECUTION_ID_KEY, type Logger } from '../shared/logger';
@@ -31,6 +31,8 @@ export interface IntegrationDeps {
   /** The integration bucket (outbound files are written there). */
   readonly bucket: string;
   readonly logger: Logger;
+  /** Clock of the rejection notices. @default () => new Date() */
+  readonly now?: () => Date;
 }
 
 /** Answer used when `success.json` is empty (the original always sent it). */
@@ -42,13 +44,35 @@ export const LIMITS = { error: 256, cause: 32_768, outputBytes: 262_144 } as con
 /** Step Functions errors that mean the task is already finished: the answer is a duplicate or late. */
 const FINISHED_TASK_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 
-const ANSWER_KEY = /^inbound\/([^/]+)\/(success|failure)\.json$/;
+const ANSWER_KEY = /^inbound\/([^/]+)\/(success|failure|heartbeat)\.json$/;
 
 /** Raised when an input can never be processed; the message says what is wrong. */
 export class InvalidAnswerError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The execution the refused file belongs to, when its key names a valid one (for the rejection notice). */
+  readonly executionId?: string;
+  readonly key?: string;
+  readonly limitBytes?: number;
+
+  constructor(
+    message: string,
+    options?: { cause?: unknown; executionId?: string | undefined; key?: string; limitBytes?: number | undefined },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'InvalidAnswerError';
+    if (options?.executionId !== undefined) this.executionId = options.executionId;
+    if (options?.key !== undefined) this.key = options.key;
+    if (options?.limitBytes !== undefined) this.limitBytes = options.limitBytes;
+  }
+}
+
+/** Raised when a callback message carries a token but an input that can never succeed. */
+export class InvalidInputError extends Error {
+  constructor(
+    readonly token: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidInputError';
   }
 }
 
@@ -107,7 +131,43 @@ export async function handleSqsEvent(event: SQSEvent, deps: IntegrationDeps): Pr
   return { batchItemFailures };
 }
 
-async function handleSqsRecord(record: SQSRecord, deps: IntegrationDeps): Promise<void> {
+/** Error names Bellflower reports to the execution with SendTaskFailure (see the README, Operating it). */
+export const ERROR_NAMES = {
+  /** The callback message carries an input the integration function can never process. */
+  invalidInput: 'Bellflower.InvalidInput',
+} as const;
+
+/** Largest answer file accepted: Step Functions' payload limit (256 KiB). */
+export const MAX_ANSWER_BYTES = 262_144;
+
+/**
+ * What the business application finds in `outbound/<uuid>/rejected/<time>-<file>.json` when an
+ * answer of its was refused: the execution keeps waiting for a corrected answer until its timeout.
+ */
+export interface RejectionNotice {
+  /** The key of the refused file, e.g. `inbound/<uuid>/success.json`. */
+  readonly key: string;
+  /** What is wrong with it and what to do. */
+  readonly reason: string;
+  /** ISO 8601 time of the rejection. */
+  readonly rejectedAt: string;
+  /** The size limit, when the file was too large. */
+  readonly limitBytes?: number;
+}
+
+/** Parsed callback message: the token and the execution input. */
+interface CallbackMessage {
+  readonly token: string;
+  readonly executionId: string;
+  readonly info: unknown[];
+}
+
+/**
+ * The token and input of an SQS record. Throws {@link InvalidAnswerError} without a token (nothing
+ * can be told to the execution; the record goes to the dead-letter queue) and
+ * {@link InvalidInputError} with one (the execution is failed at once).
+ */
+function parseCallbackMessage(record: SQSRecord, deps: IntegrationDeps): CallbackMessage {
   let body: unknown;
   try {
     body = JSON.parse(record.body);
@@ -118,29 +178,92 @@ async function handleSqsRecord(record: SQSRecord, deps: IntegrationDeps): Promis
   const executionId = (input as { execution_id?: unknown } | null | undefined)?.execution_id;
   if (typeof executionId === 'string') deps.logger.appendKeys({ [EXECUTION_ID_KEY]: executionId });
   if (typeof token !== 'string' || token.length === 0) throw new InvalidAnswerError('SQS body has no TaskToken');
-  if (typeof executionId !== 'string') throw new InvalidAnswerError('SQS body has no Input.execution_id');
-  if (!isExecutionId(executionId)) throw new InvalidAnswerError(`Input.execution_id "${executionId}" is not a UUID`);
+  const invalid = (reason: string) => new InvalidInputError(token, reason);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('the execution input is not a JSON object');
+  if (typeof executionId !== 'string') throw invalid('the execution input has no execution_id (the processing Lambda adds it)');
+  if (!isExecutionId(executionId)) throw invalid(`execution_id "${executionId.slice(0, 64)}" is not a UUID`);
   const info = (input as { info?: unknown }).info;
-  if (!Array.isArray(info)) throw new InvalidAnswerError('SQS body has no Input.info list');
+  if (!Array.isArray(info)) throw invalid('the execution input has no info list (the processing Lambda adds it)');
+  return { token, executionId: executionId.toLowerCase(), info };
+}
 
+async function handleSqsRecord(record: SQSRecord, deps: IntegrationDeps): Promise<void> {
+  let message: CallbackMessage;
+  try {
+    message = parseCallbackMessage(record, deps);
+  } catch (error: unknown) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    await failExecution(error, deps);
+    return;
+  }
+  await writeOutbound(message, deps);
+}
+
+/** Fails the waiting task at once with {@link ERROR_NAMES.invalidInput}: a retry cannot fix the input. */
+async function failExecution(error: InvalidInputError, deps: IntegrationDeps): Promise<void> {
+  const tokenForLog = redactToken(error.token);
+  try {
+    await deps.sfn.send(
+      new SendTaskFailureCommand({ taskToken: error.token, error: ERROR_NAMES.invalidInput, cause: codePoints(error.message, LIMITS.cause) }),
+    );
+  } catch (sendError: unknown) {
+    if (isFinishedTask(sendError)) {
+      deps.logger.warn('invalid input of a task that is already finished; dropped', { task_token: tokenForLog, error: describeError(error) });
+      return;
+    }
+    throw sendError;
+  }
+  deps.logger.error('invalid execution input: the execution was failed at once (SendTaskFailure), not retried', {
+    task_token: tokenForLog,
+    error_name: ERROR_NAMES.invalidInput,
+    error: describeError(error),
+  });
+}
+
+/**
+ * Writes task_token.txt, then data.json, each only if it does not exist yet (a duplicate SQS
+ * delivery must not notify the business application twice). An existing token that differs is
+ * replaced: Step Functions retried the wait and issued a new token, the only live one.
+ */
+async function writeOutbound(message: CallbackMessage, deps: IntegrationDeps): Promise<void> {
+  const { token, executionId } = message;
+  const tokenKey = `outbound/${executionId}/task_token.txt`;
+  const tokenForLog = redactToken(token);
+  const put = (key: string, body: string, contentType: string, onlyIfNew: boolean) =>
+    deps.s3.send(
+      new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: contentType, ...(onlyIfNew ? { IfNoneMatch: '*' } : {}) }),
+    );
+  const data = JSON.stringify({ info: message.info });
   // The token first: once data.json is visible, the business application may answer at once.
-  await deps.s3.send(
-    new PutObjectCommand({
-      Bucket: deps.bucket,
-      Key: `outbound/${executionId}/task_token.txt`,
-      Body: token,
-      ContentType: 'text/plain; charset=utf-8',
-    }),
-  );
-  await deps.s3.send(
-    new PutObjectCommand({
-      Bucket: deps.bucket,
-      Key: `outbound/${executionId}/data.json`,
-      Body: JSON.stringify({ info }),
-      ContentType: 'application/json',
-    }),
-  );
-  deps.logger.info('outbound files written', { bucket: deps.bucket, task_token: redactToken(token) });
+  if (await putIfNew(() => put(tokenKey, token, 'text/plain; charset=utf-8', true))) {
+    await putIfNew(() => put(`outbound/${executionId}/data.json`, data, 'application/json', true));
+    deps.logger.info('outbound files written', { bucket: deps.bucket, task_token: tokenForLog });
+    return;
+  }
+  const existing = (await readText(deps.s3, deps.bucket, tokenKey, 8_192))?.text.trim();
+  if (existing === token) {
+    // A duplicate delivery; data.json too, unless the first delivery stopped before writing it.
+    const written = await putIfNew(() => put(`outbound/${executionId}/data.json`, data, 'application/json', true));
+    deps.logger.info(written ? 'duplicate delivery: data.json completed' : 'duplicate delivery: outbound files already written', {
+      task_token: tokenForLog,
+    });
+    return;
+  }
+  await put(tokenKey, token, 'text/plain; charset=utf-8', false);
+  await put(`outbound/${executionId}/data.json`, data, 'application/json', false);
+  deps.logger.info('outbound files replaced: the task was retried with a new token', { task_token: tokenForLog });
+}
+
+/** Runs a conditional put; false when the object already exists (S3's 412 PreconditionFailed). */
+async function putIfNew(put: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await put();
+    return true;
+  } catch (error: unknown) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if ((error as { name?: unknown }).name === 'PreconditionFailed' || status === 412) return false;
+    throw error;
+  }
 }
 
 /** Handles every S3 record; throws {@link IntegrationRetryableError} when a retry may help. */
@@ -156,6 +279,7 @@ export async function handleS3Event(event: S3Event, deps: IntegrationDeps): Prom
           key: record.s3.object.key,
           error: describeError(error),
         });
+        if (error.executionId !== undefined) await writeRejection(error, error.executionId, deps);
       } else {
         deps.logger.error('answer failed, will be retried', {
           bucket: record.s3.bucket.name,
@@ -175,39 +299,80 @@ export async function handleS3Event(event: S3Event, deps: IntegrationDeps): Prom
   }
 }
 
+/**
+ * Writes the {@link RejectionNotice} the business application reads in its own prefix. A failure
+ * to write it is logged, never retried: the rejection itself is final.
+ */
+async function writeRejection(error: InvalidAnswerError, executionId: string, deps: IntegrationDeps): Promise<void> {
+  const now = (deps.now ?? (() => new Date()))();
+  const notice: RejectionNotice = {
+    key: error.key ?? `inbound/${executionId}/`,
+    reason: error.message,
+    rejectedAt: now.toISOString(),
+    ...(error.limitBytes !== undefined ? { limitBytes: error.limitBytes } : {}),
+  };
+  const file = (error.key ?? 'answer').split('/').pop()!.replace(/[^\w.-]/g, '_');
+  const key = `outbound/${executionId}/rejected/${now.toISOString().replace(/[-:]/g, '')}-${file}`;
+  try {
+    await deps.s3.send(
+      new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: JSON.stringify(notice), ContentType: 'application/json' }),
+    );
+    deps.logger.info('rejection notice written for the business application', { key });
+  } catch (writeError: unknown) {
+    deps.logger.warn('could not write the rejection notice', { key, error: describeError(writeError) });
+  }
+}
+
 async function handleS3Record(record: S3EventRecord, deps: IntegrationDeps): Promise<void> {
   const bucket = record.s3.bucket.name;
-  const key = decodeS3Key(record.s3.object.key);
-  const match = ANSWER_KEY.exec(key);
-  if (!match) throw new InvalidAnswerError(`key "${key}" is not inbound/<execution id>/(success|failure).json`);
-  const [, executionId = '', kind] = match;
-  deps.logger.appendKeys({ [EXECUTION_ID_KEY]: executionId });
-  if (!isExecutionId(executionId)) throw new InvalidAnswerError(`execution id "${executionId}" in key "${key}" is not a UUID`);
-
-  const token = (await readText(deps.s3, bucket, `outbound/${executionId}/task_token.txt`))?.trim();
-  if (!token) {
-    throw new InvalidAnswerError(`unknown execution: outbound/${executionId}/task_token.txt does not exist or is empty`);
+  if (bucket !== deps.bucket) {
+    throw new InvalidAnswerError(`the event is for bucket "${bucket}", not the integration bucket "${deps.bucket}"`);
   }
-  const text = await readText(deps.s3, bucket, key);
-  if (text === undefined) throw new InvalidAnswerError(`${key} was deleted before it could be read`);
-  const answer = parseAnswer(text, key);
+  const key = decodeS3Key(record.s3.object.key);
+  const folder = /^inbound\/([^/]+)\/([^/]+)$/.exec(key);
+  const id = folder?.[1] ?? '';
+  const executionId = isExecutionId(id) ? id.toLowerCase() : undefined;
+  if (folder) deps.logger.appendKeys({ [EXECUTION_ID_KEY]: executionId ?? id });
+  const reject = (reason: string, limitBytes?: number) => new InvalidAnswerError(reason, { executionId, key, limitBytes });
+  const match = ANSWER_KEY.exec(key);
+  if (!match) throw reject(`key "${key}" is not inbound/<execution id>/(success|failure|heartbeat).json`);
+  const kind = match[2] as 'success' | 'failure' | 'heartbeat';
+  if (!executionId) throw new InvalidAnswerError(`execution id "${id}" in key "${key}" is not a UUID`);
+  const size = record.s3.object.size;
+  if (kind !== 'heartbeat' && typeof size === 'number' && size > MAX_ANSWER_BYTES) {
+    throw reject(`${key} is ${size} bytes, more than the ${MAX_ANSWER_BYTES}-byte limit of a Step Functions task output`, MAX_ANSWER_BYTES);
+  }
+
+  const token = (await readText(deps.s3, bucket, `outbound/${executionId}/task_token.txt`, 8_192))?.text.trim();
+  if (!token) {
+    throw reject(`unknown execution: outbound/${executionId}/task_token.txt does not exist or is empty (answer only executions listed under outbound/)`);
+  }
   const tokenForLog = redactToken(token);
   try {
+    if (kind === 'heartbeat') {
+      await deps.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
+      deps.logger.info('heartbeat sent (SendTaskHeartbeat)', { task_token: tokenForLog });
+      return;
+    }
+    // Read at most one byte past the limit, whatever the event said the size was.
+    const read = await readText(deps.s3, bucket, key, MAX_ANSWER_BYTES);
+    if (read === undefined) throw reject(`${key} was deleted before it could be read`);
+    if (read.truncated) throw reject(`${key} is more than the ${MAX_ANSWER_BYTES}-byte limit of a Step Functions task output`, MAX_ANSWER_BYTES);
+    const answer = parseAnswer(read.text, key, reject);
     if (kind === 'success') {
       const output = JSON.stringify(answer ?? DEFAULT_SUCCESS_OUTPUT);
       if (Buffer.byteLength(output) > LIMITS.outputBytes) {
-        throw new InvalidAnswerError(`${key} is larger than the ${LIMITS.outputBytes}-byte task output limit`);
+        throw reject(`${key} is larger than the ${LIMITS.outputBytes}-byte task output limit`, LIMITS.outputBytes);
       }
       await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output }));
       deps.logger.info('task succeeded (SendTaskSuccess)', { task_token: tokenForLog });
     } else {
-      const { error, cause } = failureOf(answer, key);
+      const { error, cause } = failureOf(answer, key, reject);
       await deps.sfn.send(new SendTaskFailureCommand({ taskToken: token, error, cause }));
       deps.logger.info('task failed as answered (SendTaskFailure)', { task_token: tokenForLog, error });
     }
   } catch (error: unknown) {
-    const name = (error as { name?: unknown } | null)?.name;
-    if (typeof name === 'string' && FINISHED_TASK_ERRORS.has(name)) {
+    if (isFinishedTask(error)) {
       deps.logger.warn('duplicate or late answer: the task is already finished or timed out; not retried', {
         key,
         task_token: tokenForLog,
@@ -219,37 +384,79 @@ async function handleS3Record(record: S3EventRecord, deps: IntegrationDeps): Pro
   }
 }
 
-/** Reads an object as UTF-8 text; `undefined` when it does not exist. */
-async function readText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+/** True when Step Functions says the task is already finished: the answer is a duplicate or late. */
+function isFinishedTask(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && FINISHED_TASK_ERRORS.has(name);
+}
+
+/** A text read from S3; `truncated` when the object is longer than the bytes read. */
+interface ReadText {
+  readonly text: string;
+  readonly truncated: boolean;
+}
+
+/**
+ * Reads at most `maxBytes` of an object as UTF-8 text: the body is streamed and abandoned as soon
+ * as it is longer (or its Content-Length says it is), so a large object is never held in memory;
+ * `undefined` when it does not exist. (No ranged GET: S3 implementations differ on a range over an
+ * empty object.)
+ */
+async function readText(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<ReadText | undefined> {
+  let response;
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await response.Body?.transformToString('utf-8')) ?? '';
+    response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error: unknown) {
     if (error instanceof NoSuchKey || (error as { name?: unknown } | null)?.name === 'NoSuchKey') return undefined;
     throw error;
   }
+  const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+  if (body === undefined) return { text: '', truncated: false };
+  if ((response.ContentLength ?? 0) > maxBytes) {
+    body.destroy?.();
+    return { text: '', truncated: true };
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      body.destroy?.();
+      return { text: '', truncated: true };
+    }
+  }
+  return { text: Buffer.concat(chunks).toString('utf-8'), truncated: false };
+}
+
+/** At most `max` code points of `text`, with no lone surrogate (Step Functions counts characters). */
+export function codePoints(text: string, max: number): string {
+  const wellFormed = text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return Array.from(wellFormed).slice(0, max).join('');
 }
 
 /** Parses an answer file; `undefined` when it is empty. */
-function parseAnswer(text: string, key: string): unknown {
+function parseAnswer(text: string, key: string, reject: (reason: string) => InvalidAnswerError): unknown {
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
-  } catch (error: unknown) {
-    throw new InvalidAnswerError(`${key} is not valid JSON`, { cause: error });
+  } catch {
+    throw reject(`${key} is not valid JSON`);
   }
 }
 
 /** `error` and `cause` of a failure answer, shortened to the Step Functions limits. */
-function failureOf(answer: unknown, key: string): { error: string; cause: string } {
+function failureOf(answer: unknown, key: string, reject: (reason: string) => InvalidAnswerError): { error: string; cause: string } {
   if (answer !== undefined && (typeof answer !== 'object' || answer === null || Array.isArray(answer))) {
-    throw new InvalidAnswerError(`${key} must be a JSON object { "error": "...", "cause": "..." }`);
+    throw reject(`${key} must be a JSON object { "error": "...", "cause": "..." }`);
   }
   const { error, cause } = (answer ?? {}) as { error?: unknown; cause?: unknown };
   const text = (value: unknown, fallback: string): string =>
     value === undefined || value === null ? fallback : typeof value === 'string' ? value : JSON.stringify(value);
+  const name = text(error, 'BusinessApplicationFailure');
+  if (name.startsWith('States.')) throw reject(`${key}: the error "${codePoints(name, 64)}" uses the "States." prefix Step Functions reserves; choose another name`);
   return {
-    error: text(error, 'BusinessApplicationFailure').slice(0, LIMITS.error),
-    cause: text(cause, `the business application answered ${key}`).slice(0, LIMITS.cause),
+    error: codePoints(name, LIMITS.error),
+    cause: codePoints(text(cause, `the business application answered ${key}`), LIMITS.cause),
   };
 }
