@@ -31,6 +31,7 @@ describe('state machine definition', () => {
   it('keeps the business application\'s answer under $.response for the success notification', () => {
     expect(states()[STATES.waitForResponse]!.ResultPath).toBe('$.response');
     expect(states()[STATES.publishSuccess]!.Parameters).toMatchObject({ 'Message.$': '$' });
+    expect(states()[STATES.publishSuccess]!.ResultPath).toBe('$.notification');
   });
 
   it('reports failures with a Catch that works for any state, object or not', () => {

@@ -128,6 +128,8 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
           Subject: 'Bellflower execution succeeded',
           'Message.$': '$',
         },
+        // The execution's output keeps its data and the answer; the publish result goes beside them.
+        ResultPath: '$.notification',
         Retry: retryTransient(SNS_TRANSIENT_ERRORS),
         Next: STATES.success,
       },

@@ -29,8 +29,11 @@ export interface CallbackServer {
   readonly endpoint: string;
   /** Issues a new task token (as opaque and long as AWS's). */
   issueToken(): string;
-  /** Waits for the answer to `token`; the promise settles once, with the first valid answer. */
-  waitFor(token: string): Promise<CallbackOutcome>;
+  /**
+   * Waits for the answer to `token`; the promise settles once, with the first valid answer.
+   * `onHeartbeat` is called for every accepted SendTaskHeartbeat of the token.
+   */
+  waitFor(token: string, options?: { readonly onHeartbeat?: () => void }): Promise<CallbackOutcome>;
   /** Closes a token (task timed out or execution ended): later answers get `TaskTimedOut`. */
   expire(token: string): void;
   /** Calls `listener` for every request. */
@@ -58,6 +61,7 @@ class ApiError extends Error {
 interface Waiter {
   readonly promise: Promise<CallbackOutcome>;
   readonly resolve: (outcome: CallbackOutcome) => void;
+  readonly onHeartbeat?: (() => void) | undefined;
   settled: boolean;
 }
 
@@ -109,7 +113,7 @@ export async function startCallbackServer(): Promise<CallbackServer> {
         return;
       }
       case 'SendTaskHeartbeat':
-        open(body.taskToken);
+        open(body.taskToken).onHeartbeat?.();
         return;
       default:
         throw new ApiError('UnknownOperationException', `Operation ${action} is not emulated locally`);
@@ -151,12 +155,12 @@ export async function startCallbackServer(): Promise<CallbackServer> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     issueToken: () => `AQ${randomBytes(240).toString('base64url')}`,
-    waitFor(token) {
+    waitFor(token, options = {}) {
       const existing = waiters.get(token);
       if (existing) return existing.promise;
       let resolve!: (outcome: CallbackOutcome) => void;
       const promise = new Promise<CallbackOutcome>((res) => (resolve = res));
-      waiters.set(token, { promise, resolve, settled: false });
+      waiters.set(token, { promise, resolve, onHeartbeat: options.onHeartbeat, settled: false });
       return promise;
     },
     expire(token) {

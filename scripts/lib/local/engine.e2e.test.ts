@@ -79,7 +79,7 @@ describe('local engine with the real bundles', () => {
     const [notification] = kinds(report, 'notification') as Extract<TimelineEntry, { kind: 'notification' }>[];
     expect(notification?.subject).toBe('Bellflower execution succeeded');
     expect(JSON.parse(notification!.message)).toMatchObject({ order: 42, execution_id: id, status_code: 200 });
-    expect(report.output).toMatchObject({ MessageId: expect.any(String) });
+    expect(report.output).toMatchObject({ order: 42, execution_id: id, response: { status: 'Response Received' }, notification: { MessageId: expect.any(String) } });
     // The state order of the original, each entered then left.
     expect(kinds(report, 'state-entered').map((e) => (e as { state: string }).state)).toEqual([
       STATES.processing,

@@ -530,14 +530,35 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
           const token = MessageBody?.TaskToken;
           if (typeof token !== 'string') throw new TaskError('States.Runtime', 'the message carries no task token');
           record.tokens.add(token);
-          const outcome = callbacks.waitFor(token);
+          // HeartbeatSeconds: without a heartbeat that often, the task fails with States.HeartbeatTimeout.
+          const heartbeatMs = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds * 1000 : undefined;
+          let heartbeatTimer: NodeJS.Timeout | undefined;
+          let heartbeatMissed: (error: TaskError) => void = () => {};
+          const missed = new Promise<never>((_, reject) => (heartbeatMissed = reject));
+          const armHeartbeat = () => {
+            if (heartbeatTimer) record.timers.delete(heartbeatTimer);
+            clearTimeout(heartbeatTimer);
+            heartbeatTimer = setTimeout(() => {
+              callbacks.expire(token);
+              heartbeatMissed(new TaskError('States.HeartbeatTimeout', `no heartbeat within ${heartbeatMs! / 1000} s`));
+            }, heartbeatMs);
+            record.timers.add(heartbeatTimer);
+          };
+          const outcome = callbacks.waitFor(token, heartbeatMs === undefined ? {} : { onHeartbeat: armHeartbeat });
+          if (heartbeatMs !== undefined) armHeartbeat();
           // Step Functions closes the token when the task times out: later answers are refused.
           const expiry = setTimeout(() => callbacks.expire(token), timeoutMs);
           record.timers.add(expiry);
           const body = typeof MessageBody === 'string' ? MessageBody : JSON.stringify(MessageBody);
           emitFromTask(record, stateName, { kind: 'message-sent', queue: queueName, tokenPreview: tokenPreview(token) });
           deliver(record, body, randomUUID(), 1, token);
-          const settled: CallbackOutcome = await outcome;
+          let settled: CallbackOutcome;
+          try {
+            settled = await (heartbeatMs === undefined ? outcome : Promise.race([outcome, missed]));
+          } finally {
+            clearTimeout(heartbeatTimer);
+            if (heartbeatTimer) record.timers.delete(heartbeatTimer);
+          }
           clearTimeout(expiry);
           record.timers.delete(expiry);
           if (settled.kind === 'failure') throw new TaskError(settled.error, settled.cause);
