@@ -13,7 +13,9 @@
  */
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
-import { numberArgument, parseJsonFlag, run } from './lib/command';
+import { readFile } from 'node:fs/promises';
+import { messageOf, numberArgument, parseJsonFlag, run } from './lib/command';
+import { checkExecutionInput } from './lib/local/limits';
 import { buildLocalArtifacts, loadLocalDefinition } from './lib/local/artifacts';
 import { loadWorkflowBundles, PROJECT_ROOT } from './lib/local/bundles';
 import { startLocalEngine, ORIGINAL_DELAYS, type AnswerMode, type ExecutionReport, type LocalEngine } from './lib/local/engine';
@@ -22,6 +24,8 @@ import { redact, seconds, timelinePrinter } from './lib/local/timeline';
 
 interface LocalOptions {
   readonly input: string;
+  readonly inputFile?: string;
+  readonly dist: string;
   readonly answer: 'success' | 'failure';
   readonly manual?: boolean;
   readonly failProcessing?: boolean;
@@ -36,7 +40,9 @@ interface LocalOptions {
 
 const program = new Command('local')
   .description('Run the Bellflower workflow locally: state machine, real handler bundles, S3, callback')
-  .option('--input <json>', 'execution input (JSON object)', '{}')
+  .option('--input <json>', 'execution input (a JSON object); "-" reads it from standard input', '{}')
+  .option('--input-file <path>', 'read the execution input (a JSON object) from a file')
+  .option('--dist <dir>', 'folder of the synthesized definition and the handler zips', join(PROJECT_ROOT, 'dist'))
   .addOption(new Option('--answer <kind>', 'how the business application answers').choices(['success', 'failure']).default('success'))
   .option('--manual', 'do not answer automatically: wait and print the command that answers')
   .option('--fail-processing', 'make the processing Lambda fail (input simulateFailure: true)')
@@ -49,9 +55,30 @@ const program = new Command('local')
   .option('--json', 'print one JSON report instead of the timeline')
   .action((options: LocalOptions) => run('local', () => runLocal(options)));
 
-/** Expected final status for the chosen mode (the exit code says whether it happened). */
-function expectedStatus(options: LocalOptions, answer: AnswerMode): string {
-  return options.failProcessing || answer !== 'success' ? 'FAILED' : 'SUCCEEDED';
+/** Final statuses the chosen mode expects (the exit code says whether one happened). */
+function expectedStatuses(options: LocalOptions, answer: AnswerMode): readonly string[] {
+  // A manual answer may be a success or a failure; an aborted or timed-out run is neither.
+  if (options.manual) return ['SUCCEEDED', 'FAILED'];
+  return [options.failProcessing || answer !== 'success' ? 'FAILED' : 'SUCCEEDED'];
+}
+
+/** The execution input: from --input-file, stdin (--input -) or --input; it must be a JSON object. */
+async function executionInput(options: LocalOptions): Promise<Record<string, unknown>> {
+  const [flag, text] =
+    options.inputFile !== undefined
+      ? ['--input-file', await readFile(options.inputFile, 'utf8').catch((error: unknown) => {
+          throw new Error(`--input-file ${options.inputFile} cannot be read: ${messageOf(error)}`);
+        })]
+      : options.input === '-'
+        ? ['--input -', await readStdin()]
+        : ['--input', options.input];
+  return checkExecutionInput(flag, parseJsonFlag(flag, text));
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function manualInstructions(engine: LocalEngine, id: string): string {
@@ -69,15 +96,19 @@ function manualInstructions(engine: LocalEngine, id: string): string {
 }
 
 async function runLocal(options: LocalOptions): Promise<void> {
-  let input = parseJsonFlag('--input', options.input) as Record<string, unknown>;
+  let input = await executionInput(options);
   if (options.failProcessing) input = { ...input, simulateFailure: true };
+  // With --json, standard output carries the one JSON report only: everything else (the handlers'
+  // log lines included) goes to standard error.
+  const writeReport = process.stdout.write.bind(process.stdout);
+  if (options.json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const answerGiven = program.getOptionValueSource('answer') === 'cli';
   const answer: AnswerMode = options.manual || (options.timeout !== undefined && !answerGiven) ? 'none' : options.answer;
   const say = (line: string): void => {
     if (!options.json) console.log(line);
   };
 
-  const distDir = join(PROJECT_ROOT, 'dist');
+  const distDir = options.dist;
   if (options.build) {
     say('synthesizing the definition and building the handler bundles into dist/ ...');
     await buildLocalArtifacts(distDir);
@@ -93,8 +124,15 @@ async function runLocal(options: LocalOptions): Promise<void> {
     logLevel: options.logLevel,
     onEntry: timelinePrinter(say),
   });
+  // Stopped exactly once, by Ctrl-C or at the end, whichever comes first.
+  let stopping: Promise<void> | undefined;
+  const stopEngine = () => (stopping ??= engine.stop());
+  const startedAt = Date.now();
   const stop = (): void => {
-    void engine.stop().then(() => process.exit(130));
+    void stopEngine().then(() => {
+      process.stderr.write(`interrupted by the user after ${seconds(Date.now() - startedAt)}; nothing left running\n`);
+      process.exit(130);
+    });
   };
   process.once('SIGINT', stop);
   let report: ExecutionReport;
@@ -112,15 +150,16 @@ async function runLocal(options: LocalOptions): Promise<void> {
     report = await running.done;
   } finally {
     process.off('SIGINT', stop);
-    await engine.stop();
+    await stopEngine();
   }
-  const expected = options.manual ? report.status : expectedStatus(options, answer);
+  const expected = expectedStatuses(options, answer);
+  const asExpected = expected.includes(report.status);
   if (options.json) {
-    console.log(JSON.stringify(redact({ ...report, unattributed: engine.unattributed }), null, 2));
+    writeReport(`${JSON.stringify(redact({ ...report, unattributed: engine.unattributed }), null, 2)}\n`);
   } else {
-    say(`execution id ${report.executionId ?? '(none)'}: ${report.status}${report.status === expected ? ' (as expected for this mode)' : ` (expected ${expected})`}`);
+    say(`execution id ${report.executionId ?? '(none)'}: ${report.status}${asExpected ? ' (as expected for this mode)' : ` (expected ${expected.join(' or ')})`}`);
   }
-  if (report.status !== expected) process.exitCode = 1;
+  if (!asExpected) process.exitCode = 1;
 }
 
 await program.parseAsync();
