@@ -20,7 +20,7 @@ export interface S3Backend {
   readonly bucket: string;
   /** Calls `listener` for each object created in the bucket; returns an unsubscribe function. */
   onObjectCreated(listener: (object: CreatedObject) => void): () => void;
-  /** Stops the server or the poller (does not delete a bucket on an external endpoint). */
+  /** Stops the server or the poller (does not delete a bucket on an external endpoint); every call returns the same promise. */
   stop(): Promise<void>;
 }
 
@@ -93,13 +93,17 @@ export async function startEmbeddedS3(bucket: string): Promise<S3Backend> {
       });
     }
   });
+  let stopped: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     bucket,
     onObjectCreated: (listener) => listeners.add(listener),
-    async stop() {
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
+    stop() {
+      stopped ??= (async () => {
+        await server.close();
+        await rm(directory, { recursive: true, force: true });
+      })();
+      return stopped;
     },
   };
 }
@@ -164,14 +168,15 @@ export async function watchExternalS3(options: ExternalS3Options): Promise<S3Bac
     }
   };
   const loop = poll();
+  let closing: Promise<void> | undefined;
   return {
     endpoint: options.endpoint,
     bucket: options.bucket,
     onObjectCreated: (listener) => listeners.add(listener),
-    async stop() {
+    stop() {
       stopped = true;
-      await loop;
-      s3.destroy();
+      closing ??= loop.then(() => s3.destroy());
+      return closing;
     },
   };
 }
