@@ -3,9 +3,13 @@
  * pieces, the definition changes, and the external-endpoint mode against moto's S3.
  */
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildStateMachine, STATES } from '../../../asl/state-machine';
-import { startMoto, type MotoServer } from '../../../test/support/moto';
+import { freePort, startMoto, type MotoServer } from '../../../test/support/moto';
 import { requireTool } from '../../../test/support/tools';
 import { startCallbackServer, tokenPreview, type CallbackServer } from './callback-server';
 import { localDefinition, startLocalEngine, LocalEngineError, type LocalEngine } from './engine';
@@ -251,5 +255,64 @@ describe('AWS payload quotas in the local engine (stand-in handlers)', () => {
     await other.stop();
 
     expect((await running.done).status).toBe('ABORTED');
+  });
+});
+
+describe('local engine against an external S3 endpoint that goes away', () => {
+  const bucket = 'bellflower-integration-bucket-local-us-east-1';
+  let directory: string;
+  let port: number;
+  const startServer = async (): Promise<S3rver> => {
+    const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+    await server.run();
+    return server;
+  };
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'bellflower-dying-s3-'));
+    port = await freePort();
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('says once that it went away and once that it came back, then gives up with a clear status', async () => {
+    let server = await startServer();
+    const notes: string[] = [];
+    const noted = (text: string): Promise<void> =>
+      vi.waitFor(() => expect(notes.filter((n) => n.includes(text)).length).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+    const engine = await startLocalEngine({
+      definition: buildStateMachine(),
+      loadHandlers: async () => standInHandlers(),
+      endpoint: `http://127.0.0.1:${port}`,
+      endpointGiveUpMs: 1500,
+      delayScale: 0,
+      onEntry: (entry) => {
+        if (entry.kind === 'note') notes.push(entry.text);
+      },
+    });
+    try {
+      const running = engine.start({ answer: 'none' });
+      await running.outboundReady;
+
+      await server.close();
+      await noted('stopped answering');
+      server = await startServer();
+      await noted('answers again');
+      await server.close();
+      const report = await running.done;
+
+      expect(report).toMatchObject({ status: 'ABORTED', error: 'Local.S3EndpointUnavailable' });
+      expect(report.cause).toMatch(/did not answer for \d+\.\d+ s .*gave up/);
+      // One line per change of state, not one per failed listing.
+      expect(notes.map((n) => n.replace(/ \(.*$/, ''))).toEqual([
+        `the S3 endpoint http://127.0.0.1:${port} stopped answering`,
+        `the S3 endpoint http://127.0.0.1:${port} answers again`,
+        `the S3 endpoint http://127.0.0.1:${port} stopped answering`,
+        `the S3 endpoint http://127.0.0.1:${port} did not answer for ${report.cause!.replace(/^.*did not answer for ([\d.]+ s).*$/, '$1')}`,
+      ]);
+    } finally {
+      await engine.stop();
+      await server.close().catch(() => undefined);
+    }
   });
 });

@@ -17,9 +17,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { PLACEHOLDERS, STATES, placeholdersIn } from '../../../asl/state-machine';
 import { startCallbackServer, tokenPreview, type CallbackOutcome, type CallbackServer } from './callback-server';
 import { invokeLambda, LambdaInvocationError, type LocalFunction, type WorkflowHandlers } from './lambda';
-import { localS3Client, LOCAL_CREDENTIALS, startEmbeddedS3, watchExternalS3, type S3Backend } from './s3-backend';
+import { EXTERNAL_S3_DEFAULTS, localS3Client, LOCAL_CREDENTIALS, startEmbeddedS3, watchExternalS3, type S3Backend } from './s3-backend';
 import { matchesFilter, s3Event, INBOUND_NOTIFICATION, type CreatedObject } from './s3-events';
-import type { EntryWithoutTime, ExecutionStatus, TimelineEntry } from './timeline';
+import { seconds, type EntryWithoutTime, type ExecutionStatus, type TimelineEntry } from './timeline';
 import { isExecutionId } from '../../../handlers/shared/execution-id';
 import { dataLimitExceeded, executionInputTooLarge, payloadBytes, PAYLOAD_LIMIT_BYTES, sqsMessageTooLong } from './limits';
 
@@ -53,6 +53,11 @@ export interface LocalEngineOptions {
   readonly loadHandlers: () => Promise<WorkflowHandlers>;
   /** An S3 endpoint to use instead of the embedded server (moto, LocalStack), polled for new objects. */
   readonly endpoint?: string;
+  /**
+   * How long {@link endpoint} may stop answering before the engine gives up: the executions still
+   * running end ABORTED with error `Local.S3EndpointUnavailable`. @default 30000
+   */
+  readonly endpointGiveUpMs?: number;
   /** @default 'us-east-1' */
   readonly region?: string;
   /** @default 'bellflower-integration-bucket-local-<region>' */
@@ -248,6 +253,8 @@ interface ExecutionRecord {
   currentState?: string;
   /** A terminal error the emulation raised (no Retry or Catch applies): the execution fails with it. */
   terminal?: { readonly error: string; readonly cause: string };
+  /** Why the engine gave the execution up (its S3 endpoint is gone): it ends ABORTED with this. */
+  abandoned?: { readonly error: string; readonly cause: string };
 }
 
 interface PromiseWithResolversLike<T> {
@@ -338,6 +345,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     record.timers.add(timer);
   };
 
+  const note = (text: string): void => emit(undefined, { kind: 'note', text });
   const callbacks: CallbackServer = await startCallbackServer();
   let backend: S3Backend;
   try {
@@ -346,7 +354,20 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
           endpoint: options.endpoint,
           bucket,
           region,
-          onPollError: (error) => emit(undefined, { kind: 'note', text: `listing the bucket failed: ${String(error)}` }),
+          giveUpAfterMs: options.endpointGiveUpMs,
+          onUnavailable: (error) => {
+            const limit = seconds(options.endpointGiveUpMs ?? EXTERNAL_S3_DEFAULTS.giveUpAfterMs);
+            note(`the S3 endpoint ${options.endpoint} stopped answering (${errorText(error)}); retrying with backoff for up to ${limit}`);
+          },
+          onRecovered: (downMs) => note(`the S3 endpoint ${options.endpoint} answers again (after ${seconds(downMs)})`),
+          onGaveUp: (error, downMs) => {
+            const cause = `the S3 endpoint ${options.endpoint} did not answer for ${seconds(downMs)} (${errorText(error)}); gave up`;
+            note(cause);
+            for (const record of records.values()) {
+              record.abandoned = { error: 'Local.S3EndpointUnavailable', cause };
+              record.halt?.();
+            }
+          },
         })
       : await startEmbeddedS3(bucket);
   } catch (error: unknown) {
@@ -722,8 +743,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       const failedEvent = ended?.type === 'ExecutionFailed' ? ended : undefined;
       const terminal = record.terminal;
       const status: ExecutionStatus = terminal || failedEvent ? 'FAILED' : ended ? 'SUCCEEDED' : 'ABORTED';
-      const error = terminal ? terminal.error : failedEvent ? failedEvent.Error : undefined;
-      const cause = terminal ? terminal.cause : failedEvent ? causeText(failedEvent.Cause) : undefined;
+      const error = terminal ? terminal.error : failedEvent ? failedEvent.Error : record.abandoned?.error;
+      const cause = terminal ? terminal.cause : failedEvent ? causeText(failedEvent.Cause) : record.abandoned?.cause;
       const output = ended?.type === 'ExecutionSucceeded' ? ended.output : undefined;
       drain(record);
       emit(record, { kind: 'execution-ended', status, durationMs: stoppedAt - startedAt, error, cause, output }, stoppedAt);
