@@ -13,6 +13,7 @@ import './polyfill';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
+import pLimit from 'p-limit';
 import { createHash, randomUUID } from 'node:crypto';
 import { PLACEHOLDERS, STATES, placeholdersIn } from '../../../asl/state-machine';
 import { startCallbackServer, tokenPreview, type CallbackOutcome, type CallbackServer } from './callback-server';
@@ -70,6 +71,12 @@ export interface LocalEngineOptions {
   readonly logLevel?: string;
   /** Deliveries of one SQS message before it is given up (dead-letter queue). @default 3 */
   readonly maxReceiveCount?: number;
+  /**
+   * Invocations of one function running at once; more wait for a free slot, as with a Lambda
+   * function's reserved concurrency. The default matches the handlers' SDK socket pool (50 per
+   * client), so their requests never queue for a socket. @default 50
+   */
+  readonly functionConcurrency?: number;
   /** Receives every timeline entry as it happens. */
   readonly onEntry?: (entry: TimelineEntry) => void;
 }
@@ -150,7 +157,8 @@ class TaskError extends Error {
   }
 }
 
-interface LocalResources {
+/** What the definition's placeholders are bound to locally. */
+export interface LocalResources {
   readonly processing: LocalFunction;
   readonly integration: LocalFunction;
   readonly queueUrl: string;
@@ -159,7 +167,8 @@ interface LocalResources {
   readonly stateMachineArn: string;
 }
 
-function localResources(region: string): LocalResources {
+/** The local names and ARNs of the resources the definition refers to. */
+export function localResources(region: string): LocalResources {
   const name = (base: string): string => `${base}-local-${region}`;
   const fn = (base: string): LocalFunction => ({
     name: name(base),
@@ -303,6 +312,11 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
   const bucket = options.bucket ?? `bellflower-integration-bucket-local-${region}`;
   const maxReceiveCount = options.maxReceiveCount ?? 3;
+  const concurrency = options.functionConcurrency ?? 50;
+  // The emulated business application shares one SDK client: at most as many writes at once.
+  const slots = { processing: pLimit(concurrency), integration: pLimit(concurrency), answers: pLimit(concurrency) };
+  const invoke = (name: 'processing' | 'integration', event: unknown): Promise<unknown> =>
+    slots[name](() => invokeLambda(resources[name], handlers[name], event));
   const queueName = resources.queueUrl.replace(/^.*\//, '');
 
   // Executions still running, by name, by execution id and by task token; a finished execution
@@ -445,7 +459,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
           ? ['success.json', { status: 'Response Received', answeredBy: 'local business application' }]
           : ['failure.json', failure];
       try {
-        await putObject(`inbound/${executionId}/${file}`, JSON.stringify(body));
+        await slots.answers(() => putObject(`inbound/${executionId}/${file}`, JSON.stringify(body)));
       } catch (error: unknown) {
         emit(record, { kind: 'note', text: `the business application could not write ${file}: ${String(error)}` });
       }
@@ -473,7 +487,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     }
     emit(record, { kind: 's3-notification', key: object.key, delivered: true });
     track(
-      invokeLambda(resources.integration, handlers.integration, s3Event(object, region)).catch((error: unknown) => {
+      invoke('integration', s3Event(object, region)).catch((error: unknown) => {
         emit(record, { kind: 'handler-failed', handler: 'integration', trigger: `S3 event ${object.key}`, error: errorText(error) });
       }),
     );
@@ -507,7 +521,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       (async () => {
         let failed: string | undefined;
         try {
-          const result = (await invokeLambda(resources.integration, handlers.integration, event)) as SQSBatchResponse | null;
+          const result = (await invoke('integration', event)) as SQSBatchResponse | null;
           if (result?.batchItemFailures?.some((f) => f.itemIdentifier === messageId)) failed = 'reported as a batch item failure';
         } catch (error: unknown) {
           failed = errorText(error);
@@ -541,7 +555,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
             throw new TaskError('Lambda.ResourceNotFoundException', `Function not found: ${FunctionName}`);
           }
           try {
-            const payload = await invokeLambda(resources.processing, handlers.processing, Payload ?? null);
+            const payload = await invoke('processing', Payload ?? null);
             const id = (payload as { execution_id?: unknown } | null)?.execution_id;
             if (typeof id === 'string' && isExecutionId(id)) {
               record.executionId = id.toLowerCase();

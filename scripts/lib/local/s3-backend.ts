@@ -1,13 +1,11 @@
 /**
- * The integration bucket for local runs: an embedded s3rver (default) or any S3 endpoint
- * (moto, LocalStack) polled for new objects, because those do not call a local Lambda.
- * Either way, listeners receive every created object once.
+ * The integration bucket for local runs: an embedded s3rver (default; in memory, logging off) or
+ * any S3 endpoint (moto, LocalStack) polled for new objects, because those do not call a local
+ * Lambda. Either way, listeners receive every created object once.
  */
 import { CreateBucketCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import S3rver from 's3rver';
+import { useMemoryStore } from './s3rver-memory-store';
 import type { CreatedObject } from './s3-events';
 
 /** Static credentials used with local endpoints (s3rver accepts these, moto accepts any). */
@@ -63,21 +61,19 @@ interface S3rverEvent {
   }[];
 }
 
-/** Starts s3rver in this process on 127.0.0.1 (free port), data in a temporary folder. */
+/** Starts s3rver in this process on 127.0.0.1 (free port), its data in memory. */
 export async function startEmbeddedS3(bucket: string): Promise<S3Backend> {
-  const directory = await mkdtemp(join(tmpdir(), 'bellflower-s3-'));
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
     silent: true,
-    directory,
     configureBuckets: [{ name: bucket, configs: [] }],
   });
+  useMemoryStore(server);
   let port: number;
   try {
     ({ port } = await server.run());
   } catch (error: unknown) {
-    await rm(directory, { recursive: true, force: true });
     throw new S3BackendError(`could not start the embedded S3 server: ${String(error)}`, { cause: error });
   }
   const listeners = new Listeners();
@@ -99,10 +95,7 @@ export async function startEmbeddedS3(bucket: string): Promise<S3Backend> {
     bucket,
     onObjectCreated: (listener) => listeners.add(listener),
     stop() {
-      stopped ??= (async () => {
-        await server.close();
-        await rm(directory, { recursive: true, force: true });
-      })();
+      stopped ??= server.close();
       return stopped;
     },
   };
