@@ -11,10 +11,12 @@
  *   npm run local -- --delay-scale 0 --json        no artificial delays, machine-readable report
  *   npm run local -- --endpoint http://127.0.0.1:5000   use moto/LocalStack S3 instead of the embedded server
  *   npm run local -- --input-file order.json        the input from a file (`--input -`: from stdin)
+ *   npm run local -- --report run.html              also draw the run as one offline HTML page
  *
  * Ctrl-C stops the run: the execution is aborted, every server closed, one line says so, exit 130.
  */
 import { Command, Option } from 'commander';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { numberArgument, run } from './lib/command';
 import { buildLocalArtifacts, loadLocalDefinition } from './lib/local/artifacts';
@@ -22,6 +24,7 @@ import { loadWorkflowBundles, PROJECT_ROOT } from './lib/local/bundles';
 import { startLocalEngine, ORIGINAL_DELAYS, type AnswerMode, type ExecutionReport, type LocalEngine } from './lib/local/engine';
 import { judge } from './lib/local/expectation';
 import { readExecutionInput } from './lib/local/input';
+import { buildReportPage } from './lib/local/report';
 import { LOCAL_CREDENTIALS } from './lib/local/s3-backend';
 import { divertStdout } from './lib/local/stdout';
 import { redact, seconds, timelinePrinter } from './lib/local/timeline';
@@ -40,6 +43,7 @@ interface LocalOptions {
   readonly build: boolean;
   readonly dist: string;
   readonly json?: boolean;
+  readonly report?: string;
 }
 
 const program = new Command('local')
@@ -57,6 +61,7 @@ const program = new Command('local')
   .option('--no-build', 'use the dist folder as it is instead of synthesizing and building first')
   .option('--dist <dir>', 'folder of the synthesized definition and the handler bundles', join(PROJECT_ROOT, 'dist'))
   .option('--json', 'print one JSON report on stdout (everything else goes to stderr)')
+  .option('--report <file>', 'write the run as one self-contained HTML page (graph, path, timeline)')
   .action((options: LocalOptions) => run('local', () => runLocal(options)));
 
 function manualInstructions(engine: LocalEngine, id: string): string {
@@ -173,6 +178,10 @@ async function runOnce(
     await engine.stop();
   }
   if (interruption.at !== undefined) return report;
+  if (options.report) {
+    await writeFile(options.report, buildReportPage({ definition, entries: report.timeline, title: `local run ${report.name}` }));
+    say(`report: ${options.report} (open it in a browser)`);
+  }
   const verdict = judge({ manual: options.manual, failProcessing: options.failProcessing, answer }, report);
   if (options.json) {
     writeStdout(`${JSON.stringify(redact({ ...report, expected: verdict.expected, unattributed: engine.unattributed }), null, 2)}\n`);
