@@ -97,6 +97,8 @@ interface Visit {
   end?: number;
   outcome?: StateOutcome;
   retries: number;
+  /** The last attempt failed (a history has no "caught" event: a failed state that exits was caught). */
+  failed?: boolean;
 }
 
 /** Summarises an execution's timeline against its definition. */
@@ -124,15 +126,21 @@ export function summarizeRun(definition: Readonly<Record<string, unknown>>, entr
         break;
       }
       case 'state-exited':
-        close(entry.state, entry.at, 'succeeded');
+        close(entry.state, entry.at, open.get(entry.state)?.failed ? 'caught' : 'succeeded');
         break;
-      case 'state-failed':
+      case 'state-failed': {
         failures.set(entry.state, { error: entry.error, cause: entry.cause });
         lastFailure = { state: entry.state, error: entry.error };
+        const visit = open.get(entry.state);
+        if (visit) visit.failed = true;
         break;
+      }
       case 'state-retried': {
         const visit = open.get(entry.state);
-        if (visit) visit.retries += 1;
+        if (visit) {
+          visit.retries += 1;
+          visit.failed = false;
+        }
         break;
       }
       case 'state-caught':
