@@ -7,6 +7,8 @@
  * - one successful execution end to end (start to SUCCEEDED, answered through S3): median of runs;
  * - for each size, that many executions started together until the last one ends: wall time, time
  *   per execution, peak RSS, and the ratio engine / bare interpreter per execution;
+ * - sustained: batches of 1,000 one after the other in one engine, the heap after each (after a
+ *   full GC): a finished execution leaves only its summary, so the heap stays flat;
  * - warnings the handlers' SDK printed (e.g. its sockets at capacity).
  * Goals (issue 12): at most 10x the bare interpreter per execution at 1,000; memory bounded.
  * Reported, never asserted.
@@ -36,7 +38,8 @@ interface BenchOptions {
   readonly sizes: number[];
   readonly runs: number;
   /** Internal: run one measurement in this (child) process and print it as JSON. */
-  readonly child?: 'bare' | 'engine' | 'single';
+  readonly child?: 'bare' | 'engine' | 'single' | 'sustained';
+  readonly batches: number;
   readonly count?: number;
   readonly dist?: string;
 }
@@ -44,6 +47,7 @@ interface BenchOptions {
 const options = new Command('bench:local')
   .option('--sizes <n,n,...>', 'concurrent executions measured, one batch each', counts, [200, 1000, 5000])
   .option('--runs <n>', 'single executions measured (after one warm-up)', count, 9)
+  .option('--batches <n>', 'sustained: batches of 1,000 executions run one after the other', count, 5)
   .option('--child <kind>', '(internal) one measurement: bare, engine or single')
   .option('--count <n>', '(internal) executions of the measurement', count)
   .option('--dist <dir>', '(internal) the built artifacts')
@@ -56,6 +60,8 @@ interface Measurement {
   readonly maxRssMiB: number;
   readonly warnings: string[];
   readonly samplesMs?: number[];
+  /** Sustained: heap used after each batch, after a full GC. */
+  readonly heapMiB?: number[];
 }
 
 function median(values: readonly number[]): number {
@@ -78,6 +84,9 @@ function collectWarnings(): string[] {
   process.on('warning', (w) => {
     if (w.name !== 'NodeVersionSupportWarning') warnings.push(`${w.name}: ${w.message}`.slice(0, 200));
   });
+  // The SDK's notice that Node 20 support ends is about the runtime, not about this run.
+  const counted = warnings.push.bind(warnings);
+  warnings.push = (...items: string[]) => counted(...items.filter((w) => !w.includes('NodeVersionSupportWarning')));
   return warnings;
 }
 
@@ -112,8 +121,11 @@ async function measureBare(dist: string, n: number): Promise<Measurement> {
   return { wallMs: performance.now() - t, maxRssMiB: maxRssMiB(), warnings };
 }
 
-/** The local engine with the real bundles: `n` executions at once, or `n` one after the other (single). */
-async function measureEngine(dist: string, n: number, single: boolean): Promise<Measurement> {
+/**
+ * The local engine with the real bundles: `n` executions at once; or `n` one after the other
+ * (single); or `batches` times `n` at once (sustained).
+ */
+async function measureEngine(dist: string, n: number, mode: 'engine' | 'single' | 'sustained', batches = 1): Promise<Measurement> {
   const warnings = collectWarnings();
   const engine = await startLocalEngine({ definition: await loadLocalDefinition({ distDir: dist }), loadHandlers: () => loadWorkflowBundles(dist), delayScale: 0, logLevel: 'ERROR' });
   try {
@@ -123,7 +135,17 @@ async function measureEngine(dist: string, n: number, single: boolean): Promise<
       if (status !== 'SUCCEEDED') throw new Error(`execution ${i} ended ${status}: ${error}`);
     };
     await runOne(-1); // warms the modules up
-    if (single) {
+    if (mode === 'sustained') {
+      const heapMiB: number[] = [];
+      const t = performance.now();
+      for (let b = 0; b < batches; b++) {
+        await Promise.all(Array.from({ length: n }, (_, i) => runOne(b * n + i)));
+        (globalThis as { gc?: () => void }).gc?.();
+        heapMiB.push(process.memoryUsage().heapUsed / 1024 / 1024);
+      }
+      return { wallMs: performance.now() - t, maxRssMiB: maxRssMiB(), warnings, heapMiB };
+    }
+    if (mode === 'single') {
       const samplesMs: number[] = [];
       for (let i = 0; i < n; i++) {
         const t = performance.now();
@@ -141,8 +163,8 @@ async function measureEngine(dist: string, n: number, single: boolean): Promise<
 }
 
 /** Runs one measurement in a child process (this script with --child). */
-async function inChild(kind: 'bare' | 'engine' | 'single', n: number, dist: string): Promise<Measurement> {
-  const args = ['--import', 'tsx', process.argv[1]!, '--child', kind, '--count', String(n), '--dist', dist];
+async function inChild(kind: NonNullable<BenchOptions['child']>, n: number, dist: string): Promise<Measurement> {
+  const args = ['--expose-gc', '--import', 'tsx', process.argv[1]!, '--child', kind, '--count', String(n), '--dist', dist, '--batches', String(options.batches)];
   const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
   const last = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as Measurement;
@@ -151,7 +173,7 @@ async function inChild(kind: 'bare' | 'engine' | 'single', n: number, dist: stri
 if (options.child) {
   const n = options.count ?? 1;
   const dist = options.dist!;
-  const result = options.child === 'bare' ? await measureBare(dist, n) : await measureEngine(dist, n, options.child === 'single');
+  const result = options.child === 'bare' ? await measureBare(dist, n) : await measureEngine(dist, n, options.child, options.batches);
   process.stdout.write(`\n${JSON.stringify(result)}\n`);
 } else {
   const outDir = await mkdtemp(join(tmpdir(), 'bellflower-bench-local-'));
@@ -171,6 +193,10 @@ if (options.child) {
         `| ${n} | ${ms(engine.wallMs)} | ${ms(engine.wallMs / n)} | ${engine.maxRssMiB.toFixed(0)} MiB | ${ms(bare.wallMs)} | ${ms(bare.wallMs / n)} | ${bare.maxRssMiB.toFixed(0)} MiB | ${(engine.wallMs / bare.wallMs).toFixed(1)}x | ${engine.warnings.length}${warnings.length ? ` (${warnings.join('; ')})` : ''} |`,
       );
     }
+    const sustained = await inChild('sustained', 1000, outDir);
+    console.log(
+      `sustained: ${options.batches} x 1000 executions in ${ms(sustained.wallMs)}; heap after each batch (full GC): ${(sustained.heapMiB ?? []).map((h) => `${h.toFixed(1)} MiB`).join(', ')}; peak RSS ${sustained.maxRssMiB.toFixed(0)} MiB`,
+    );
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }

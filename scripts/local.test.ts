@@ -37,16 +37,25 @@ interface LocalRun {
   readonly finished: Promise<Finished>;
 }
 
+/** How {@link startLocal} runs the command. */
+interface StartOptions {
+  /** Written to its standard input, which is then closed. @default '' */
+  readonly stdin?: string;
+  /** Build into this folder first instead of using the shared build (`--no-build`). */
+  readonly buildInto?: string;
+}
+
 /** Starts `tsx scripts/local.ts <args>` in its own process group. */
-function startLocal(args: readonly string[], stdin?: string): LocalRun {
-  const child = spawn(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['scripts/local.ts', '--dist', dist, '--no-build', ...args], {
+function startLocal(args: readonly string[], options: StartOptions = {}): LocalRun {
+  const build = options.buildInto === undefined ? ['--dist', dist, '--no-build'] : ['--dist', options.buildInto];
+  const child = spawn(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['scripts/local.ts', ...build, ...args], {
     cwd: PROJECT_ROOT,
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
     // The AWS SDK's Node 20 deprecation notice is the runtime's, not the command's output.
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
-  child.stdin.end(stdin ?? '');
+  child.stdin.end(options.stdin ?? '');
   let stdout = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void }[] = [];
@@ -96,6 +105,22 @@ describe('npm run local', () => {
     expect(stdout + stderr).not.toMatch(/ERR_SERVER_NOT_RUNNING|\n\s+at /);
   });
 
+  it('stops at once on Ctrl-C during the build, with the same line and exit code', async () => {
+    const buildInto = await mkdtemp(join(tmpdir(), 'bellflower-local-cli-interrupted-'));
+    try {
+      const local = startLocal(['--manual'], { buildInto });
+      await local.waitFor('building the handler bundles');
+
+      local.signal('SIGINT');
+      const { code, stderr } = await local.finished;
+
+      expect(code).toBe(130);
+      expect(lines(stderr)).toEqual([expect.stringMatching(/^interrupted by the user after \d+\.\d s; nothing left running$/)]);
+    } finally {
+      await rm(buildInto, { recursive: true, force: true });
+    }
+  });
+
   it('prints exactly one JSON document on stdout with --json, handler logs on stderr', async () => {
     const { code, stdout, stderr } = await startLocal(['--json', '--log-level', 'DEBUG', '--delay-scale', '0']).finished;
 
@@ -126,7 +151,7 @@ describe('npm run local', () => {
     await writeFile(file, JSON.stringify({ order: 'from-file' }));
 
     const [fromStdin, fromFile] = await Promise.all([
-      startLocal(['--input', '-', '--json', '--delay-scale', '0'], '{"order":"from-stdin"}').finished,
+      startLocal(['--input', '-', '--json', '--delay-scale', '0'], { stdin: '{"order":"from-stdin"}' }).finished,
       startLocal(['--input-file', file, '--json', '--delay-scale', '0']).finished,
     ]);
 
@@ -143,7 +168,9 @@ describe('npm run local', () => {
     const { code, stderr } = await startLocal(['--input-file', file]).finished;
 
     expect(code).toBe(1);
-    expect(lines(stderr)).toEqual([expect.stringMatching(/^local: .*InvalidExecutionInput|^local: the execution input is 300,011 bytes/)]);
+    expect(lines(stderr)).toEqual([
+      'local: StartExecution refuses the input (InvalidExecutionInput): it is 300,011 bytes; Step Functions accepts at most 262,144 bytes (256 KiB)',
+    ]);
   });
 
   it('rejects an unreadable --input-file with one line', async () => {

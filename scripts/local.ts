@@ -81,6 +81,7 @@ function manualInstructions(engine: LocalEngine, id: string): string {
 /**
  * Ctrl-C during a run: the first one stops the engine (which aborts the execution and closes every
  * server once), and the run ends with one line and exit code 130; a second one leaves at once.
+ * Before the engine runs (building, reading the input) nothing needs stopping: it ends at once.
  * A repeat within a second is the same Ctrl-C: a terminal signals the whole process group, and
  * tsx relays the signal to its child as well.
  */
@@ -93,10 +94,19 @@ class Interruption {
       return;
     }
     this.at = Date.now();
-    void this.#stop?.();
+    if (this.#stop) {
+      void this.#stop();
+      return;
+    }
+    process.stderr.write(`${this.line()}\n`);
+    process.exit(130);
   };
-  constructor() {
+  constructor(readonly startedAt: number) {
     process.on('SIGINT', this.#onSignal);
+  }
+  /** The one line an interrupted run ends with. */
+  line(): string {
+    return `interrupted by the user after ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s; nothing left running`;
   }
   /** What to stop when interrupted (at once if already interrupted). */
   stops(stop: () => Promise<void>): void {
@@ -109,13 +119,12 @@ class Interruption {
 }
 
 async function runLocal(options: LocalOptions): Promise<void> {
-  const startedAt = Date.now();
-  const interruption = new Interruption();
+  const interruption = new Interruption(Date.now());
   const stdout = options.json ? divertStdout() : undefined;
   try {
     const report = await runOnce(options, interruption, (text) => (stdout ? stdout.write(text) : process.stdout.write(text)));
     if (interruption.at !== undefined || !report) {
-      process.stderr.write(`interrupted by the user after ${((Date.now() - startedAt) / 1000).toFixed(1)} s; nothing left running\n`);
+      process.stderr.write(`${interruption.line()}\n`);
       process.exitCode = 130;
     }
   } finally {

@@ -32,7 +32,7 @@ export const LIMIT_TEXT = `${PAYLOAD_LIMIT_BYTES.toLocaleString('en-US')} bytes 
 export function executionInputTooLarge(bytes: number): AwsServiceError {
   return new AwsServiceError(
     'InvalidExecutionInput',
-    `the execution input is ${bytes.toLocaleString('en-US')} bytes; Step Functions accepts at most ${LIMIT_TEXT}`,
+    `StartExecution refuses the input (InvalidExecutionInput): it is ${bytes.toLocaleString('en-US')} bytes; Step Functions accepts at most ${LIMIT_TEXT}`,
   );
 }
 
