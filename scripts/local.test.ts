@@ -1,9 +1,10 @@
 /**
- * `npm run local` as a user runs it: the real command (tsx, as the npm script runs it) in its own
- * process group, with the handler bundles built once into a temporary folder. Covers Ctrl-C, the
- * `--json` contract and the refusal of unusable inputs.
+ * `npm run local` as a user runs it: the command of the npm script, in its own process group (as a
+ * terminal runs it), with the handler bundles built once into a temporary folder. Covers Ctrl-C,
+ * the `--json` contract and the refusal of unusable inputs.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,11 @@ import { buildLocalArtifacts } from './lib/local/artifacts';
 import { PROJECT_ROOT } from './lib/local/bundles';
 
 let dist: string;
+
+/** The npm script's command, e.g. `node --import tsx scripts/local.ts`. */
+const [command = 'node', ...commandArgs] = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts.local!.split(' ');
 
 beforeAll(async () => {
   dist = await mkdtemp(join(tmpdir(), 'bellflower-local-cli-'));
@@ -45,10 +51,10 @@ interface StartOptions {
   readonly buildInto?: string;
 }
 
-/** Starts `tsx scripts/local.ts <args>` in its own process group. */
+/** Starts the npm script's command with `args` in its own process group. */
 function startLocal(args: readonly string[], options: StartOptions = {}): LocalRun {
   const build = options.buildInto === undefined ? ['--dist', dist, '--no-build'] : ['--dist', options.buildInto];
-  const child = spawn(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['scripts/local.ts', ...build, ...args], {
+  const child = spawn(command === 'node' ? process.execPath : command, [...commandArgs, ...build, ...args], {
     cwd: PROJECT_ROOT,
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],

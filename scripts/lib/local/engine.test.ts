@@ -275,7 +275,7 @@ describe('local engine against an external S3 endpoint that goes away', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('says once that it went away and once that it came back, then gives up with a clear status', async () => {
+  it('fails the run cleanly when the endpoint goes away: one line when it goes, one when it returns, then a give-up', async () => {
     let server = await startServer();
     const notes: string[] = [];
     const noted = (text: string): Promise<void> =>
