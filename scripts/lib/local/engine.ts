@@ -647,7 +647,6 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       ]),
     );
 
-
   const onEvent = (record: ExecutionRecord, event: EventLog, entered: Map<string, number>): void => {
     const at = event.timestamp;
     switch (event.type) {
