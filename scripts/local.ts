@@ -10,22 +10,28 @@
  *   npm run local -- --timeout 3                   nobody answers; the wait times out after 3 s
  *   npm run local -- --delay-scale 0 --json        no artificial delays, machine-readable report
  *   npm run local -- --endpoint http://127.0.0.1:5000   use moto/LocalStack S3 instead of the embedded server
+ *   npm run local -- --input-file order.json        the input from a file (`--input -`: from stdin)
+ *   npm run local -- --report run.html              also draw the run as one offline HTML page
+ *
+ * Ctrl-C stops the run: the execution is aborted, every server closed, one line says so, exit 130.
  */
 import { Command, Option } from 'commander';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { messageOf, numberArgument, parseJsonFlag, run } from './lib/command';
-import { checkExecutionInput } from './lib/local/limits';
+import { numberArgument, run } from './lib/command';
 import { buildLocalArtifacts, loadLocalDefinition } from './lib/local/artifacts';
 import { loadWorkflowBundles, PROJECT_ROOT } from './lib/local/bundles';
 import { startLocalEngine, ORIGINAL_DELAYS, type AnswerMode, type ExecutionReport, type LocalEngine } from './lib/local/engine';
+import { judge } from './lib/local/expectation';
+import { readExecutionInput } from './lib/local/input';
+import { buildReportPage } from './lib/local/report';
 import { LOCAL_CREDENTIALS } from './lib/local/s3-backend';
+import { divertStdout } from './lib/local/stdout';
 import { redact, seconds, timelinePrinter } from './lib/local/timeline';
 
 interface LocalOptions {
-  readonly input: string;
+  readonly input?: string;
   readonly inputFile?: string;
-  readonly dist: string;
   readonly answer: 'success' | 'failure';
   readonly manual?: boolean;
   readonly failProcessing?: boolean;
@@ -35,14 +41,15 @@ interface LocalOptions {
   readonly region: string;
   readonly logLevel: string;
   readonly build: boolean;
+  readonly dist: string;
   readonly json?: boolean;
+  readonly report?: string;
 }
 
 const program = new Command('local')
   .description('Run the Bellflower workflow locally: state machine, real handler bundles, S3, callback')
-  .option('--input <json>', 'execution input (a JSON object); "-" reads it from standard input', '{}')
-  .option('--input-file <path>', 'read the execution input (a JSON object) from a file')
-  .option('--dist <dir>', 'folder of the synthesized definition and the handler zips', join(PROJECT_ROOT, 'dist'))
+  .option('--input <json>', 'execution input: a JSON object, or - to read it from standard input (default {})')
+  .addOption(new Option('--input-file <path>', 'read the execution input (a JSON object) from a file').conflicts('input'))
   .addOption(new Option('--answer <kind>', 'how the business application answers').choices(['success', 'failure']).default('success'))
   .option('--manual', 'do not answer automatically: wait and print the command that answers')
   .option('--fail-processing', 'make the processing Lambda fail (input simulateFailure: true)')
@@ -51,35 +58,11 @@ const program = new Command('local')
   .option('--endpoint <url>', 'S3 endpoint to use instead of the embedded server (moto, LocalStack)')
   .option('--region <region>', 'region of the local ARNs and of the S3 endpoint', 'us-east-1')
   .option('--log-level <level>', 'POWERTOOLS_LOG_LEVEL of the handlers', 'WARN')
-  .option('--no-build', 'use dist/ as it is instead of synthesizing and building first')
-  .option('--json', 'print one JSON report instead of the timeline')
+  .option('--no-build', 'use the dist folder as it is instead of synthesizing and building first')
+  .option('--dist <dir>', 'folder of the synthesized definition and the handler bundles', join(PROJECT_ROOT, 'dist'))
+  .option('--json', 'print one JSON report on stdout (everything else goes to stderr)')
+  .option('--report <file>', 'write the run as one self-contained HTML page (graph, path, timeline)')
   .action((options: LocalOptions) => run('local', () => runLocal(options)));
-
-/** Final statuses the chosen mode expects (the exit code says whether one happened). */
-function expectedStatuses(options: LocalOptions, answer: AnswerMode): readonly string[] {
-  // A manual answer may be a success or a failure; an aborted or timed-out run is neither.
-  if (options.manual) return ['SUCCEEDED', 'FAILED'];
-  return [options.failProcessing || answer !== 'success' ? 'FAILED' : 'SUCCEEDED'];
-}
-
-/** The execution input: from --input-file, stdin (--input -) or --input; it must be a JSON object. */
-async function executionInput(options: LocalOptions): Promise<Record<string, unknown>> {
-  const [flag, text] =
-    options.inputFile !== undefined
-      ? ['--input-file', await readFile(options.inputFile, 'utf8').catch((error: unknown) => {
-          throw new Error(`--input-file ${options.inputFile} cannot be read: ${messageOf(error)}`);
-        })]
-      : options.input === '-'
-        ? ['--input -', await readStdin()]
-        : ['--input', options.input];
-  return checkExecutionInput(flag, parseJsonFlag(flag, text));
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function manualInstructions(engine: LocalEngine, id: string): string {
   const key = `s3://${engine.bucket}/inbound/${id}`;
@@ -95,46 +78,96 @@ function manualInstructions(engine: LocalEngine, id: string): string {
   ].join('\n');
 }
 
+/**
+ * Ctrl-C during a run: the first one stops the engine (which aborts the execution and closes every
+ * server once), and the run ends with one line and exit code 130; a second one leaves at once.
+ * Before the engine runs (building, reading the input) nothing needs stopping: it ends at once.
+ * A repeat within a second is the same Ctrl-C: a terminal signals the whole process group, and
+ * tsx relays the signal to its child as well.
+ */
+class Interruption {
+  at?: number;
+  #stop?: () => Promise<void>;
+  readonly #onSignal = (): void => {
+    if (this.at !== undefined) {
+      if (Date.now() - this.at > 1000) process.exit(130);
+      return;
+    }
+    this.at = Date.now();
+    if (this.#stop) {
+      void this.#stop();
+      return;
+    }
+    process.stderr.write(`${this.line()}\n`);
+    process.exit(130);
+  };
+  constructor(readonly startedAt: number) {
+    process.on('SIGINT', this.#onSignal);
+  }
+  /** The one line an interrupted run ends with. */
+  line(): string {
+    return `interrupted by the user after ${((Date.now() - this.startedAt) / 1000).toFixed(1)} s; nothing left running`;
+  }
+  /** What to stop when interrupted (at once if already interrupted). */
+  stops(stop: () => Promise<void>): void {
+    this.#stop = stop;
+    if (this.at !== undefined) void stop();
+  }
+  dispose(): void {
+    process.off('SIGINT', this.#onSignal);
+  }
+}
+
 async function runLocal(options: LocalOptions): Promise<void> {
-  let input = await executionInput(options);
+  const interruption = new Interruption(Date.now());
+  const stdout = options.json ? divertStdout() : undefined;
+  try {
+    const report = await runOnce(options, interruption, (text) => (stdout ? stdout.write(text) : process.stdout.write(text)));
+    if (interruption.at !== undefined || !report) {
+      process.stderr.write(`${interruption.line()}\n`);
+      process.exitCode = 130;
+    }
+  } finally {
+    stdout?.restore();
+    interruption.dispose();
+  }
+}
+
+/** One run; undefined when interrupted before the execution started. */
+async function runOnce(
+  options: LocalOptions,
+  interruption: Interruption,
+  writeStdout: (text: string) => void,
+): Promise<ExecutionReport | undefined> {
+  let input = await readExecutionInput(options);
   if (options.failProcessing) input = { ...input, simulateFailure: true };
-  // With --json, standard output carries the one JSON report only: everything else (the handlers'
-  // log lines included) goes to standard error.
-  const writeReport = process.stdout.write.bind(process.stdout);
-  if (options.json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const answerGiven = program.getOptionValueSource('answer') === 'cli';
   const answer: AnswerMode = options.manual || (options.timeout !== undefined && !answerGiven) ? 'none' : options.answer;
   const say = (line: string): void => {
     if (!options.json) console.log(line);
   };
+  const print = timelinePrinter(say);
 
-  const distDir = options.dist;
   if (options.build) {
-    say('synthesizing the definition and building the handler bundles into dist/ ...');
-    await buildLocalArtifacts(distDir);
+    say(`synthesizing the definition and building the handler bundles into ${options.dist} ...`);
+    await buildLocalArtifacts(options.dist);
   }
-  const definition = await loadLocalDefinition({ distDir });
+  if (interruption.at !== undefined) return undefined;
+  const definition = await loadLocalDefinition({ distDir: options.dist });
   const engine = await startLocalEngine({
     definition,
-    loadHandlers: () => loadWorkflowBundles(distDir),
+    loadHandlers: () => loadWorkflowBundles(options.dist),
     endpoint: options.endpoint,
     region: options.region,
     delayScale: options.delayScale,
     callbackTimeoutSeconds: options.timeout,
     logLevel: options.logLevel,
-    onEntry: timelinePrinter(say),
+    // Once interrupted, the one closing line replaces the rest of the timeline.
+    onEntry: (entry) => {
+      if (interruption.at === undefined) print(entry);
+    },
   });
-  // Stopped exactly once, by Ctrl-C or at the end, whichever comes first.
-  let stopping: Promise<void> | undefined;
-  const stopEngine = () => (stopping ??= engine.stop());
-  const startedAt = Date.now();
-  const stop = (): void => {
-    void stopEngine().then(() => {
-      process.stderr.write(`interrupted by the user after ${seconds(Date.now() - startedAt)}; nothing left running\n`);
-      process.exit(130);
-    });
-  };
-  process.once('SIGINT', stop);
+  interruption.stops(() => engine.stop());
   let report: ExecutionReport;
   try {
     say(`S3: ${engine.s3Endpoint} bucket ${engine.bucket}; Step Functions callbacks: ${engine.sfnEndpoint}`);
@@ -145,21 +178,27 @@ async function runLocal(options: LocalOptions): Promise<void> {
     );
     const running = engine.start({ input, answer });
     if (options.manual) {
-      void running.outboundReady.then((id) => (options.json ? console.error : console.log)(manualInstructions(engine, id)));
+      void running.outboundReady.then((id) => {
+        if (interruption.at === undefined) (options.json ? console.error : console.log)(manualInstructions(engine, id));
+      });
     }
     report = await running.done;
   } finally {
-    process.off('SIGINT', stop);
-    await stopEngine();
+    await engine.stop();
   }
-  const expected = expectedStatuses(options, answer);
-  const asExpected = expected.includes(report.status);
+  if (interruption.at !== undefined) return report;
+  if (options.report) {
+    await writeFile(options.report, buildReportPage({ definition, entries: report.timeline, title: `local run ${report.name}` }));
+    say(`report: ${options.report} (open it in a browser)`);
+  }
+  const verdict = judge({ manual: options.manual, failProcessing: options.failProcessing, answer }, report);
   if (options.json) {
-    writeReport(`${JSON.stringify(redact({ ...report, unattributed: engine.unattributed }), null, 2)}\n`);
+    writeStdout(`${JSON.stringify(redact({ ...report, expected: verdict.expected, unattributed: engine.unattributed }), null, 2)}\n`);
   } else {
-    say(`execution id ${report.executionId ?? '(none)'}: ${report.status}${asExpected ? ' (as expected for this mode)' : ` (expected ${expected.join(' or ')})`}`);
+    say(`execution id ${report.executionId ?? '(none)'}: ${report.status}${verdict.met ? ' (as expected for this mode)' : ` (expected ${verdict.expected})`}`);
   }
-  if (!asExpected) process.exitCode = 1;
+  if (!verdict.met) process.exitCode = 1;
+  return report;
 }
 
 await program.parseAsync();

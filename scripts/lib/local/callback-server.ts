@@ -3,11 +3,13 @@
  * protocol of `AWSStepFunctions.SendTaskSuccess`, `SendTaskFailure` and `SendTaskHeartbeat`, so
  * that the real SDK in the integration handler (pointed here by `AWS_ENDPOINT_URL_SFN`) resumes
  * or fails the waiting task. Errors are those AWS returns: `InvalidToken` for a malformed token,
- * `TaskDoesNotExist` for one never issued, `TaskTimedOut` for one already answered or expired.
+ * `TaskDoesNotExist` for one never issued, `TaskTimedOut` for one already answered or expired,
+ * `InvalidOutput` for an output that is not JSON or is over 256 KiB.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { redactToken } from '../../../handlers/shared/task-token';
+import { AwsServiceError, LIMIT_TEXT, payloadBytes, PAYLOAD_LIMIT_BYTES } from './limits';
 
 /** How a waiting task ended. */
 export type CallbackOutcome =
@@ -18,6 +20,8 @@ export type CallbackOutcome =
 export interface CallbackCall {
   readonly action: 'SendTaskSuccess' | 'SendTaskFailure' | 'SendTaskHeartbeat' | string;
   readonly tokenPreview: string;
+  /** The whole token, to find the execution it belongs to; never printed (use {@link tokenPreview}). */
+  readonly token?: string;
   /** Empty when accepted; otherwise the AWS error code answered. */
   readonly rejectedWith?: string;
   readonly at: number;
@@ -38,6 +42,7 @@ export interface CallbackServer {
   expire(token: string): void;
   /** Calls `listener` for every request. */
   onCall(listener: (call: CallbackCall) => void): () => void;
+  /** Closes the server and its connections; every call returns the same promise. */
   stop(): Promise<void>;
 }
 
@@ -48,15 +53,11 @@ export function tokenPreview(token: unknown): string {
 
 const TOKEN_PATTERN = /^AQ[A-Za-z0-9_-]{100,1022}$/;
 
-class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
+/**
+ * Closed tokens remembered to answer `TaskTimedOut`; older ones are forgotten (their answers get
+ * `TaskDoesNotExist`, which callers treat alike), so that a long run's memory stays bounded.
+ */
+const MAX_CLOSED_TOKENS = 10_000;
 
 interface Waiter {
   readonly promise: Promise<CallbackOutcome>;
@@ -78,11 +79,11 @@ export async function startCallbackServer(): Promise<CallbackServer> {
   const listeners = new Set<(call: CallbackCall) => void>();
 
   const open = (token: unknown): Waiter => {
-    if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) throw new ApiError('InvalidToken', 'Invalid Token');
+    if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) throw new AwsServiceError('InvalidToken', 'Invalid Token');
     const waiter = waiters.get(token);
     if (waiter && !waiter.settled) return waiter;
-    if (waiter || closed.has(token)) throw new ApiError('TaskTimedOut', 'Task Timed Out');
-    throw new ApiError('TaskDoesNotExist', 'Task does not exist anymore');
+    if (waiter || closed.has(token)) throw new AwsServiceError('TaskTimedOut', 'Task Timed Out');
+    throw new AwsServiceError('TaskDoesNotExist', 'Task does not exist anymore');
   };
 
   const settle = (waiter: Waiter, outcome: CallbackOutcome): void => {
@@ -98,7 +99,11 @@ export async function startCallbackServer(): Promise<CallbackServer> {
         try {
           output = JSON.parse(String(body.output));
         } catch {
-          throw new ApiError('InvalidOutput', 'Invalid JSON output');
+          throw new AwsServiceError('InvalidOutput', 'Invalid JSON output');
+        }
+        const bytes = payloadBytes(String(body.output));
+        if (bytes > PAYLOAD_LIMIT_BYTES) {
+          throw new AwsServiceError('InvalidOutput', `The output is ${bytes} bytes; the maximum is ${LIMIT_TEXT}`);
         }
         settle(waiter, { kind: 'success', output });
         return;
@@ -116,7 +121,7 @@ export async function startCallbackServer(): Promise<CallbackServer> {
         open(body.taskToken).onHeartbeat?.();
         return;
       default:
-        throw new ApiError('UnknownOperationException', `Operation ${action} is not emulated locally`);
+        throw new AwsServiceError('UnknownOperationException', `Operation ${action} is not emulated locally`);
     }
   };
 
@@ -133,12 +138,13 @@ export async function startCallbackServer(): Promise<CallbackServer> {
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
       response.end('{}');
     } catch (error: unknown) {
-      const code = error instanceof ApiError ? error.code : 'SerializationException';
+      const code = error instanceof AwsServiceError ? error.code : 'SerializationException';
       rejectedWith = code;
       response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': code });
       response.end(JSON.stringify({ __type: code, message: error instanceof Error ? error.message : String(error) }));
     }
-    const call: CallbackCall = { action, tokenPreview: tokenPreview(body.taskToken), rejectedWith, at };
+    const token = typeof body.taskToken === 'string' ? body.taskToken : undefined;
+    const call: CallbackCall = { action, tokenPreview: tokenPreview(token), token, rejectedWith, at };
     for (const listener of listeners) listener(call);
   };
 
@@ -151,6 +157,7 @@ export async function startCallbackServer(): Promise<CallbackServer> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  let stopped: Promise<void> | undefined;
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -168,14 +175,18 @@ export async function startCallbackServer(): Promise<CallbackServer> {
       if (waiter) waiter.settled = true;
       waiters.delete(token);
       closed.add(token);
+      if (closed.size > MAX_CLOSED_TOKENS) closed.delete(closed.values().next().value!);
     },
     onCall(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopped;
     },
   };
 }

@@ -3,12 +3,17 @@
  * pieces, the definition changes, and the external-endpoint mode against moto's S3.
  */
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildStateMachine, STATES } from '../../../asl/state-machine';
-import { startMoto, type MotoServer } from '../../../test/support/moto';
+import { freePort, startMoto, type MotoServer } from '../../../test/support/moto';
 import { requireTool } from '../../../test/support/tools';
-import { startCallbackServer, tokenPreview } from './callback-server';
+import { startCallbackServer, tokenPreview, type CallbackServer } from './callback-server';
 import { localDefinition, startLocalEngine, LocalEngineError, type LocalEngine } from './engine';
+import { PAYLOAD_LIMIT_BYTES } from './limits';
 import { LOCAL_CREDENTIALS } from './s3-backend';
 import { encodeEventKey, matchesFilter, s3Event } from './s3-events';
 import { standInHandlers } from './stand-ins';
@@ -82,42 +87,46 @@ describe('timeline', () => {
 });
 
 describe('Step Functions callback endpoint', () => {
-  it('resolves the waiting task once, and answers later calls as AWS does', async () => {
-    const server = await startCallbackServer();
-    const sfn = new SFNClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-    try {
-      const token = server.issueToken();
-      const outcome = server.waitFor(token);
-      await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"ok":true}' }));
-      expect(await outcome).toEqual({ kind: 'success', output: { ok: true } });
+  let server: CallbackServer;
+  let sfn: SFNClient;
+  beforeEach(async () => {
+    server = await startCallbackServer();
+    sfn = new SFNClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  });
+  afterEach(async () => {
+    sfn.destroy();
+    await server.stop();
+  });
 
-      const again = sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
-      await expect(again).rejects.toMatchObject({ name: 'TaskTimedOut' });
-      const unknown = sfn.send(new SendTaskSuccessCommand({ taskToken: server.issueToken(), output: '{}' }));
-      await expect(unknown).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
-      const malformed = sfn.send(new SendTaskSuccessCommand({ taskToken: 'nope', output: '{}' }));
-      await expect(malformed).rejects.toMatchObject({ name: 'InvalidToken' });
-      expect(tokenPreview(token)).toBe(`${token.slice(0, 8)}...`);
-    } finally {
-      sfn.destroy();
-      await server.stop();
-    }
+  it('resolves the waiting task once, and answers later calls as AWS does', async () => {
+    const token = server.issueToken();
+    const outcome = server.waitFor(token);
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"ok":true}' }));
+    expect(await outcome).toEqual({ kind: 'success', output: { ok: true } });
+
+    const again = sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
+    await expect(again).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    const unknown = sfn.send(new SendTaskSuccessCommand({ taskToken: server.issueToken(), output: '{}' }));
+    await expect(unknown).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+    const malformed = sfn.send(new SendTaskSuccessCommand({ taskToken: 'nope', output: '{}' }));
+    await expect(malformed).rejects.toMatchObject({ name: 'InvalidToken' });
+    expect(tokenPreview(token)).toBe(`${token.slice(0, 8)}...`);
+  });
+
+  it('rejects an output over 256 KiB with InvalidOutput', async () => {
+    const token = server.issueToken();
+    void server.waitFor(token);
+    const output = JSON.stringify({ blob: 'x'.repeat(PAYLOAD_LIMIT_BYTES) });
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output }))).rejects.toMatchObject({ name: 'InvalidOutput' });
   });
 
   it('rejects an answer after the task expired', async () => {
-    const server = await startCallbackServer();
-    const sfn = new SFNClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-    try {
-      const token = server.issueToken();
-      void server.waitFor(token);
-      server.expire(token);
-      await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({
-        name: 'TaskTimedOut',
-      });
-    } finally {
-      sfn.destroy();
-      await server.stop();
-    }
+    const token = server.issueToken();
+    void server.waitFor(token);
+    server.expire(token);
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
   });
 });
 
@@ -186,6 +195,124 @@ describe.runIf(requireTool('moto_server'))('local engine against an external S3 
       expect(report.timeline.filter((e) => e.kind === 'file-written')).toHaveLength(3);
     } finally {
       await engine.stop();
+    }
+  });
+});
+
+describe('AWS payload quotas in the local engine (stand-in handlers)', () => {
+  let engine: LocalEngine;
+  beforeAll(async () => {
+    const definition = buildStateMachine() as { States: Record<string, Record<string, unknown>> };
+    // As the definition will keep the answer: the answer then counts in the state's output.
+    definition.States[STATES.waitForResponse]!.ResultPath = '$.response';
+    engine = await startLocalEngine({ definition, loadHandlers: async () => standInHandlers(), delayScale: 0 });
+  });
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  const padded = (bytes: number): { blob: string } => ({ blob: 'x'.repeat(bytes - JSON.stringify({ blob: '' }).length) });
+
+  it('rejects an execution input over 256 KiB as StartExecution does', () => {
+    expect(() => engine.start({ input: padded(PAYLOAD_LIMIT_BYTES + 1) })).toThrow(
+      expect.objectContaining({ name: 'InvalidExecutionInput' }),
+    );
+  });
+
+  it('fails with the terminal States.DataLimitExceeded when a state input after Parameters is too large: no retry, no catch', async () => {
+    // Accepted at the start and by the processing step; the message body (input + task token) is over.
+    const report = await engine.run({ input: padded(PAYLOAD_LIMIT_BYTES - 200) });
+
+    expect(report).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect(report.cause).toContain(`the input of the state/task '${STATES.waitForResponse}' (after Parameters)`);
+    expect(report.timeline.filter((e) => e.kind === 'state-retried')).toHaveLength(0);
+    expect(report.timeline.filter((e) => e.kind === 'notification')).toHaveLength(0);
+  });
+
+  it('fails with States.DataLimitExceeded when a state output (input plus answer) is too large', async () => {
+    const running = engine.start({ input: padded(150_000), answer: 'none' });
+    const id = await running.outboundReady;
+    await engine.putObject(`inbound/${id}/success.json`, JSON.stringify(padded(150_000)));
+    const report = await running.done;
+
+    expect(report).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect(report.timeline.filter((e) => e.kind === 'state-failed')).toMatchObject([{ state: STATES.waitForResponse }]);
+    expect(report.timeline.some((e) => e.kind === 'state-entered' && e.state === STATES.publishSuccess)).toBe(false);
+  });
+
+  it('runs a null input as null (StartExecution accepts any JSON), not as {}', async () => {
+    const report = await engine.run({ input: null });
+
+    expect(report.timeline[0]).toMatchObject({ kind: 'execution-started', input: null });
+  });
+
+  it('stops once however often stop is called', async () => {
+    const other = await startLocalEngine({ definition: buildStateMachine(), loadHandlers: async () => standInHandlers(), delayScale: 0 });
+    const running = other.start({ answer: 'none' });
+    await running.outboundReady;
+
+    await Promise.all([other.stop(), other.stop()]);
+    await other.stop();
+
+    expect((await running.done).status).toBe('ABORTED');
+  });
+});
+
+describe('local engine against an external S3 endpoint that goes away', () => {
+  const bucket = 'bellflower-integration-bucket-local-us-east-1';
+  let directory: string;
+  let port: number;
+  const startServer = async (): Promise<S3rver> => {
+    const server = new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+    await server.run();
+    return server;
+  };
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'bellflower-dying-s3-'));
+    port = await freePort();
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('fails the run cleanly when the endpoint goes away: one line when it goes, one when it returns, then a give-up', async () => {
+    let server = await startServer();
+    const notes: string[] = [];
+    const noted = (text: string): Promise<void> =>
+      vi.waitFor(() => expect(notes.filter((n) => n.includes(text)).length).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+    const engine = await startLocalEngine({
+      definition: buildStateMachine(),
+      loadHandlers: async () => standInHandlers(),
+      endpoint: `http://127.0.0.1:${port}`,
+      endpointGiveUpMs: 1500,
+      delayScale: 0,
+      onEntry: (entry) => {
+        if (entry.kind === 'note') notes.push(entry.text);
+      },
+    });
+    try {
+      const running = engine.start({ answer: 'none' });
+      await running.outboundReady;
+
+      await server.close();
+      await noted('stopped answering');
+      server = await startServer();
+      await noted('answers again');
+      await server.close();
+      const report = await running.done;
+
+      expect(report).toMatchObject({ status: 'ABORTED', error: 'Local.S3EndpointUnavailable' });
+      expect(report.cause).toMatch(/did not answer for \d+\.\d+ s .*gave up/);
+      // One line per change of state, not one per failed listing.
+      expect(notes.map((n) => n.replace(/ \(.*$/, ''))).toEqual([
+        `the S3 endpoint http://127.0.0.1:${port} stopped answering`,
+        `the S3 endpoint http://127.0.0.1:${port} answers again`,
+        `the S3 endpoint http://127.0.0.1:${port} stopped answering`,
+        `the S3 endpoint http://127.0.0.1:${port} did not answer for ${report.cause!.replace(/^.*did not answer for ([\d.]+ s).*$/, '$1')}`,
+      ]);
+    } finally {
+      await engine.stop();
+      await server.close().catch(() => undefined);
     }
   });
 });

@@ -13,14 +13,16 @@ import './polyfill';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
+import pLimit from 'p-limit';
 import { createHash, randomUUID } from 'node:crypto';
 import { PLACEHOLDERS, STATES, placeholdersIn } from '../../../asl/state-machine';
 import { startCallbackServer, tokenPreview, type CallbackOutcome, type CallbackServer } from './callback-server';
 import { invokeLambda, LambdaInvocationError, type LocalFunction, type WorkflowHandlers } from './lambda';
-import { localS3Client, LOCAL_CREDENTIALS, startEmbeddedS3, watchExternalS3, type S3Backend } from './s3-backend';
+import { EXTERNAL_S3_DEFAULTS, localS3Client, LOCAL_CREDENTIALS, startEmbeddedS3, watchExternalS3, type S3Backend } from './s3-backend';
 import { matchesFilter, s3Event, INBOUND_NOTIFICATION, type CreatedObject } from './s3-events';
-import type { EntryWithoutTime, ExecutionStatus, TimelineEntry } from './timeline';
+import { seconds, type EntryWithoutTime, type ExecutionStatus, type TimelineEntry } from './timeline';
 import { isExecutionId } from '../../../handlers/shared/execution-id';
+import { dataLimitExceeded, executionInputTooLarge, payloadBytes, PAYLOAD_LIMIT_BYTES, sqsMessageTooLong } from './limits';
 
 /** Account id used in local ARNs. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -38,8 +40,6 @@ export const ORIGINAL_DELAYS = {
 /** An event of the interpreter's `eventLogs` (the package does not export the type). */
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-
-
 /** Largest task timeout a Node.js timer can hold (setTimeout overflows above 2^31-1 ms). */
 const MAX_LOCAL_TIMEOUT_SECONDS = 2_000_000;
 
@@ -54,6 +54,11 @@ export interface LocalEngineOptions {
   readonly loadHandlers: () => Promise<WorkflowHandlers>;
   /** An S3 endpoint to use instead of the embedded server (moto, LocalStack), polled for new objects. */
   readonly endpoint?: string;
+  /**
+   * How long {@link endpoint} may stop answering before the engine gives up: the executions still
+   * running end ABORTED with error `Local.S3EndpointUnavailable`. @default 30000
+   */
+  readonly endpointGiveUpMs?: number;
   /** @default 'us-east-1' */
   readonly region?: string;
   /** @default 'bellflower-integration-bucket-local-<region>' */
@@ -66,13 +71,19 @@ export interface LocalEngineOptions {
   readonly logLevel?: string;
   /** Deliveries of one SQS message before it is given up (dead-letter queue). @default 3 */
   readonly maxReceiveCount?: number;
+  /**
+   * Invocations of one function running at once; more wait for a free slot, as with a Lambda
+   * function's reserved concurrency. The default matches the handlers' SDK socket pool (50 per
+   * client), so their requests never queue for a socket. @default 50
+   */
+  readonly functionConcurrency?: number;
   /** Receives every timeline entry as it happens. */
   readonly onEntry?: (entry: TimelineEntry) => void;
 }
 
 /** Options of one execution. */
 export interface ExecutionOptions {
-  /** @default {} */
+  /** Any JSON value, as StartExecution accepts (over 256 KiB it is refused). @default {} */
   readonly input?: unknown;
   /** @default a random UUID */
   readonly name?: string;
@@ -119,12 +130,14 @@ export interface LocalEngine {
   readonly s3: S3Client;
   /** Entries that belong to no execution (e.g. a file under an unknown folder). */
   readonly unattributed: readonly TimelineEntry[];
+  /** Starts an execution; throws an `InvalidExecutionInput` {@link AwsServiceError} for an input over 256 KiB. */
   start(options?: ExecutionOptions): RunningExecution;
   run(options?: ExecutionOptions): Promise<ExecutionReport>;
   /** Writes an object to the integration bucket (as the business application would). */
   putObject(key: string, body: string): Promise<void>;
   /** Resolves once the handler invocations and answers under way have finished. */
   settle(): Promise<void>;
+  /** Aborts the executions still running and closes every server; every call returns the same promise. */
   stop(): Promise<void>;
 }
 
@@ -144,7 +157,8 @@ class TaskError extends Error {
   }
 }
 
-interface LocalResources {
+/** What the definition's placeholders are bound to locally. */
+export interface LocalResources {
   readonly processing: LocalFunction;
   readonly integration: LocalFunction;
   readonly queueUrl: string;
@@ -153,7 +167,8 @@ interface LocalResources {
   readonly stateMachineArn: string;
 }
 
-function localResources(region: string): LocalResources {
+/** The local names and ARNs of the resources the definition refers to. */
+export function localResources(region: string): LocalResources {
   const name = (base: string): string => `${base}-local-${region}`;
   const fn = (base: string): LocalFunction => ({
     name: name(base),
@@ -170,6 +185,9 @@ function localResources(region: string): LocalResources {
 }
 
 type StateDefinition = Record<string, unknown> & { Type?: string; Resource?: string; TimeoutSeconds?: number };
+
+/** How the engine plays one Task state's resource for one execution. */
+type TaskEmulation = (record: ExecutionRecord, input: unknown) => Promise<unknown>;
 
 /**
  * The definition as the local engine runs it: placeholders bound to local ARNs, retry intervals
@@ -231,12 +249,22 @@ interface ExecutionRecord {
   readonly timers: Set<NodeJS.Timeout>;
   executionId?: string;
   ended: boolean;
-  abort?: () => void;
+  /**
+   * Aborts the run and rejects {@link halted}, so that every Task under way settles (the
+   * interpreter clears a Task's timeout timer only then) and nothing is left pending.
+   */
+  halt?: () => void;
+  /** Rejects once the execution is halted (stop, or a terminal error). */
+  halted: Promise<never>;
   readonly outbound: PromiseWithResolversLike<string>;
   finished?: Promise<unknown>;
   deferred: { state: string; entry: EntryWithoutTime; at: number }[];
   /** The state whose entry the timeline recorded last. */
   currentState?: string;
+  /** A terminal error the emulation raised (no Retry or Catch applies): the execution fails with it. */
+  terminal?: { readonly error: string; readonly cause: string };
+  /** Why the engine gave the execution up (its S3 endpoint is gone): it ends ABORTED with this. */
+  abandoned?: { readonly error: string; readonly cause: string };
 }
 
 interface PromiseWithResolversLike<T> {
@@ -285,10 +313,19 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
   const bucket = options.bucket ?? `bellflower-integration-bucket-local-${region}`;
   const maxReceiveCount = options.maxReceiveCount ?? 3;
+  const concurrency = options.functionConcurrency ?? 50;
+  // The emulated business application shares one SDK client: at most as many writes at once.
+  const slots = { processing: pLimit(concurrency), integration: pLimit(concurrency), answers: pLimit(concurrency) };
+  const invoke = (name: 'processing' | 'integration', event: unknown): Promise<unknown> =>
+    slots[name](() => invokeLambda(resources[name], handlers[name], event));
   const queueName = resources.queueUrl.replace(/^.*\//, '');
 
-  const records = new Map<string, ExecutionRecord>(); // by name
+  // Executions still running, by name, by execution id and by task token; a finished execution
+  // leaves them all (its report went to the caller), so memory does not grow with the count run.
+  const records = new Map<string, ExecutionRecord>();
   const byExecutionId = new Map<string, ExecutionRecord>();
+  const byToken = new Map<string, ExecutionRecord>();
+  const namesUsed = new Set<string>();
   const unattributed: TimelineEntry[] = [];
   const background = new Set<Promise<unknown>>();
 
@@ -323,6 +360,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     record.timers.add(timer);
   };
 
+  const note = (text: string): void => emit(undefined, { kind: 'note', text });
   const callbacks: CallbackServer = await startCallbackServer();
   let backend: S3Backend;
   try {
@@ -331,7 +369,20 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
           endpoint: options.endpoint,
           bucket,
           region,
-          onPollError: (error) => emit(undefined, { kind: 'note', text: `listing the bucket failed: ${String(error)}` }),
+          giveUpAfterMs: options.endpointGiveUpMs,
+          onUnavailable: (error) => {
+            const limit = seconds(options.endpointGiveUpMs ?? EXTERNAL_S3_DEFAULTS.giveUpAfterMs);
+            note(`the S3 endpoint ${options.endpoint} stopped answering (${errorText(error)}); retrying with backoff for up to ${limit}`);
+          },
+          onRecovered: (downMs) => note(`the S3 endpoint ${options.endpoint} answers again (after ${seconds(downMs)})`),
+          onGaveUp: (error, downMs) => {
+            const cause = `the S3 endpoint ${options.endpoint} did not answer for ${seconds(downMs)} (${errorText(error)}); gave up`;
+            note(cause);
+            for (const record of records.values()) {
+              record.abandoned = { error: 'Local.S3EndpointUnavailable', cause };
+              record.halt?.();
+            }
+          },
         })
       : await startEmbeddedS3(bucket);
   } catch (error: unknown) {
@@ -385,7 +436,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
 
   callbacks.onCall((call) => {
     // The token tells which execution was answered; rejected calls carry no known token.
-    const record = [...records.values()].find((r) => [...r.tokens].some((t) => tokenPreview(t) === call.tokenPreview));
+    const record = call.token === undefined ? undefined : byToken.get(call.token);
     emit(record, { kind: 'callback', action: call.action, tokenPreview: call.tokenPreview, rejectedWith: call.rejectedWith }, call.at);
   });
 
@@ -409,7 +460,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
           ? ['success.json', { status: 'Response Received', answeredBy: 'local business application' }]
           : ['failure.json', failure];
       try {
-        await putObject(`inbound/${executionId}/${file}`, JSON.stringify(body));
+        await slots.answers(() => putObject(`inbound/${executionId}/${file}`, JSON.stringify(body)));
       } catch (error: unknown) {
         emit(record, { kind: 'note', text: `the business application could not write ${file}: ${String(error)}` });
       }
@@ -437,7 +488,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     }
     emit(record, { kind: 's3-notification', key: object.key, delivered: true });
     track(
-      invokeLambda(resources.integration, handlers.integration, s3Event(object, region)).catch((error: unknown) => {
+      invoke('integration', s3Event(object, region)).catch((error: unknown) => {
         emit(record, { kind: 'handler-failed', handler: 'integration', trigger: `S3 event ${object.key}`, error: errorText(error) });
       }),
     );
@@ -471,7 +522,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       (async () => {
         let failed: string | undefined;
         try {
-          const result = (await invokeLambda(resources.integration, handlers.integration, event)) as SQSBatchResponse | null;
+          const result = (await invoke('integration', event)) as SQSBatchResponse | null;
           if (result?.batchItemFailures?.some((f) => f.itemIdentifier === messageId)) failed = 'reported as a batch item failure';
         } catch (error: unknown) {
           failed = errorText(error);
@@ -491,21 +542,21 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     );
   };
 
-  /** Emulations of the Task states' resources, chosen by each state's Resource. */
-  const taskHandlers = (record: ExecutionRecord): Record<string, (input: unknown) => Promise<unknown>> => {
-    const result: Record<string, (input: unknown) => Promise<unknown>> = {};
+  /** Emulations of the Task states' resources, chosen by each state's Resource (built once). */
+  const emulations = ((): Record<string, TaskEmulation> => {
+    const result: Record<string, TaskEmulation> = {};
     const states = (definition as { States: Record<string, StateDefinition> }).States;
     for (const [stateName, state] of Object.entries(states)) {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
       if (resource === 'arn:aws:states:::lambda:invoke') {
-        result[stateName] = async (input) => {
+        result[stateName] = async (record, input) => {
           const { FunctionName, Payload } = input as { FunctionName?: string; Payload?: unknown };
           if (FunctionName !== resources.processing.arn && FunctionName !== resources.processing.name) {
             throw new TaskError('Lambda.ResourceNotFoundException', `Function not found: ${FunctionName}`);
           }
           try {
-            const payload = await invokeLambda(resources.processing, handlers.processing, Payload ?? null);
+            const payload = await invoke('processing', Payload ?? null);
             const id = (payload as { execution_id?: unknown } | null)?.execution_id;
             if (typeof id === 'string' && isExecutionId(id)) {
               record.executionId = id.toLowerCase();
@@ -522,7 +573,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
         };
       } else if (resource === 'arn:aws:states:::sqs:sendMessage.waitForTaskToken') {
         const timeoutMs = (state.TimeoutSeconds ?? MAX_LOCAL_TIMEOUT_SECONDS) * 1000;
-        result[stateName] = async (input) => {
+        result[stateName] = async (record, input) => {
           const { QueueUrl, MessageBody } = input as { QueueUrl?: string; MessageBody?: { TaskToken?: unknown } };
           if (QueueUrl !== resources.queueUrl) {
             throw new TaskError('SQS.QueueDoesNotExistException', `The specified queue does not exist: ${QueueUrl}`);
@@ -544,12 +595,17 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
             }, heartbeatMs);
             record.timers.add(heartbeatTimer);
           };
+          byToken.set(token, record);
           const outcome = callbacks.waitFor(token, heartbeatMs === undefined ? {} : { onHeartbeat: armHeartbeat });
           if (heartbeatMs !== undefined) armHeartbeat();
           // Step Functions closes the token when the task times out: later answers are refused.
           const expiry = setTimeout(() => callbacks.expire(token), timeoutMs);
           record.timers.add(expiry);
           const body = typeof MessageBody === 'string' ? MessageBody : JSON.stringify(MessageBody);
+          if (payloadBytes(body) > PAYLOAD_LIMIT_BYTES) {
+            const { error, cause } = sqsMessageTooLong();
+            throw new TaskError(error, cause);
+          }
           emitFromTask(record, stateName, { kind: 'message-sent', queue: queueName, tokenPreview: tokenPreview(token) });
           deliver(record, body, randomUUID(), 1, token);
           let settled: CallbackOutcome;
@@ -565,7 +621,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
           return settled.output as never;
         };
       } else if (resource === 'arn:aws:states:::sns:publish') {
-        result[stateName] = async (input) => {
+        result[stateName] = async (record, input) => {
           const { TopicArn, Subject, Message } = input as { TopicArn?: string; Subject?: string; Message?: unknown };
           if (TopicArn !== resources.topicArn) throw new TaskError('SNS.NotFoundException', `Topic does not exist: ${TopicArn}`);
           const message = typeof Message === 'string' ? Message : JSON.stringify(Message);
@@ -577,7 +633,41 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       }
     }
     return result;
+  })();
+
+  /**
+   * Fails the execution with a terminal error (one that Retry and Catch do not see, such as
+   * `States.DataLimitExceeded`): the interpreter has no such notion, so the run is halted and
+   * reported as FAILED with that error. Returns the rejected {@link ExecutionRecord.halted}.
+   */
+  const failTerminally = (record: ExecutionRecord, state: string, failure: { error: string; cause: string }): Promise<never> => {
+    if (!record.terminal && !record.ended) {
+      record.terminal = failure;
+      emitFromTask(record, state, { kind: 'state-failed', state, ...failure });
+      record.halt?.();
+    }
+    return record.halted;
   };
+
+  /** The Task handlers of one execution: each emulation, within Step Functions' payload quota. */
+  const taskHandlers = (record: ExecutionRecord): Record<string, (input: unknown) => Promise<unknown>> =>
+    Object.fromEntries(
+      Object.entries(emulations).map(([state, emulate]) => [
+        state,
+        async (input: unknown) => {
+          // Lets the events of the previous state reach onEvent first: its output may have
+          // exceeded the quota, which ends the execution before this Task runs.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (record.terminal || record.ended) return record.halted;
+          const inputBytes = payloadBytes(input);
+          if (inputBytes > PAYLOAD_LIMIT_BYTES) return failTerminally(record, state, dataLimitExceeded(state, 'input', inputBytes));
+          const result = await Promise.race([emulate(record, input), record.halted]);
+          const resultBytes = payloadBytes(result);
+          if (resultBytes > PAYLOAD_LIMIT_BYTES) return failTerminally(record, state, dataLimitExceeded(state, 'result', resultBytes));
+          return result;
+        },
+      ]),
+    );
 
   const onEvent = (record: ExecutionRecord, event: EventLog, entered: Map<string, number>): void => {
     const at = event.timestamp;
@@ -589,9 +679,15 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
         entered.set(event.state.name, at);
         emit(record, { kind: 'state-entered', state: event.state.name }, at);
         return;
-      case 'StateExited':
+      case 'StateExited': {
+        const bytes = payloadBytes(event.state.output);
+        if (bytes > PAYLOAD_LIMIT_BYTES) {
+          void failTerminally(record, event.state.name, dataLimitExceeded(event.state.name, 'output', bytes));
+          return;
+        }
         emit(record, { kind: 'state-exited', state: event.state.name, durationMs: at - (entered.get(event.state.name) ?? at) }, at);
         return;
+      }
       case 'StateFailed':
         // A Fail state "fails" by design; the end of the execution reports its error.
         if (event.state.type === 'Fail') return;
@@ -613,8 +709,14 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
 
   const start = (executionOptions: ExecutionOptions = {}): RunningExecution => {
     const name = executionOptions.name ?? randomUUID();
-    if (records.has(name)) throw new LocalEngineError(`an execution named ${name} already ran in this engine`);
+    if (namesUsed.has(name)) throw new LocalEngineError(`an execution named ${name} already ran in this engine`);
+    // StartExecution takes any JSON; `null` is a value, not a missing input.
+    const input = executionOptions.input === undefined ? {} : executionOptions.input;
+    const inputBytes = payloadBytes(input);
+    if (inputBytes > PAYLOAD_LIMIT_BYTES) throw executionInputTooLarge(inputBytes);
+    namesUsed.add(name);
     const arn = `${resources.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    let rejectHalted!: (reason: unknown) => void;
     const record: ExecutionRecord = {
       name,
       arn,
@@ -625,10 +727,12 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       ended: false,
       outbound: resolvers<string>(),
       deferred: [],
+      halted: new Promise<never>((_, reject) => (rejectHalted = reject)),
     };
+    record.halted.catch(() => undefined);
     records.set(name, record);
     const startedAt = Date.now();
-    const execution = machine.run((executionOptions.input ?? {}) as never, {
+    const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: taskHandlers(record) as never },
       context: {
         Execution: { Id: arn, Name: name, RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local` },
@@ -641,12 +745,17 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
         },
       },
     });
-    record.abort = execution.abort;
+    record.halt = () => {
+      execution.abort();
+      rejectHalted(new LocalEngineError(`execution ${name} was stopped`));
+    };
     const done = (async (): Promise<ExecutionReport> => {
       const entered = new Map<string, number>();
       let ended: Extract<EventLog, { type: 'ExecutionSucceeded' | 'ExecutionFailed' }> | undefined;
       const consume = (async () => {
         for await (const event of execution.eventLogs) {
+          // After a terminal error the interpreter may still report the next state: not in AWS.
+          if (record.terminal) continue;
           if (event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed') ended = event;
           onEvent(record, event, entered);
           if (event.type === 'StateEntered') {
@@ -659,12 +768,18 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       await consume;
       record.ended = true;
       for (const timer of record.timers) clearTimeout(timer);
-      for (const token of record.tokens) callbacks.expire(token);
+      for (const token of record.tokens) {
+        callbacks.expire(token);
+        byToken.delete(token);
+      }
+      records.delete(name);
+      if (record.executionId !== undefined) byExecutionId.delete(record.executionId);
       const stoppedAt = ended?.timestamp ?? Date.now();
       const failedEvent = ended?.type === 'ExecutionFailed' ? ended : undefined;
-      const status: ExecutionStatus = !ended ? 'ABORTED' : failedEvent ? 'FAILED' : 'SUCCEEDED';
-      const error = failedEvent ? failedEvent.Error : undefined;
-      const cause = failedEvent ? causeText(failedEvent.Cause) : undefined;
+      const terminal = record.terminal;
+      const status: ExecutionStatus = terminal || failedEvent ? 'FAILED' : ended ? 'SUCCEEDED' : 'ABORTED';
+      const error = terminal ? terminal.error : failedEvent ? failedEvent.Error : record.abandoned?.error;
+      const cause = terminal ? terminal.cause : failedEvent ? causeText(failedEvent.Cause) : record.abandoned?.cause;
       const output = ended?.type === 'ExecutionSucceeded' ? ended.output : undefined;
       drain(record);
       emit(record, { kind: 'execution-ended', status, durationMs: stoppedAt - startedAt, error, cause, output }, stoppedAt);
@@ -685,6 +800,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     return { name, executionArn: arn, outboundReady: record.outbound.promise, done };
   };
 
+  let stopping: Promise<void> | undefined;
   return {
     region,
     bucket,
@@ -699,15 +815,20 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     async settle() {
       while (background.size > 0) await Promise.allSettled([...background]);
     },
-    async stop() {
-      unsubscribe();
-      const running = [...records.values()].filter((r) => !r.ended);
-      for (const record of running) record.abort?.();
-      for (const record of records.values()) for (const timer of record.timers) clearTimeout(timer);
-      await Promise.allSettled([...background, ...running.map((r) => r.finished)]);
-      s3.destroy();
-      await Promise.all([backend.stop(), callbacks.stop()]);
-      restoreEnv();
+    stop() {
+      stopping ??= (async () => {
+        unsubscribe();
+        const running = [...records.values()];
+        for (const record of running) {
+          record.halt?.();
+          for (const timer of record.timers) clearTimeout(timer);
+        }
+        await Promise.allSettled([...background, ...running.map((r) => r.finished)]);
+        s3.destroy();
+        await Promise.all([backend.stop(), callbacks.stop()]);
+        restoreEnv();
+      })();
+      return stopping;
     },
   };
 }
