@@ -19,6 +19,12 @@ export const TEMPLATE_PATHS = {
   cross: 'cft/cross-stacks/custom-resource-lambda-stack.yaml',
 } as const;
 
+/**
+ * The bootstrap stack's template relative to `dist/`: written and deployed by `npm run bootstrap`
+ * (as the change set's template body, since the artifact bucket may not exist yet), never published.
+ */
+export const BOOTSTRAP_TEMPLATE_PATH = 'cft/bootstrap/bellflower-bootstrap-stack.yaml';
+
 /** Identifies one emitted template. */
 export type TemplateName = keyof typeof TEMPLATE_PATHS;
 
