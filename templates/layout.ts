@@ -20,8 +20,9 @@ export const TEMPLATE_PATHS = {
 } as const;
 
 /**
- * The bootstrap stack's template relative to `dist/`: written and deployed by `npm run bootstrap`
- * (as the change set's template body, since the artifact bucket may not exist yet), never published.
+ * The bootstrap stack's template relative to `dist/` (where the lint tests write it). Never
+ * published: `npm run bootstrap` sends it as the change set's template body, since the artifact
+ * bucket may not exist yet.
  */
 export const BOOTSTRAP_TEMPLATE_PATH = 'cft/bootstrap/bellflower-bootstrap-stack.yaml';
 
