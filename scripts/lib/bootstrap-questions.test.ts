@@ -60,6 +60,7 @@ describe('bootstrap questions', () => {
     const validate = (field: string) => asked.find((q) => q.message === message(field))!.validate!;
     expect(validate('email')('')).toBe('required');
     expect(validate('email')('not-an-address')).toBe('"not-an-address" is not an e-mail address');
+    expect(validate('email')('me@example.org')).toBe('"me@example.org" is an example address, which deploy refuses');
     expect(validate('region')('Europe')).toBe('"Europe" is not an AWS region such as eu-west-1');
     expect(validate('profile')('')).toBe(true);
     expect(validate('businessApplicationPrincipal')('')).toBe(true);

@@ -5,7 +5,7 @@
  * decide, and missing required values fail as one error naming their flags.
  */
 import { confirm, input } from '@inquirer/prompts';
-import { BUSINESS_APPLICATION_PRINCIPAL, ConfigError, configFileSchema, exampleFields, type BellflowerConfig } from './config';
+import { BUSINESS_APPLICATION_PRINCIPAL, ConfigError, configFileSchema, EXAMPLE_EMAIL, exampleFields, type BellflowerConfig } from './config';
 
 /** The answers bootstrap works with. */
 export interface BootstrapAnswers {
@@ -63,7 +63,9 @@ export const QUESTIONS: readonly Question[] = [
     flag: '--email',
     message: 'E-mail address that receives the results and alarms',
     required: true,
-    check: schemaCheck('subscriptionEmail', 'an e-mail address'),
+    check: (value) =>
+      schemaCheck('subscriptionEmail', 'an e-mail address')(value) ??
+      (EXAMPLE_EMAIL.test(value) ? `"${value}" is an example address, which deploy refuses` : undefined),
   },
   {
     field: 'businessApplicationPrincipal',

@@ -72,6 +72,9 @@ export const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
   [CROSS_PARAMS.s3NotificationCodeKey]: 'taken from the publish manifest',
 };
 
+/** Addresses of the reserved example domains, as in the shipped files; deploy refuses them. */
+export const EXAMPLE_EMAIL = /@example\.(com|org|net)$/i;
+
 /** KMS key id in the shipped example files: a valid shape, but never a real key. */
 export const EXAMPLE_KMS_KEY_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -256,7 +259,7 @@ export function parseParameterFlags(flags: readonly string[]): Record<string, st
 export function exampleFields(config: BellflowerConfig): string[] {
   const fields: string[] = [];
   if (/^[0-]+$/.test(config.kmsKeyId)) fields.push('kmsKeyId');
-  if (/@example\.(com|org|net)$/i.test(config.subscriptionEmail)) fields.push('subscriptionEmail');
+  if (EXAMPLE_EMAIL.test(config.subscriptionEmail)) fields.push('subscriptionEmail');
   if (/example/.test(config.artifactBucket)) fields.push('artifactBucket');
   return fields;
 }

@@ -240,7 +240,27 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
       operation: 'CloudFormation: AWS::Lambda::Function',
       caller: 'CloudFormation',
       requests: [
-        ...each('lambda', ['CreateFunction', 'GetFunction', 'DeleteFunction', 'UpdateFunctionCode', 'UpdateFunctionConfiguration', 'TagResource', 'UntagResource', 'ListTags'], fn.resource, fn.grant),
+        ...each(
+          'lambda',
+          [
+            'CreateFunction',
+            'GetFunction',
+            'GetFunctionConfiguration',
+            'DeleteFunction',
+            'UpdateFunctionCode',
+            'UpdateFunctionConfiguration',
+            'ListVersionsByFunction',
+            // Read by the resource handler after create and update.
+            'GetFunctionCodeSigningConfig',
+            'GetRuntimeManagementConfig',
+            'GetFunctionRecursionConfig',
+            'TagResource',
+            'UntagResource',
+            'ListTags',
+          ],
+          fn.resource,
+          fn.grant,
+        ),
         ...[role, generatedRole].map((r) => req('iam:PassRole', r.resource, r.grant, passedTo('lambda'))),
         req('s3:GetObject', `${bucket}/${t.keyPrefix}/code/processing_lambda-0123456789abcdef.zip`, artifacts.grant),
         req('kms:Decrypt', key.resource, key.grant, viaS3),
