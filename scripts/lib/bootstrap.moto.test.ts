@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListStacksCommand } from '@aws-sdk/client-cloudformation';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, ListAliasesCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, ListAliasesCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, GetBucketEncryptionCommand, HeadBucketCommand, PutBucketEncryptionCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keyPolicy } from '../../templates/iam-contract';
@@ -170,7 +170,7 @@ describe.runIf(requireTool('moto_server'))('bootstrap against moto', () => {
     expect(existsSync(localConfigPath('devl', configDir))).toBe(true);
   });
 
-  it('rejects an alias that points at another key than the configured one, a missing or deleted key and a bucket in another region, creating nothing', async () => {
+  it('rejects an alias that points at another key than the configured one, a missing, disabled or deleted key and a bucket in another region, creating nothing', async () => {
     await freshStart();
     const { KeyMetadata: a } = await clients.kms.send(new CreateKeyCommand({}));
     const { KeyMetadata: b } = await clients.kms.send(new CreateKeyCommand({}));
@@ -186,6 +186,11 @@ describe.runIf(requireTool('moto_server'))('bootstrap against moto', () => {
     const missing = '11111111-2222-3333-4444-555555555555';
     await expect(plan({ kmsKeyId: missing })).rejects.toThrow(
       `the configuration names KMS key ${missing}, which does not exist in us-east-1: remove "kmsKeyId" from config/devl.json and config/devl.local.json to have bootstrap create one`,
+    );
+    const { KeyMetadata: disabled } = await clients.kms.send(new CreateKeyCommand({}));
+    await clients.kms.send(new DisableKeyCommand({ KeyId: disabled!.KeyId }));
+    await expect(plan({ kmsKeyId: disabled!.KeyId, kmsKeyAlias: 'other-alias' })).rejects.toThrow(
+      `the configuration names KMS key ${disabled!.KeyId}, but KMS key ${disabled!.KeyId} is Disabled, not Enabled`,
     );
     await clients.kms.send(new ScheduleKeyDeletionCommand({ KeyId: a!.KeyId, PendingWindowInDays: 7 }));
     await expect(plan({ kmsKeyId: a!.KeyId, kmsKeyAlias: 'other-alias' })).rejects.toThrow(
