@@ -1,12 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '../scripts/lib/synth';
-import { TEMPLATE_PATHS } from './layout';
+import { renderBootstrapTemplate } from './bootstrap-stack';
+import { BOOTSTRAP_TEMPLATE_PATH, TEMPLATE_PATHS } from './layout';
 
 /**
  * The AWS Solutions and Serverless rule packs of cdk-nag, run on the emitted templates through
@@ -17,6 +18,8 @@ describe('cdk-nag', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bellflower-cdk-nag-'));
     await synthesize({ outDir: join(dir, 'dist') });
+    await mkdir(dirname(join(dir, 'dist', BOOTSTRAP_TEMPLATE_PATH)), { recursive: true });
+    await writeFile(join(dir, 'dist', BOOTSTRAP_TEMPLATE_PATH), renderBootstrapTemplate().text);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -24,7 +27,7 @@ describe('cdk-nag', () => {
 
   it('reports no unsuppressed AwsSolutions or Serverless finding on any template', () => {
     const app = new App({ outdir: join(dir, 'cdk.out'), analyticsReporting: false });
-    for (const [name, path] of Object.entries(TEMPLATE_PATHS)) {
+    for (const [name, path] of [...Object.entries(TEMPLATE_PATHS), ['bootstrap', BOOTSTRAP_TEMPLATE_PATH]]) {
       new CfnInclude(new Stack(app, name), 'Template', { templateFile: join(dir, 'dist', path) });
     }
     Aspects.of(app).add(new AwsSolutionsChecks());

@@ -24,6 +24,7 @@ export const cf = {
   IntrinsicFunction: (require('cloudform-types/types/dataTypes') as typeof Cloudform).IntrinsicFunction,
   CloudFormation: load<typeof Cloudform.CloudFormation>('cloudFormation'),
   IAM: load<typeof Cloudform.IAM>('iam'),
+  KMS: load<typeof Cloudform.KMS>('kms'),
   Lambda: load<typeof Cloudform.Lambda>('lambda'),
   Logs: load<typeof Cloudform.Logs>('logs'),
   S3: load<typeof Cloudform.S3>('s3'),

@@ -19,6 +19,13 @@ export const TEMPLATE_PATHS = {
   cross: 'cft/cross-stacks/custom-resource-lambda-stack.yaml',
 } as const;
 
+/**
+ * The bootstrap stack's template relative to `dist/` (where the lint tests write it). Never
+ * published: `npm run bootstrap` sends it as the change set's template body, since the artifact
+ * bucket may not exist yet.
+ */
+export const BOOTSTRAP_TEMPLATE_PATH = 'cft/bootstrap/bellflower-bootstrap-stack.yaml';
+
 /** Identifies one emitted template. */
 export type TemplateName = keyof typeof TEMPLATE_PATHS;
 

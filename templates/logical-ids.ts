@@ -95,3 +95,15 @@ export const CROSS = {
   notificationRoleArn: 'S3NotificationCustomResourceLambdaFunctionExecutionRoleArn',
   notificationFunctionArn: 'S3NotificationCustomResourceLambdaFunctionArn',
 } as const;
+
+/** Bootstrap stack resources and outputs (`templates/bootstrap-stack.ts`). */
+export const BOOTSTRAP = {
+  key: 'BellflowerKmsKey',
+  alias: 'BellflowerKmsKeyAlias',
+  bucket: 'BellflowerArtifactBucket',
+  bucketPolicy: 'BellflowerArtifactBucketPolicy',
+  keyIdOutput: 'KmsKeyId',
+  keyArnOutput: 'KmsKeyArn',
+  aliasOutput: 'KmsKeyAlias',
+  bucketNameOutput: 'ArtifactBucketName',
+} as const;

@@ -263,6 +263,18 @@ export const PARAMETERS = {
     AllowedPattern: '^[a-zA-Z0-9!_.*()/-]+\\.json$',
     ConstraintDescription: 'an S3 key ending in .json',
   }),
+  // The bootstrap stack (templates/bootstrap-stack.ts); `npm run bootstrap` sets all four.
+  ArtifactBucketName: text('Artifact Bucket Name', 'Name of the artifact bucket (created here unless CreateArtifactBucket is false).', 3, 63, {
+    AllowedPattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+    ConstraintDescription: 'a valid S3 bucket name',
+  }),
+  CreateArtifactBucket: flag('Create Artifact Bucket', 'false adopts an existing bucket of this account: the stack neither creates nor changes it.'),
+  ExistingKmsKeyId: text('Existing KMS Key Id', 'Id of an existing customer managed key to adopt; empty creates the key here.', 0, 36, {
+    Default: '',
+    AllowedPattern: '^([a-z0-9-]{36})?$',
+    ConstraintDescription: 'empty, or a KMS key id (36 lowercase letters, digits or hyphens)',
+  }),
+  CreateKmsKeyAlias: flag('Create KMS Key Alias', 'false when the alias already exists (it points at the adopted key).'),
 } satisfies Record<string, ParameterDefinition>;
 
 /** A parameter name of the catalog. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildStateMachine, placeholdersIn } from '../asl/state-machine';
+import { renderBootstrapTemplate } from './bootstrap-stack';
 import { renderTemplates, type TemplateObject } from './index';
 import { NESTED_TEMPLATES, nestedTemplatePath, TEMPLATE_PATHS, type TemplateName } from './layout';
 import { XRAY_WRITE_ACTIONS } from './common';
@@ -12,7 +13,8 @@ import { toYaml } from './yaml';
 type Obj = Record<string, any>;
 const rendered = renderTemplates();
 const templates = rendered.objects;
-const entries = Object.entries(templates) as [TemplateName, TemplateObject][];
+// The bootstrap stack is deployed on its own (never published), but obeys the same rules.
+const entries = [...Object.entries(templates), ['bootstrap', renderBootstrapTemplate().object]] as [TemplateName | 'bootstrap', TemplateObject][];
 const resources = (t: TemplateObject) => t.Resources as Record<string, Obj>;
 const ofType = (t: TemplateObject, type: string) => Object.entries(resources(t)).filter(([, r]) => r.Type === type);
 const PSEUDO = ['AWS::AccountId', 'AWS::Partition', 'AWS::Region', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix', 'AWS::NoValue'];

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, exampleFields, loadConfig } from './config';
+import { ConfigError, DEFAULT_CONFIG_DIR, exampleFields, loadConfig, localConfigPath } from './config';
 import { checkParameterOverrides } from './deploy';
 import { errorLines } from './command';
 import { PreflightError } from './command';
@@ -75,9 +75,34 @@ describe('loadConfig', () => {
   });
 
   it('loads the shipped files, whose example values deploy refuses', () => {
+    // Copies: a developer's own config/<env>.local.json (bootstrap's record) would hide the examples.
+    const shipped = mkdtempSync(join(dir, 'shipped-'));
     for (const env of ['devl', 'test', 'prod']) {
-      expect(exampleFields(loadConfig({ env }))).toEqual(['kmsKeyId', 'subscriptionEmail', 'artifactBucket']);
+      copyFileSync(join(DEFAULT_CONFIG_DIR, `${env}.json`), join(shipped, `${env}.json`));
+      expect(exampleFields(loadConfig({ env, configDir: shipped }))).toEqual(['kmsKeyId', 'subscriptionEmail', 'artifactBucket']);
     }
+  });
+
+  it('merges config/<env>.local.json over config/<env>.json, parameters key by key, and names the file a bad field comes from', () => {
+    const configDir = mkdtempSync(join(dir, 'local-'));
+    writeFileSync(join(configDir, 'devl.json'), JSON.stringify({ ...valid, parameters: { DelaySeconds: '5', LambdaLogLevel: 'INFO' } }));
+    writeFileSync(
+      localConfigPath('devl', configDir),
+      JSON.stringify({ kmsKeyId: 'aaaabbbb-cccc-dddd-eeee-ffff00001111', businessApplicationPrincipal: '444455556666', parameters: { LambdaLogLevel: 'DEBUG' } }),
+    );
+    expect(loadConfig({ env: 'devl', configDir })).toMatchObject({
+      kmsKeyId: 'aaaabbbb-cccc-dddd-eeee-ffff00001111',
+      artifactBucket: valid.artifactBucket,
+      businessApplicationPrincipal: '444455556666',
+      parameters: { DelaySeconds: '5', LambdaLogLevel: 'DEBUG' },
+    });
+
+    writeFileSync(localConfigPath('devl', configDir), JSON.stringify({ businessApplicationPrincipal: 'arn:aws:s3:::nope' }));
+    expect(() => loadConfig({ env: 'devl', configDir })).toThrow(
+      `${join(configDir, 'devl.local.json')}: field "businessApplicationPrincipal" must be a 12-digit account id or an IAM role, user or root ARN`,
+    );
+    writeFileSync(localConfigPath('devl', configDir), '[]');
+    expect(() => loadConfig({ env: 'devl', configDir })).toThrow(`${join(configDir, 'devl.local.json')}: must be a JSON object`);
   });
 });
 

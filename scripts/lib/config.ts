@@ -1,6 +1,7 @@
 /**
- * Per-environment configuration: `config/<env>.json`, validated on load, with command-line flags
- * layered on top (`--region`, `--profile`, `--parameter Key=Value`).
+ * Per-environment configuration: `config/<env>.json`, then the git-ignored `config/<env>.local.json`
+ * (what `npm run bootstrap` recorded for this machine's account) over it, validated on load, with
+ * command-line flags layered on top (`--region`, `--profile`, `--parameter Key=Value`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,8 @@ export interface BellflowerConfig {
   readonly kmsKeyId: string;
   /** Address subscribed to the result topic. */
   readonly subscriptionEmail: string;
+  /** The business application's principal (account id or IAM ARN), recorded by bootstrap for its access. */
+  readonly businessApplicationPrincipal?: string;
   /** Timeout of the "Wait For Response" state; see `asl/state-machine.ts`. */
   readonly callbackTimeoutSeconds?: number;
   /** HeartbeatSeconds of "Wait For Response"; none by default. */
@@ -69,11 +72,22 @@ export const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
   [CROSS_PARAMS.s3NotificationCodeKey]: 'taken from the publish manifest',
 };
 
+/** Addresses of the reserved example domains, as in the shipped files; deploy refuses them. */
+export const EXAMPLE_EMAIL = /@example\.(com|org|net)$/i;
+
 /** KMS key id in the shipped example files: a valid shape, but never a real key. */
 export const EXAMPLE_KMS_KEY_ID = '00000000-0000-0000-0000-000000000000';
 
 /** Step Functions' limit on a state's `TimeoutSeconds` (one year); the bound of `callbackTimeoutSeconds`. */
 export const MAX_CALLBACK_TIMEOUT_SECONDS = 31_536_000;
+
+/** A 12-digit account id, or the ARN of an account root, an IAM role or an IAM user. */
+export const BUSINESS_APPLICATION_PRINCIPAL = /^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+))$/;
+
+/** The git-ignored file next to `config/<env>.json` whose fields win (written by `npm run bootstrap`). */
+export function localConfigPath(env: string, configDir: string = DEFAULT_CONFIG_DIR): string {
+  return join(configDir, `${env}.local.json`);
+}
 
 const stackName = z
   .string()
@@ -109,6 +123,11 @@ export const configFileSchema = z
       .regex(/^[a-z0-9-]{36}$/, 'must be a KMS key id (36 lowercase letters, digits and "-"), not an ARN or alias')
       .describe('KMS key id the alias points to'),
     subscriptionEmail: z.email('must be an e-mail address').describe('address subscribed to the result topic'),
+    businessApplicationPrincipal: z
+      .string()
+      .regex(BUSINESS_APPLICATION_PRINCIPAL, 'must be a 12-digit account id or an IAM role, user or root ARN')
+      .optional()
+      .describe("the business application's principal: account id or IAM ARN (bootstrap --business-application-principal)"),
     callbackTimeoutSeconds: z
       .number()
       .int()
@@ -140,31 +159,28 @@ export interface LoadConfigOptions {
   readonly parameters?: readonly string[];
 }
 
-/** Reads, validates and resolves `config/<env>.json`. Throws {@link ConfigError}. */
+/** Reads, validates and resolves `config/<env>.json` with `config/<env>.local.json` over it. Throws {@link ConfigError}. */
 export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
   const environment = parseEnvironment(options.env);
-  const file = join(options.configDir ?? DEFAULT_CONFIG_DIR, `${environment}.json`);
+  const configDir = options.configDir ?? DEFAULT_CONFIG_DIR;
+  const file = join(configDir, `${environment}.json`);
+  const localFile = localConfigPath(environment, configDir);
+  const base = readJsonObject(file, true) ?? {};
+  const local = readJsonObject(localFile, false) ?? {};
+  const merged: Record<string, unknown> = { ...base, ...local };
+  if (isRecord(base.parameters) && isRecord(local.parameters)) merged.parameters = { ...base.parameters, ...local.parameters };
   const shown = displayPath(file);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`cannot read ${shown}: create it (see config/devl.json for the fields)`, { cause: error });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${shown} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  const parsed = configFileSchema.safeParse(json);
+  const parsed = configFileSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
+    const field = issue.code === 'unrecognized_keys' ? issue.keys[0]! : String(issue.path[0] ?? '');
+    const inLocal = field === 'parameters' && isRecord(local.parameters) ? String(issue.path[1]) in local.parameters : field in local;
+    const where = displayPath(inLocal ? localFile : file);
     const message =
       issue.code === 'unrecognized_keys'
         ? `unknown field "${issue.keys.join('", "')}" (allowed: ${Object.keys(configFileSchema.shape).join(', ')})`
         : `field "${issue.path.join('.') || '(root)'}" ${issue.message}`;
-    throw new ConfigError(`${shown}: ${message}`, { cause: parsed.error });
+    throw new ConfigError(`${where}: ${message}`, { cause: parsed.error });
   }
   const data = parsed.data;
   const region = options.region ?? data.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -190,11 +206,35 @@ export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
     kmsKeyAlias: data.kmsKeyAlias,
     kmsKeyId: data.kmsKeyId,
     subscriptionEmail: data.subscriptionEmail,
+    ...(data.businessApplicationPrincipal !== undefined ? { businessApplicationPrincipal: data.businessApplicationPrincipal } : {}),
     ...(data.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: data.callbackTimeoutSeconds } : {}),
     ...(data.callbackHeartbeatSeconds !== undefined ? { callbackHeartbeatSeconds: data.callbackHeartbeatSeconds } : {}),
     parameters,
   };
 }
+
+/** A JSON object from `file`; undefined when an optional file is missing. Throws {@link ConfigError}. */
+function readJsonObject(file: string, required: boolean): Record<string, unknown> | undefined {
+  const shown = displayPath(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`cannot read ${shown}: create it (see config/devl.json for the fields)`, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${shown} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (!isRecord(json)) throw new ConfigError(`${shown}: must be a JSON object`);
+  return json;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function parseEnvironment(env: string): EnvironmentName {
   if ((ENVIRONMENTS as readonly string[]).includes(env)) return env as EnvironmentName;
@@ -219,7 +259,7 @@ export function parseParameterFlags(flags: readonly string[]): Record<string, st
 export function exampleFields(config: BellflowerConfig): string[] {
   const fields: string[] = [];
   if (/^[0-]+$/.test(config.kmsKeyId)) fields.push('kmsKeyId');
-  if (/@example\.(com|org|net)$/i.test(config.subscriptionEmail)) fields.push('subscriptionEmail');
+  if (EXAMPLE_EMAIL.test(config.subscriptionEmail)) fields.push('subscriptionEmail');
   if (/example/.test(config.artifactBucket)) fields.push('artifactBucket');
   return fields;
 }

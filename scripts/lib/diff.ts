@@ -15,7 +15,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMPLATE_PATHS } from '../../templates/layout';
 import { parseYaml } from '../../templates/yaml';
+import { renderBootstrapTemplate } from '../../templates/bootstrap-stack';
 import type { AwsClients } from './aws';
+import { bootstrapStackRequest, planBootstrap } from './bootstrap';
+import { callerAccount } from './publish';
 import type { BellflowerConfig } from './config';
 import { preflight, stackRequests } from './deploy';
 import { createChangeSet, describeStack, discardChangeSet, type Polling, type StackRequest } from './stacks';
@@ -150,4 +153,11 @@ export async function diffEnvironment(options: {
     await diffStack(clients.cloudFormation, requests.cross, template(TEMPLATE_PATHS.cross), options),
     await diffStack(clients.cloudFormation, requests.root, template(TEMPLATE_PATHS.root), options),
   ];
+}
+
+/** Diff of the bootstrap stack: what `npm run bootstrap` would change (its plan is read-only). */
+export async function diffBootstrap(options: { readonly config: BellflowerConfig; readonly clients: AwsClients } & Polling): Promise<StackDiff> {
+  const { config, clients } = options;
+  const plan = await planBootstrap({ config, clients, account: await callerAccount(clients.sts) });
+  return diffStack(clients.cloudFormation, bootstrapStackRequest(plan, config), renderBootstrapTemplate().object, options);
 }

@@ -46,7 +46,13 @@ export interface Polling {
 /** One stack to create or update through a change set. */
 export interface StackRequest {
   readonly stackName: string;
-  readonly templateUrl: string;
+  /** Where CloudFormation reads the template (the artifact bucket); or give {@link templateBody}. */
+  readonly templateUrl?: string;
+  /**
+   * The template itself (CloudFormation takes up to 51,200 bytes): the bootstrap stack, deployed
+   * before the artifact bucket exists.
+   */
+  readonly templateBody?: string;
   readonly parameters: Readonly<Record<string, string>>;
   readonly tags: Readonly<Record<string, string>>;
   /** Ask for change sets of the nested stacks too (root stack). */
@@ -99,7 +105,7 @@ export async function createChangeSet(
         StackName: request.stackName,
         ChangeSetName: name,
         ChangeSetType: type,
-        TemplateURL: request.templateUrl,
+        ...(request.templateBody !== undefined ? { TemplateBody: request.templateBody } : { TemplateURL: request.templateUrl }),
         Parameters: Object.entries(request.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
         Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
         Capabilities: [...CAPABILITIES],
@@ -109,6 +115,8 @@ export async function createChangeSet(
     );
     id = created.Id ?? name;
   } catch (error) {
+    // An unchanged template body may be refused at once (moto does) instead of by a FAILED change set.
+    if (/No updates are to be performed/.test(messageOf(error))) return { id: name, type, hasChanges: false };
     throw new StackError(`cannot create a change set for ${request.stackName}: ${messageOf(error)}`, { cause: error });
   }
   try {

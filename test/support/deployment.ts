@@ -208,6 +208,12 @@ function intrinsic(name: string, argument: Json, ctx: StackContext): Json {
       const [left, right] = argument as [Json, Json];
       return resolve(left, ctx) === resolve(right, ctx);
     }
+    case 'Fn::If': {
+      const [condition, whenTrue, whenFalse] = argument as [string, Json, Json];
+      const conditions = (ctx.template.Conditions ?? {}) as Obj;
+      if (!(condition in conditions)) throw new TemplateEvaluationError(`Fn::If: condition ${condition} is not defined in ${ctx.name}`);
+      return resolve(resolve(conditions[condition], ctx) === true ? whenTrue : whenFalse, ctx);
+    }
     case 'Fn::ImportValue': {
       const exportName = asString(resolve(argument, ctx), 'ImportValue');
       const value = ctx.imports[exportName];
@@ -272,6 +278,13 @@ function evaluateResource(id: string, ctx: StackContext): EvaluatedResource {
       result = { type: definition.Type, properties, ref: name, arn: regional('cloudwatch', `alarm:${name}`) };
       break;
     }
+    case 'AWS::KMS::Key':
+      // The sample's key: a created key is the one the other stacks are then deployed with.
+      result = { type: definition.Type, properties, ref: ctx.sample.kmsKeyId, arn: regional('kms', `key/${ctx.sample.kmsKeyId}`) };
+      break;
+    case 'AWS::KMS::Alias':
+      result = { type: definition.Type, properties, ref: properties.AliasName as string };
+      break;
     case 'AWS::SNS::Subscription':
       result = { type: definition.Type, properties, ref: `${properties.TopicArn as string}:00000000-0000-0000-0000-000000000000` };
       break;
@@ -320,6 +333,16 @@ function evaluateStack(
     if (output.Export) exports[asString(resolve(output.Export.Name, ctx), 'export name')] = outputs[outputName]!;
   }
   return { name, parameters: ctx.parameters, resources, outputs, exports };
+}
+
+/** Evaluates one stand-alone template (no imports, no nested stacks) with the given parameters, for `sample`. */
+export function evaluateTemplate(
+  name: string,
+  template: TemplateObject,
+  parameters: Readonly<Record<string, string>>,
+  sample: SampleDeployment = SAMPLE,
+): EvaluatedStack {
+  return evaluateStack(name, template, parameters, sample, {});
 }
 
 /** Evaluates the cross stack, then the root stack with its nested stacks, for `sample`. */

@@ -1,0 +1,77 @@
+/**
+ * `npm run bootstrap`: the KMS key, its alias and the artifact bucket (the bootstrap stack, or
+ * adopted), recorded in config/<env>.local.json for publish and deploy. `--guided` asks for what it
+ * cannot infer; every question has a flag.
+ */
+import { Command, Option } from 'commander';
+import { createAwsClients } from './lib/aws';
+import { bootstrap, bootstrapStackName } from './lib/bootstrap';
+import { defaultAnswers, isInteractive, resolveAnswers, terminalPrompts } from './lib/bootstrap-questions';
+import { withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
+import { run, terminalReporter } from './lib/command';
+import { loadConfig } from './lib/config';
+
+interface BootstrapFlags extends EnvironmentFlags {
+  readonly email?: string;
+  readonly businessApplicationPrincipal?: string;
+  readonly bucket?: string;
+  readonly guided: boolean;
+  readonly yes: boolean;
+  readonly replaceFailed: boolean;
+  readonly configDir?: string;
+}
+
+const program = withEnvironmentOptions(
+  new Command('bootstrap').description('Create (or adopt) the KMS key, its alias and the artifact bucket, and record them for publish and deploy'),
+)
+  .option('--email <address>', 'e-mail address that receives the results and alarms (config "subscriptionEmail")')
+  .option('--business-application-principal <account id or ARN>', "the business application's AWS account id or IAM ARN")
+  .option('--bucket <name>', 'artifact bucket name (default: the configured one, else bellflower-artifacts-<account>-<region>-<env>)')
+  .option('--guided', 'ask for each value, with the current one as default (needs a terminal)', false)
+  .option('-y, --yes', 'ask nothing: flags and defaults only', false)
+  .option('--replace-failed', 'delete and re-create a bootstrap stack left in ROLLBACK_COMPLETE', false)
+  .addOption(new Option('--config-dir <dir>', 'folder of <env>.json and <env>.local.json').default(undefined, 'config/').hideHelp())
+  .action((flags: BootstrapFlags) =>
+    run('bootstrap', async () => {
+      const reporter = terminalReporter();
+      const interactive = isInteractive(flags);
+      if (flags.guided && !interactive) reporter.info(flags.yes ? '--yes: asking nothing' : 'no terminal: asking nothing (flags and defaults only)');
+      const paths = flags.configDir !== undefined ? { configDir: flags.configDir } : {};
+      const loaded = loadConfig({
+        env: flags.env,
+        ...paths,
+        ...(flags.region !== undefined ? { region: flags.region } : {}),
+        ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+      });
+      const answers = await resolveAnswers({ flags, defaults: defaultAnswers(loaded), interactive });
+      // The profile is the answer's (a guided run may clear it), not the configuration's.
+      const { profile: _profile, ...withoutProfile } = loaded;
+      const config = {
+        ...withoutProfile,
+        region: answers.region,
+        ...(answers.profile !== undefined ? { profile: answers.profile } : {}),
+        subscriptionEmail: answers.email,
+        ...(answers.businessApplicationPrincipal !== undefined ? { businessApplicationPrincipal: answers.businessApplicationPrincipal } : {}),
+      };
+      const clients = createAwsClients({ region: config.region, ...(answers.profile !== undefined ? { profile: answers.profile } : {}) });
+      const result = await bootstrap({
+        config,
+        clients,
+        reporter,
+        replaceFailed: flags.replaceFailed,
+        ...paths,
+        ...(flags.bucket !== undefined ? { bucket: flags.bucket } : {}),
+        record: {
+          region: answers.region,
+          subscriptionEmail: answers.email,
+          ...(answers.profile !== undefined ? { profile: answers.profile } : {}),
+          ...(answers.businessApplicationPrincipal !== undefined ? { businessApplicationPrincipal: answers.businessApplicationPrincipal } : {}),
+        },
+        ...(interactive ? { confirm: () => terminalPrompts.confirm({ message: `Deploy ${bootstrapStackName(config.environment)} now?`, default: true }) } : {}),
+      });
+      for (const [field, value] of Object.entries(result.recorded)) console.log(`${field} = ${value}`);
+      console.log(`recorded in ${result.configFile}${result.configChanged ? '' : ' (unchanged)'}; next: npm run publish -- --env ${config.environment}`);
+    }),
+  );
+
+await program.parseAsync();
