@@ -14,7 +14,7 @@
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { messageOf, numberArgument, parseJsonFlag, run } from './lib/command';
+import { messageOf, numberArgument, parseCommand, parseJsonFlag, run } from './lib/command';
 import { checkExecutionInput } from './lib/local/limits';
 import { buildLocalArtifacts, loadLocalDefinition } from './lib/local/artifacts';
 import { loadWorkflowBundles, PROJECT_ROOT } from './lib/local/bundles';
@@ -162,4 +162,4 @@ async function runLocal(options: LocalOptions): Promise<void> {
   if (!asExpected) process.exitCode = 1;
 }
 
-await program.parseAsync();
+await parseCommand(program);
