@@ -5,6 +5,7 @@
  */
 import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startMoto, type MotoServer } from '../test/support/moto';
 import { requireTool } from '../test/support/tools';
 import { createAwsClients, type AwsClients } from './lib/aws';
+import { publishOptions } from './lib/cli';
+import type { BellflowerConfig } from './lib/config';
+import { publish } from './lib/publish';
+import { writeFakeBuild } from './lib/testing/fake-build';
 import { COMMANDS, VERSION } from './lib/program';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -111,6 +116,7 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
   let env: NodeJS.ProcessEnv;
   let stateMachineArn: string;
   let otherStateMachineArn: string;
+  let fakeDist: string;
   const configDir = () => join(work, 'config');
   const distDir = () => join(work, 'dist');
   const outputsFile = () => join(distDir(), 'outputs', 'devl.json');
@@ -122,10 +128,14 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     clients = createAwsClients(moto.clientConfig);
     work = mkdtempSync(join(tmpdir(), 'bellflower-cli-'));
     mkdirSync(configDir());
-    writeFileSync(
-      join(configDir(), 'devl.json'),
-      JSON.stringify({ artifactBucket: 'bellflower-artifacts-cli', kmsKeyAlias: 'bellflower-devl', kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', subscriptionEmail: 'ops@bellflower.test' }),
-    );
+    const kmsKeyId = (await clients.kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+    await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/bellflower-devl', TargetKeyId: kmsKeyId }));
+    const file = { artifactBucket: 'bellflower-artifacts-cli', kmsKeyAlias: 'bellflower-devl', kmsKeyId, subscriptionEmail: 'ops@bellflower.test' };
+    writeFileSync(join(configDir(), 'devl.json'), JSON.stringify(file));
+    // A published fake build (publish itself is tested in publish.test.ts) for deploy and diff.
+    fakeDist = writeFakeBuild();
+    const config = { ...file, environment: 'devl', region: 'us-east-1', keyPrefix: 'bellflower' } as BellflowerConfig;
+    await publish(publishOptions({ config, clients, distDir: fakeDist, tlsOnlyPolicy: false }));
     env = {
       HOME: work,
       AWS_CONFIG_FILE: join(work, 'aws-config'),
@@ -174,6 +184,7 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
   afterAll(async () => {
     await moto?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
+    if (fakeDist) rmSync(fakeDist, { recursive: true, force: true });
   });
 
   it('prints the AWS line first and finds the outputs from the stack when there is no outputs file (outputs --json)', async () => {
@@ -229,6 +240,32 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     expect(result.stderr).toContain('/aws/lambda/bellflower-processing-devl-us-east-1: no such log group yet (nothing logged)');
   });
 
+  it('keeps the change sets for review and reports them as JSON (deploy --no-execute --json), then diff --fail sees them', async () => {
+    const deployed = await bellflower(['deploy', '--no-execute', '--json', '--config-dir', configDir(), '--dist', fakeDist], env);
+
+    expect(deployed.code).toBe(0);
+    const report = JSON.parse(deployed.stdout) as { stacks: { stackName: string; action: string; changeSetName: string }[] };
+    expect(report).toMatchObject({ account: '123456789012', region: 'us-east-1', environment: 'devl', outputs: {} });
+    expect(report.stacks).toEqual([{ stackName: 'bellflower-s3-custom-resource-stack-devl', action: 'change-set-kept', changeSetName: expect.stringMatching(/^bellflower-\d{14}-[a-z0-9]+$/) }]);
+    const name = report.stacks[0]!.changeSetName;
+
+    const [shown, none] = await Promise.all([
+      bellflower(['diff', '--change-set', name, '--fail', '--json', ...paths()], env),
+      bellflower(['diff', '--change-set', 'no-such-change-set', '--fail', ...paths()], env),
+    ]);
+
+    expect(shown.code).toBe(1);
+    const diff = JSON.parse(shown.stdout) as { hasChanges: boolean; stacks: { stackName: string; status: string; changes: { logicalId: string; security: boolean }[] }[] };
+    expect(diff.hasChanges).toBe(true);
+    expect(diff.stacks.map((stack) => [stack.stackName, stack.status])).toEqual([
+      ['bellflower-s3-custom-resource-stack-devl', 'new'],
+      ['bellflower-root-stack-devl', 'no-change-set'],
+    ]);
+    expect(diff.stacks[0]!.changes).toEqual(expect.arrayContaining([expect.objectContaining({ logicalId: 'FolderRole', security: true })]));
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('Stack bellflower-root-stack-devl: no change set no-such-change-set (nothing to execute)');
+  });
+
   it('removes the outputs file when it destroys the stacks (destroy --yes)', async () => {
     expect(existsSync(outputsFile())).toBe(true);
 
@@ -236,6 +273,6 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
 
     expect(result.code).toBe(0);
     expect(existsSync(outputsFile())).toBe(false);
-    expect(result.stdout).toBe('deleted stacks: bellflower-root-stack-devl\n');
+    expect(result.stdout).toMatch(/^deleted stacks: bellflower-root-stack-devl(, bellflower-s3-custom-resource-stack-devl)?\n$/);
   });
 });

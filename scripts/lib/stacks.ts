@@ -301,6 +301,8 @@ export async function keptChangeSet(
     if (error instanceof Error && (error.name === 'ChangeSetNotFoundException' || /does not exist/i.test(error.message))) return undefined;
     throw new StackError(`cannot read change set ${name} of ${stackName}: ${messageOf(error)}`, { cause: error });
   }
+  // Emulators may find a change set by name on any stack (moto 5 does); AWS looks on this stack only.
+  if (described.StackName !== undefined && described.StackName !== stackName && described.StackId !== stackName) return undefined;
   if (described.Status !== 'CREATE_COMPLETE' || described.ExecutionStatus !== 'AVAILABLE') {
     throw new StackError(
       `change set ${name} of ${stackName} cannot be executed (${described.Status}, ${described.ExecutionStatus ?? 'no execution status'}${described.StatusReason ? `: ${described.StatusReason}` : ''}); create a new one with deploy --no-execute`,
