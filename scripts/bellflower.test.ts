@@ -3,7 +3,7 @@
  * starts), against moto on 127.0.0.1: exit codes, help, version, the AWS line, deployments found
  * from the stacks, `--json`, Ctrl-C.
  */
-import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
@@ -238,6 +238,18 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     const events = lines(result.stdout).map((line) => JSON.parse(line) as { source: string; message: string });
     expect(events).toEqual([expect.objectContaining({ source: 'integration', message: expect.stringContaining(executionId) })]);
     expect(result.stderr).toContain('/aws/lambda/bellflower-processing-devl-us-east-1: no such log group yet (nothing logged)');
+  });
+
+  it('rejects IAM changes without a terminal to approve them, deleting the change set (deploy, --require-approval broadening)', async () => {
+    const result = await bellflower(['deploy', '--config-dir', configDir(), '--dist', fakeDist], env);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^  \[\+\] root\/FolderRole AWS::IAM::Role .*<- IAM\/security$/m);
+    expect(lines(result.stderr).at(-1)).toMatch(
+      /^deploy: bellflower-s3-custom-resource-stack-devl: \d+ IAM\/security change\(s\) \(.*FolderRole.*\) need approval and there is no terminal to ask; .*pass --require-approval never, or deploy from a terminal; change set deleted, nothing changed$/,
+    );
+    const stacks = await clients.cloudFormation.send(new ListStacksCommand({}));
+    expect((stacks.StackSummaries ?? []).filter((stack) => stack.StackName === 'bellflower-s3-custom-resource-stack-devl' && stack.StackStatus !== 'DELETE_COMPLETE')).toEqual([]);
   });
 
   it('keeps the change sets for review and reports them as JSON (deploy --no-execute --json), then diff --fail sees them', async () => {
