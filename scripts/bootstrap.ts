@@ -1,15 +1,10 @@
 /**
- * `npm run bootstrap`: the KMS key, its alias and the artifact bucket (the bootstrap stack, or
+ * `bellflower bootstrap` (`npm run bootstrap`): the KMS key, its alias and the artifact bucket (the bootstrap stack, or
  * adopted), recorded in config/<env>.local.json for publish and deploy. `--guided` asks for what it
  * cannot infer; every question has a flag.
  */
-import { Command, Option } from 'commander';
-import { createAwsClients } from './lib/aws';
-import { bootstrap, bootstrapStackName } from './lib/bootstrap';
-import { defaultAnswers, isInteractive, resolveAnswers, terminalPrompts } from './lib/bootstrap-questions';
-import { withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
-import { run, terminalReporter } from './lib/command';
-import { loadConfig } from './lib/config';
+import { Command } from 'commander';
+import { parseCommand, run, terminalReporter, withEnvironmentOptions, type EnvironmentFlags } from './lib/command';
 
 interface BootstrapFlags extends EnvironmentFlags {
   readonly email?: string;
@@ -18,7 +13,6 @@ interface BootstrapFlags extends EnvironmentFlags {
   readonly guided: boolean;
   readonly yes: boolean;
   readonly replaceFailed: boolean;
-  readonly configDir?: string;
 }
 
 const program = withEnvironmentOptions(
@@ -30,10 +24,14 @@ const program = withEnvironmentOptions(
   .option('--guided', 'ask for each value, with the current one as default (needs a terminal)', false)
   .option('-y, --yes', 'ask nothing: flags and defaults only', false)
   .option('--replace-failed', 'delete and re-create a bootstrap stack left in ROLLBACK_COMPLETE', false)
-  .addOption(new Option('--config-dir <dir>', 'folder of <env>.json and <env>.local.json').default(undefined, 'config/').hideHelp())
   .action((flags: BootstrapFlags) =>
     run('bootstrap', async () => {
+      const { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine } = await import('./lib/aws');
+      const { bootstrap, bootstrapStackName } = await import('./lib/bootstrap');
+      const { defaultAnswers, isInteractive, resolveAnswers, terminalPrompts } = await import('./lib/bootstrap-questions');
+      const { loadConfig } = await import('./lib/config');
       const reporter = terminalReporter();
+      checkEndpointVariables();
       const interactive = isInteractive(flags);
       if (flags.guided && !interactive) reporter.info(flags.yes ? '--yes: asking nothing' : 'no terminal: asking nothing (flags and defaults only)');
       const paths = flags.configDir !== undefined ? { configDir: flags.configDir } : {};
@@ -42,6 +40,7 @@ const program = withEnvironmentOptions(
         ...paths,
         ...(flags.region !== undefined ? { region: flags.region } : {}),
         ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+        profileRegions: await sharedConfigRegions(),
       });
       const answers = await resolveAnswers({ flags, defaults: defaultAnswers(loaded), interactive });
       // The profile is the answer's (a guided run may clear it), not the configuration's.
@@ -54,6 +53,10 @@ const program = withEnvironmentOptions(
         ...(answers.businessApplicationPrincipal !== undefined ? { businessApplicationPrincipal: answers.businessApplicationPrincipal } : {}),
       };
       const clients = createAwsClients({ region: config.region, ...(answers.profile !== undefined ? { profile: answers.profile } : {}) });
+      const notice = nodeSupportNotice();
+      if (notice) reporter.info(notice);
+      const target = await awsTarget(clients, { endpoint: endpointDescription(config.region), ...(answers.profile !== undefined ? { profile: answers.profile } : {}) });
+      reporter.info(targetLine(target, answers.region === loaded.region ? loaded.regionSource : 'the answer'));
       const result = await bootstrap({
         config,
         clients,
@@ -70,8 +73,8 @@ const program = withEnvironmentOptions(
         ...(interactive ? { confirm: () => terminalPrompts.confirm({ message: `Deploy ${bootstrapStackName(config.environment)} now?`, default: true }) } : {}),
       });
       for (const [field, value] of Object.entries(result.recorded)) console.log(`${field} = ${value}`);
-      console.log(`recorded in ${result.configFile}${result.configChanged ? '' : ' (unchanged)'}; next: npm run publish -- --env ${config.environment}`);
+      console.log(`recorded in ${result.configFile}${result.configChanged ? '' : ' (unchanged)'}; next: bellflower publish --env ${config.environment}`);
     }),
   );
 
-await program.parseAsync();
+await parseCommand(program);

@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { CODE_DIR } from '../templates/layout';
 import { buildHandlers } from './lib/build';
-import { run } from './lib/command';
+import { parseCommand, run } from './lib/command';
 
 const program = new Command('build')
   .description('Bundle the Lambda handlers (esbuild) into deterministic zips under <out>/code/')
@@ -18,4 +18,4 @@ const program = new Command('build')
     }),
   );
 
-await program.parseAsync();
+await parseCommand(program);

@@ -1,24 +1,23 @@
 /**
- * `npm run deployer-policy`: the least-privilege IAM policy for running bootstrap, publish, deploy,
+ * `bellflower deployer-policy` (`npm run deployer-policy`): the least-privilege IAM policy for running bootstrap, publish, deploy,
  * diff and destroy in one environment, printed and written to dist/iam/.
  */
 import { Command, Option } from 'commander';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { commandContext, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
-import { run } from './lib/command';
-import { deployerContract, deployerPolicy, deployerTargets, MANAGED_POLICY_LIMIT, policySize, writeDeployerPolicy } from './lib/deployer-policy';
+import { parseCommand, run, UsageError, withEnvironmentOptions, type EnvironmentFlags } from './lib/command';
 
 const program = withEnvironmentOptions(
   new Command('deployer-policy').description('Print and write the IAM policy a person or CI needs to run bootstrap, publish, deploy, diff and destroy'),
 )
   .addOption(new Option('--account <id>', 'AWS account id (default: the caller\'s, from STS)').argParser((value) => {
-    if (!/^\d{12}$/.test(value)) throw new Error(`--account must be a 12-digit account id, got "${value}"`);
+    if (!/^\d{12}$/.test(value)) throw new UsageError(`--account must be a 12-digit account id, got "${value}"`);
     return value;
   }))
   .action((flags: EnvironmentFlags & { account?: string }) =>
     run('deployer-policy', async () => {
-      const { config, clients, distDir, reporter } = commandContext(flags);
-      const account = flags.account ?? (await clients.sts.send(new GetCallerIdentityCommand({}))).Account!;
+      const { commandContext } = await import('./lib/cli');
+      const { deployerContract, deployerPolicy, deployerTargets, MANAGED_POLICY_LIMIT, policySize, writeDeployerPolicy } = await import('./lib/deployer-policy');
+      const { config, distDir, reporter, target } = await commandContext(flags);
+      const account = flags.account ?? target.account;
       const targets = deployerTargets(config, account);
       const policy = deployerPolicy(deployerContract(targets));
       console.log(JSON.stringify(policy, null, 2));
@@ -28,4 +27,4 @@ const program = withEnvironmentOptions(
     }),
   );
 
-await program.parseAsync();
+await parseCommand(program);

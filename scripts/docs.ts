@@ -1,22 +1,26 @@
-/** `npm run docs`: regenerates the README sections made from the code (`--check`: fail when they are stale). */
+/**
+ * `bellflower docs` (`npm run docs`): regenerates the README sections made from the code: the IAM
+ * contract table and the command reference (each command's `--help`); `--check` fails when they are stale.
+ */
 import { Command } from 'commander';
-import { readFile, writeFile } from 'node:fs/promises';
-import { run } from './lib/command';
-import { renderReadme } from './lib/docs';
+import { parseCommand, run } from './lib/command';
 
 const program = new Command('docs')
-  .description('Regenerate the README sections made from the code (the IAM contract table)')
+  .description("Regenerate the README sections made from the code (the IAM contract table, the commands' --help)")
   .option('--file <path>', 'the README to update', 'README.md')
   .option('--check', 'change nothing; fail when the README is stale')
   .action((options: { file: string; check?: boolean }) =>
     run('docs', async () => {
+      const { readFile, writeFile } = await import('node:fs/promises');
+      const { renderReadme } = await import('./lib/docs');
+      const { allHelpTexts, commandReference, replaceCommandReference } = await import('./lib/command-reference');
       const current = await readFile(options.file, 'utf8');
-      const rendered = renderReadme(current);
+      const rendered = replaceCommandReference(renderReadme(current), commandReference(await allHelpTexts()));
       if (rendered === current) return console.log(`${options.file} is up to date`);
-      if (options.check) throw new Error(`${options.file} is stale: run \`npm run docs\``);
+      if (options.check) throw new Error(`${options.file} is stale: run \`bellflower docs\``);
       await writeFile(options.file, rendered);
       console.log(`${options.file} updated`);
     }),
   );
 
-await program.parseAsync();
+await parseCommand(program);

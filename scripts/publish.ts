@@ -1,14 +1,14 @@
 /** `npm run publish`: synth + build into dist/, then upload to the artifact bucket and write dist/manifest.json. */
 import { Command } from 'commander';
-import { commandContext, publishOptions, withCommonOptions, type CommonFlags } from './lib/cli';
-import { run } from './lib/command';
-import { buildArtifacts, publish } from './lib/publish';
+import { parseCommand, run, withCommonOptions, type CommonFlags } from './lib/command';
 
 const program = withCommonOptions(
   new Command('publish').description('Build, then upload templates, code and the state machine definition to the artifact bucket'),
 ).action((flags: CommonFlags) =>
   run('publish', async () => {
-    const { config, clients, distDir, plainHttp, reporter } = commandContext(flags);
+    const { commandContext, publishOptions } = await import('./lib/cli');
+    const { buildArtifacts, publish } = await import('./lib/publish');
+    const { config, clients, distDir, plainHttp, reporter } = await commandContext(flags);
     reporter.progress('publish: building (synth + handler zips)');
     await buildArtifacts({
       distDir,
@@ -22,4 +22,4 @@ const program = withCommonOptions(
   }),
 );
 
-await program.parseAsync();
+await parseCommand(program);

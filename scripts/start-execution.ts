@@ -1,36 +1,66 @@
 /**
- * `npm run start-execution [-- --env devl --input '{...}']`: starts an execution of the deployed
- * state machine, prints its ARN, then the execution id once `outbound/<id>/` is written.
+ * `bellflower start-execution [--env devl --input '{...}']`: starts an execution of the deployed
+ * state machine (found from the root stack's outputs, or `--state-machine-arn` as given), prints
+ * its ARN, then the execution id once `outbound/<id>/` is written.
  */
 import { Command } from 'commander';
-import { deploymentContext, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
-import { numberArgument, parseJsonFlag, run } from './lib/command';
-import { startExecution, waitForExecutionId } from './lib/execution';
+import { numberArgument, parseCommand, parseJsonFlag, run, withEnvironmentOptions, withJsonOption, type EnvironmentFlags } from './lib/command';
 
-const program = withEnvironmentOptions(
-  new Command('start-execution').description('Start an execution of the deployed state machine and print its ARN and execution id'),
+interface StartFlags extends EnvironmentFlags {
+  readonly input: string;
+  readonly name?: string;
+  readonly wait: number;
+  readonly stateMachineArn?: string;
+  readonly bucket?: string;
+  readonly json?: boolean;
+}
+
+const program = withJsonOption(
+  withEnvironmentOptions(new Command('start-execution').description('Start an execution of the deployed state machine and print its ARN and execution id')),
 )
   .option('--input <json>', 'execution input (JSON)', '{}')
   .option('--name <name>', 'execution name (default: generated)')
-  .option('--wait <seconds>', 'how long to wait for the outbound files', numberArgument('--wait', { unit: 'seconds' }), 120)
-  .action((flags: EnvironmentFlags & { input: string; name?: string; wait: number }) =>
+  .option('--wait <seconds>', 'how long to wait for the outbound files (0: do not wait for the execution id)', numberArgument('--wait', { unit: 'seconds' }), 120)
+  .option('--state-machine-arn <arn>', 'the state machine to start, used as is (default: from the root stack outputs)')
+  .option('--bucket <name>', 'integration bucket holding outbound/<id>/ (default: from the root stack outputs)')
+  .action((flags: StartFlags) =>
     run('start-execution', async () => {
       const input = parseJsonFlag('--input', flags.input);
-      const { clients, target } = deploymentContext(flags);
-      const executionArn = await startExecution({ sfn: clients.sfn, stateMachineArn: target.stateMachineArn, input, name: flags.name });
-      console.log(`execution: ${executionArn}`);
+      const { commandContext, findDeployment } = await import('./lib/cli');
+      const { startExecution, waitForExecutionId } = await import('./lib/execution');
+      const { printJson } = await import('./lib/output');
+      const context = await commandContext(flags);
+      const { clients } = context;
+      const deployment =
+        flags.stateMachineArn !== undefined && flags.wait === 0
+          ? { stateMachineArn: flags.stateMachineArn, bucket: flags.bucket }
+          : await findDeployment(context, {
+              ...(flags.stateMachineArn !== undefined ? { stateMachineArn: flags.stateMachineArn } : {}),
+              ...(flags.bucket !== undefined ? { bucket: flags.bucket } : {}),
+            });
+      const executionArn = await startExecution({ sfn: clients.sfn, stateMachineArn: deployment.stateMachineArn, input, name: flags.name });
+      if (!flags.json) console.log(`execution: ${executionArn}`);
+      if (flags.wait === 0 || deployment.bucket === undefined) {
+        if (flags.json) printJson({ executionArn });
+        return;
+      }
       const executionId = await waitForExecutionId({
         sfn: clients.sfn,
         s3: clients.s3,
-        bucket: target.bucket,
+        bucket: deployment.bucket,
         executionArn,
         timeoutMs: flags.wait * 1000,
       });
+      const outbound = `s3://${deployment.bucket}/outbound/${executionId}/`;
+      if (flags.json) {
+        printJson({ executionArn, executionId, bucket: deployment.bucket, outbound });
+        return;
+      }
       console.log(`execution id: ${executionId}`);
-      console.log(`outbound files: s3://${target.bucket}/outbound/${executionId}/`);
-      console.log(`answer with: npm run respond -- ${executionId} --env ${flags.env} [--failure "reason"]`);
-      console.log(`follow with: npm run watch -- ${executionArn} --env ${flags.env}`);
+      console.log(`outbound files: ${outbound}`);
+      console.log(`answer with: bellflower respond ${executionId} --env ${flags.env} [--failure "reason"]`);
+      console.log(`follow with: bellflower watch ${executionArn} --env ${flags.env}`);
     }),
   );
 
-await program.parseAsync();
+await parseCommand(program);

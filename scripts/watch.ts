@@ -1,35 +1,34 @@
 /**
- * `npm run watch -- <execution-arn-or-name>`: follows an execution of the deployed state machine
- * until it ends, printing the same timeline as `npm run local`. Exits non-zero unless it succeeded.
- * `--report run.html` also draws the execution as the page `npm run local -- --report` writes
+ * `bellflower watch <execution-arn-or-name>`: follows an execution of the deployed state machine
+ * until it ends, printing the same timeline as `bellflower local`. Exits non-zero unless it
+ * succeeded. An ARN is used as is; a name is resolved against the state machine of the root stack.
+ * `--report run.html` also draws the execution as the page `bellflower local --report` writes
  * (its definition read with DescribeStateMachineForExecution).
  */
-import { DescribeStateMachineForExecutionCommand } from '@aws-sdk/client-sfn';
 import { Command } from 'commander';
-import { writeFile } from 'node:fs/promises';
-import { deploymentContext, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli';
-import { numberArgument, run } from './lib/command';
-import { executionArnOf, followExecution, HistoryTimeline } from './lib/execution';
-import { buildReportPage } from './lib/local/report';
-import { timelinePrinter, type TimelineEntry } from './lib/local/timeline';
+import { numberArgument, parseCommand, run, withEnvironmentOptions, type EnvironmentFlags } from './lib/command';
+import type { TimelineEntry } from './lib/local/timeline';
 
 const program = withEnvironmentOptions(
   new Command('watch')
     .description('Follow an execution to its end and print its timeline')
-    .argument('<execution>', 'execution ARN, or execution name (resolved against the deployed state machine)'),
+    .argument('<execution>', 'execution ARN (used as is), or execution name (resolved against the deployed state machine)'),
 )
   .option('--poll <seconds>', 'seconds between two reads of the history', numberArgument('--poll', { min: 0.001, unit: 'seconds' }), 2)
   .option('--report <file>', 'at the end, write the execution as one self-contained HTML page (graph, path, timeline)')
   .action((execution: string, flags: EnvironmentFlags & { poll: number; report?: string }) =>
     run('watch', async () => {
-      const { clients, target } = deploymentContext(flags);
-      const executionArn = executionArnOf(execution, target.stateMachineArn);
+      const { commandContext, findDeployment } = await import('./lib/cli');
+      const { executionArnOf, followExecution, HistoryTimeline } = await import('./lib/execution');
+      const { timelinePrinter } = await import('./lib/local/timeline');
+      const context = await commandContext(flags);
+      const executionArn = execution.startsWith('arn:') ? execution : executionArnOf(execution, (await findDeployment(context)).stateMachineArn);
       console.log(`execution: ${executionArn}`);
       const timeline = new HistoryTimeline();
       const print = timelinePrinter((line) => console.log(line));
       let status = 'RUNNING';
       const entries: TimelineEntry[] = [];
-      for await (const event of followExecution({ sfn: clients.sfn, executionArn, pollMs: flags.poll * 1000 })) {
+      for await (const event of followExecution({ sfn: context.clients.sfn, executionArn, pollMs: flags.poll * 1000 })) {
         for (const entry of timeline.add(event)) {
           print(entry);
           entries.push(entry);
@@ -37,7 +36,10 @@ const program = withEnvironmentOptions(
         }
       }
       if (flags.report) {
-        const described = await clients.sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn }));
+        const { DescribeStateMachineForExecutionCommand } = await import('@aws-sdk/client-sfn');
+        const { writeFile } = await import('node:fs/promises');
+        const { buildReportPage } = await import('./lib/local/report');
+        const described = await context.clients.sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn }));
         const definition = JSON.parse(described.definition ?? '{}') as Record<string, unknown>;
         await writeFile(flags.report, buildReportPage({ definition, entries, title: executionArn.replace(/^.*:/, '') }));
         console.log(`report: ${flags.report}`);
@@ -46,4 +48,4 @@ const program = withEnvironmentOptions(
     }),
   );
 
-await program.parseAsync();
+await parseCommand(program);

@@ -1,46 +1,19 @@
 /**
- * The one command layer of `scripts/*.ts`: the shared flags, the configuration, clients and
- * deployment outputs they resolve to, flag parsers, a terminal reporter (a status line on a TTY,
- * plain lines otherwise) and {@link run}, which prints one line per failure and sets exit code 1.
+ * The AWS half of the command layer, loaded by a command's action when it runs (`command.ts` is
+ * the light half): the configuration, the clients and the deployment a command works on. Before a
+ * command reads or changes anything in AWS it prints one line to stderr naming the account, the
+ * region (and where it came from) and the endpoint; an unreachable endpoint, missing credentials
+ * and refused credentials stop it there, each with its fix.
  */
-import { Command, Option } from 'commander';
-import { createAwsClients, usesPlainHttpEndpoint, type AwsClients } from './aws';
+import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine, usesPlainHttpEndpoint, type AwsClients, type AwsTarget } from './aws';
+import { terminalReporter, type EnvironmentFlags } from './command';
 import { loadConfig, type BellflowerConfig } from './config';
 import { deploymentTarget, type DeploymentTarget } from './execution';
-import { DEFAULT_DIST_DIR, readOutputs } from './outputs';
+import { DEFAULT_DIST_DIR, deployedOutputs, type OutputsSource } from './outputs';
 import type { PublishOptions } from './publish';
-import { terminalReporter } from './command';
 import type { Reporter } from './reporter';
 
-/** Flags naming the environment a command works on. */
-export interface EnvironmentFlags {
-  readonly env: string;
-  readonly region?: string;
-  readonly profile?: string;
-}
-
-/** Flags of the commands that publish, deploy, diff or destroy. */
-export interface CommonFlags extends EnvironmentFlags {
-  readonly parameter: readonly string[];
-}
-
-/** Adds `-e, --env`, `--region` and `--profile`. */
-export function withEnvironmentOptions(command: Command): Command {
-  return command
-    .addOption(new Option('-e, --env <env>', 'environment: config/<env>.json, dist/outputs/<env>.json').choices(['devl', 'test', 'prod']).default('devl'))
-    .option('--region <region>', 'AWS region (overrides the config file and AWS_REGION)')
-    .option('--profile <profile>', 'named AWS profile (overrides the config file and AWS_PROFILE)');
-}
-
-/** Adds the environment flags and the repeatable `--parameter Key=Value`. */
-export function withCommonOptions(command: Command): Command {
-  return withEnvironmentOptions(command).option(
-    '--parameter <Key=Value>',
-    'override a root/cross stack parameter (repeatable)',
-    (value: string, previous: string[]) => [...previous, value],
-    [] as string[],
-  );
-}
+export { withCommonOptions, withEnvironmentOptions, type CommonFlags, type EnvironmentFlags } from './command';
 
 /** Configuration, clients and paths of one command run. */
 export interface CommandContext {
@@ -50,9 +23,11 @@ export interface CommandContext {
   /** True when S3 is an emulator over plain http (no TLS-only bucket policy there). */
   readonly plainHttp: boolean;
   readonly reporter: Reporter;
+  /** Who and where: printed before the first request. */
+  readonly target: AwsTarget;
 }
 
-/** Where a context reads its files from (tests). */
+/** Where a context reads its files from (tests; the hidden `--config-dir` and `--dist` flags). */
 export interface ContextPaths {
   /** @default the project's `config/` */
   readonly configDir?: string;
@@ -60,35 +35,86 @@ export interface ContextPaths {
   readonly distDir?: string;
 }
 
-/** Loads the configuration and creates the clients (no request sent). */
-export function commandContext(flags: EnvironmentFlags & { readonly parameter?: readonly string[] }, paths: ContextPaths = {}): CommandContext {
+/** Options of {@link commandContext}. */
+export interface ContextOptions extends ContextPaths {
+  /** @default a terminal reporter on stderr */
+  readonly reporter?: Reporter;
+}
+
+/**
+ * Loads the configuration (region and profile resolved as the AWS CLI does), checks the endpoint
+ * variables, creates the clients, asks STS who the credentials are and prints that line. Throws
+ * `AwsAccessError` when AWS cannot be used, `ConfigError` for a bad configuration.
+ */
+export async function commandContext(
+  flags: EnvironmentFlags & { readonly parameter?: readonly string[] },
+  options: ContextOptions = {},
+): Promise<CommandContext> {
+  const reporter = options.reporter ?? terminalReporter();
+  checkEndpointVariables();
+  const configDir = options.configDir ?? flags.configDir;
   const config = loadConfig({
     env: flags.env,
-    ...(paths.configDir !== undefined ? { configDir: paths.configDir } : {}),
+    ...(configDir !== undefined ? { configDir } : {}),
     ...(flags.region !== undefined ? { region: flags.region } : {}),
     ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
     parameters: flags.parameter ?? [],
+    profileRegions: await sharedConfigRegions(),
   });
   const clients = createAwsClients({ region: config.region, ...(config.profile !== undefined ? { profile: config.profile } : {}) });
+  const notice = nodeSupportNotice();
+  if (notice) reporter.info(notice);
+  const target = await awsTarget(clients, {
+    endpoint: endpointDescription(config.region),
+    ...(config.profile !== undefined ? { profile: config.profile } : {}),
+  });
+  reporter.info(targetLine(target, config.regionSource));
   return {
     config,
     clients,
-    distDir: paths.distDir ?? DEFAULT_DIST_DIR,
+    distDir: options.distDir ?? flags.dist ?? DEFAULT_DIST_DIR,
     plainHttp: usesPlainHttpEndpoint({}),
-    reporter: terminalReporter(),
+    reporter,
+    target,
   };
 }
 
-/** A command context plus the deployed resources (`dist/outputs/<env>.json`). */
+/** A command context plus the deployed resources. */
 export interface DeploymentContext extends CommandContext {
-  readonly target: DeploymentTarget;
+  readonly deployment: DeploymentTarget;
 }
 
-/** {@link commandContext} plus the root stack outputs of the last deploy; throws when they are missing. */
-export function deploymentContext(flags: EnvironmentFlags, paths: ContextPaths = {}): DeploymentContext {
-  const context = commandContext(flags, paths);
-  const env = context.config.environment;
-  return { ...context, target: deploymentTarget(readOutputs(env, context.distDir), env) };
+/** What the command line already names of the deployment (used as is, never looked up). */
+export interface GivenTarget {
+  readonly stateMachineArn?: string;
+  readonly bucket?: string;
+}
+
+/**
+ * {@link commandContext} plus the deployed state machine and bucket: those given on the command
+ * line as they are, the others from the root stack's outputs (see `deployedOutputs`).
+ */
+export async function deploymentContext(flags: EnvironmentFlags, given: GivenTarget = {}, options: ContextOptions = {}): Promise<DeploymentContext> {
+  const context = await commandContext(flags, options);
+  return { ...context, deployment: await findDeployment(context, given) };
+}
+
+/** The deployment of `context`'s environment, completing what `given` lacks from the stacks. */
+export async function findDeployment(context: CommandContext, given: GivenTarget = {}): Promise<DeploymentTarget & { readonly source?: OutputsSource }> {
+  if (given.stateMachineArn !== undefined && given.bucket !== undefined) {
+    return { stateMachineArn: given.stateMachineArn, bucket: given.bucket };
+  }
+  const { config } = context;
+  const { outputs, source } = await deployedOutputs({
+    cloudFormation: context.clients.cloudFormation,
+    env: config.environment,
+    stackName: config.rootStackName,
+    region: config.region,
+    distDir: context.distDir,
+    reporter: context.reporter,
+  });
+  const found = deploymentTarget(outputs, config.environment);
+  return { stateMachineArn: given.stateMachineArn ?? found.stateMachineArn, bucket: given.bucket ?? found.bucket, source };
 }
 
 /** The publish request of an environment: its bucket, prefix and region, with the given clients. */

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       environment: 'test',
       region: 'us-west-2',
+      regionSource: '--region',
       profile: 'ops',
       artifactBucket: 'my-artifacts',
       keyPrefix: 'bellflower',
@@ -59,19 +60,36 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: 'devl', configDir, parameters: ['KmsMasterKeyId=x'] })).toThrow(
       /parameter KmsMasterKeyId is managed by deploy \(set "kmsKeyId" in the config file\)/,
     );
-    expect(() => loadConfig({ env: 'devl', configDir, region: 'Europe' })).toThrow('--region "Europe" is not an AWS region');
+    expect(() => loadConfig({ env: 'devl', configDir, region: 'Europe' })).toThrow('region "Europe" from --region is not an AWS region');
   });
 
-  it('rejects a configuration without any region', () => {
+  it('takes the region from --region, then AWS_REGION, AWS_DEFAULT_REGION, the file, then the profile, as the AWS CLI does', () => {
+    const configDir = withFile('devl', valid);
     const { region: _omitted, ...noRegion } = valid;
-    const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
-    delete process.env.AWS_REGION;
-    delete process.env.AWS_DEFAULT_REGION;
-    try {
-      expect(() => loadConfig({ env: 'devl', configDir: withFile('devl', noRegion) })).toThrow(/no region: set "region" in .*devl\.json, pass --region, or set AWS_REGION/);
-    } finally {
-      Object.assign(process.env, Object.fromEntries(Object.entries(saved).filter(([, v]) => v !== undefined)));
-    }
+    const bare = withFile('test', noRegion);
+    const profileRegions = { default: 'ap-south-1', ops: 'sa-east-1' };
+    const load = (env: string, processEnv: NodeJS.ProcessEnv, flags: { region?: string; profile?: string } = {}) => {
+      const config = loadConfig({ env, configDir: env === 'devl' ? configDir : bare, processEnv, profileRegions, ...flags });
+      return [config.region, config.regionSource, config.profile];
+    };
+    expect(load('devl', { AWS_REGION: 'eu-central-1' }, { region: 'us-west-2' })).toEqual(['us-west-2', '--region', undefined]);
+    expect(load('devl', { AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'eu-north-1' })).toEqual(['eu-central-1', 'AWS_REGION', undefined]);
+    expect(load('devl', { AWS_DEFAULT_REGION: 'eu-north-1' })).toEqual(['eu-north-1', 'AWS_DEFAULT_REGION', undefined]);
+    expect(load('devl', {})).toEqual(['eu-west-1', join(dir, 'devl.json'), undefined]);
+    expect(load('test', {})).toEqual(['ap-south-1', 'profile "default" in ~/.aws/config', undefined]);
+    expect(load('test', { AWS_PROFILE: 'ops' })).toEqual(['sa-east-1', 'profile "ops" in ~/.aws/config', 'ops']);
+    // --profile wins over AWS_PROFILE; a profile without a region gets the hint to give it one.
+    expect(() => load('test', { AWS_PROFILE: 'ops' }, { profile: 'other' })).toThrow(/give profile "other" one \(aws configure set region <region> --profile other\)/);
+  });
+
+  it('rejects a configuration without any region, naming every place a region can come from', () => {
+    const { region: _omitted, ...noRegion } = valid;
+    expect(() => loadConfig({ env: 'devl', configDir: withFile('devl', noRegion), processEnv: {}, profileRegions: {} })).toThrow(
+      /no region: pass --region, set AWS_REGION, set "region" in .*devl\.json, or give profile "default" one \(aws configure set region <region>\)/,
+    );
+    expect(() => loadConfig({ env: 'devl', configDir: withFile('devl', noRegion), processEnv: { AWS_REGION: 'Europe' }, profileRegions: {} })).toThrow(
+      'region "Europe" from AWS_REGION is not an AWS region such as "eu-west-1"',
+    );
   });
 
   it('loads the shipped files, whose example values deploy refuses', () => {

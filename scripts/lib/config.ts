@@ -19,7 +19,9 @@ export interface BellflowerConfig {
   readonly environment: EnvironmentName;
   /** AWS region of the stacks and of the artifact bucket. */
   readonly region: string;
-  /** Named AWS profile; when absent the standard credential chain (incl. `AWS_PROFILE`) applies. */
+  /** Where {@link region} came from (`--region`, `AWS_REGION`, the file, the profile), for the messages. */
+  readonly regionSource?: string;
+  /** Named AWS profile; when absent the standard credential chain applies. */
   readonly profile?: string;
   /** Bucket holding templates, handler zips and the state machine definition. */
   readonly artifactBucket: string;
@@ -100,8 +102,8 @@ export const configFileSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as "eu-west-1"')
       .optional()
-      .describe('AWS region; --region, then this field, then AWS_REGION / AWS_DEFAULT_REGION'),
-    profile: z.string().min(1).optional().describe('named AWS profile; --profile overrides it'),
+      .describe("AWS region; --region, AWS_REGION and AWS_DEFAULT_REGION override it; else the profile's region"),
+    profile: z.string().min(1).optional().describe('named AWS profile; --profile and AWS_PROFILE override it'),
     artifactBucket: z
       .string()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 lowercase letters, digits, "." and "-")')
@@ -157,6 +159,13 @@ export interface LoadConfigOptions {
   readonly profile?: string;
   /** `Key=Value` strings from `--parameter`, applied over the file's `parameters`. */
   readonly parameters?: readonly string[];
+  /**
+   * The `region` of each profile in `~/.aws/config` (see `sharedConfigRegions` in aws.ts): the
+   * last place a region is looked for, as the AWS CLI does. @default none
+   */
+  readonly profileRegions?: Readonly<Record<string, string>>;
+  /** The variables read (AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION). @default process.env */
+  readonly processEnv?: NodeJS.ProcessEnv;
 }
 
 /** Reads, validates and resolves `config/<env>.json` with `config/<env>.local.json` over it. Throws {@link ConfigError}. */
@@ -183,21 +192,21 @@ export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
     throw new ConfigError(`${where}: ${message}`, { cause: parsed.error });
   }
   const data = parsed.data;
-  const region = options.region ?? data.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) {
-    throw new ConfigError(`no region: set "region" in ${shown}, pass --region, or set AWS_REGION`);
-  }
-  if (options.region !== undefined && !configFileSchema.shape.region.safeParse(options.region).success) {
-    throw new ConfigError(`--region "${options.region}" is not an AWS region such as "eu-west-1"`);
+  const env = options.processEnv ?? process.env;
+  // The AWS CLI's order: flag, then AWS_PROFILE, then (ours) the file; the SDK is given the result.
+  const profile = options.profile ?? (env.AWS_PROFILE || undefined) ?? data.profile;
+  const { region, regionSource } = resolveRegion({ flag: options.region, env, file: data.region, fileName: shown, profile, profileRegions: options.profileRegions ?? {} });
+  if (!configFileSchema.shape.region.safeParse(region).success) {
+    throw new ConfigError(`region "${region}" from ${regionSource} is not an AWS region such as "eu-west-1"`);
   }
   const parameters = { ...data.parameters, ...parseParameterFlags(options.parameters ?? []) };
   for (const [key, hint] of Object.entries(MANAGED_PARAMETERS)) {
     if (key in parameters) throw new ConfigError(`parameter ${key} is managed by deploy (${hint}); remove it from --parameter / ${shown}`);
   }
-  const profile = options.profile ?? data.profile;
   return {
     environment,
     region,
+    regionSource,
     ...(profile !== undefined ? { profile } : {}),
     artifactBucket: data.artifactBucket,
     keyPrefix: data.keyPrefix,
@@ -235,6 +244,35 @@ function readJsonObject(file: string, required: boolean): Record<string, unknown
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The region as the AWS CLI finds it: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, then (ours)
+ * the config file, then the profile's `region` in `~/.aws/config`. Throws {@link ConfigError}
+ * naming every place when none has one.
+ */
+export function resolveRegion(options: {
+  readonly flag?: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly file?: string;
+  readonly fileName: string;
+  readonly profile?: string;
+  readonly profileRegions: Readonly<Record<string, string>>;
+}): { readonly region: string; readonly regionSource: string } {
+  const profileName = options.profile ?? 'default';
+  const candidates: [string | undefined, string][] = [
+    [options.flag, '--region'],
+    [options.env.AWS_REGION, 'AWS_REGION'],
+    [options.env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION'],
+    [options.file, options.fileName],
+    [options.profileRegions[profileName], `profile "${profileName}" in ~/.aws/config`],
+  ];
+  for (const [value, source] of candidates) {
+    if (value) return { region: value, regionSource: source };
+  }
+  throw new ConfigError(
+    `no region: pass --region, set AWS_REGION, set "region" in ${options.fileName}, or give profile "${profileName}" one (aws configure set region <region>${options.profile ? ` --profile ${options.profile}` : ''})`,
+  );
+}
 
 function parseEnvironment(env: string): EnvironmentName {
   if ((ENVIRONMENTS as readonly string[]).includes(env)) return env as EnvironmentName;

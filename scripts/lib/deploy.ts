@@ -19,7 +19,7 @@ import { artifactPaths, manifestKey, readManifest, type PublishManifest } from '
 import { messageOf, PreflightError } from './command';
 import { checkBucketName, checkParameterValues, type ParameterSpec } from './parameter-constraints';
 import { silentReporter, type Reporter } from './reporter';
-import { deployStack, type Polling, type StackDeployResult, type StackRequest } from './stacks';
+import { deployStack, type DeployStackOptions, type Polling, type StackDeployResult, type StackRequest } from './stacks';
 
 /** What the preflight learned, for the deploy that follows. */
 export interface PreflightResult {
@@ -334,6 +334,8 @@ export interface DeployOptions extends Polling {
   readonly replaceFailed?: boolean;
   /** Deploy only the cross stack (e.g. where the root stack cannot run). @default false */
   readonly crossOnly?: boolean;
+  /** Change-set options of both stacks: approval, keep instead of execute, execute a kept one, no rollback. */
+  readonly changeSets?: Pick<DeployStackOptions, 'approve' | 'execute' | 'changeSetName' | 'existingChangeSet' | 'disableRollback'>;
 }
 
 /** Result of {@link deploy}. */
@@ -358,10 +360,17 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
     ...(options.maxWaitSeconds !== undefined ? { maxWaitSeconds: options.maxWaitSeconds } : {}),
     terminationProtection: config.environment === 'prod',
+    ...options.changeSets,
   };
   const cross = await deployStack(clients.cloudFormation, requests.cross, stackOptions);
   if (options.crossOnly) return { cross, outputs: {} };
+  if (cross.action === 'change-set-kept' && Object.keys(cross.outputs).length === 0) {
+    // The root imports the cross stack's exports, which exist only once its change set has run.
+    reporter.info(`${config.rootStackName}: no change set yet: it imports the exports of ${config.crossStackName}, which exist once its change set is executed`);
+    return { cross, outputs: {} };
+  }
   const root = await deployStack(clients.cloudFormation, requests.root, stackOptions);
+  if (root.action === 'change-set-kept') return { cross, root, outputs: root.outputs };
   const outputsFile = writeOutputs(config.environment, root.outputs, distDir);
   return { cross, root, outputs: root.outputs, outputsFile };
 }

@@ -101,9 +101,9 @@ describe.each([
   });
 });
 
-/** Relative `.ts` imports of a source file, resolved. */
+/** Relative `.ts` imports of a source file (static, and the commands' `await import(...)`), resolved. */
 function localImports(file: string, text: string): string[] {
-  return [...text.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map(([, spec]) => {
+  return [...text.matchAll(/(?:from |import\()'(\.{1,2}\/[^']+)'/g)].map(([, spec]) => {
     const path = resolve(dirname(file), spec!);
     return path.endsWith('.ts') ? path : `${path}.ts`;
   });
@@ -123,7 +123,7 @@ function sdkOperations(entryFiles: readonly string[]): Map<string, string[]> {
     const text = readFileSync(file, 'utf8');
     queue.push(...localImports(file, text).filter((f) => !f.endsWith('.test.ts')));
     const add = (operation: string) => found.set(operation, [...(found.get(operation) ?? []), file.slice(PROJECT_ROOT.length + 1)]);
-    for (const [, names, pkg] of text.matchAll(/import \{([^}]+)\} from '@aws-sdk\/(client-[a-z0-9-]+|lib-storage)'/g)) {
+    for (const [, names, pkg] of [...text.matchAll(/(?:import \{([^}]+)\} from |const \{([^}]+)\} = await import\()'@aws-sdk\/(client-[a-z0-9-]+|lib-storage)'/g)].map(([all, stat, dyn, pkg]) => [all, stat ?? dyn, pkg] as const)) {
       for (const raw of names!.split(',')) {
         const name = raw.trim().replace(/^type\s+/, '');
         if (pkg === 'lib-storage' && name === 'Upload') {

@@ -21,7 +21,7 @@ import { bootstrapStackRequest, planBootstrap } from './bootstrap';
 import { callerAccount } from './publish';
 import type { BellflowerConfig } from './config';
 import { preflight, stackRequests } from './deploy';
-import { createChangeSet, describeStack, discardChangeSet, type Polling, type StackRequest } from './stacks';
+import { createChangeSet, describeStack, discardChangeSet, keptChangeSet, type Polling, type StackRequest } from './stacks';
 
 /** Resource types whose changes affect who may do what. */
 const SECURITY_TYPES = /^AWS::IAM::|^AWS::KMS::|Policy$|^AWS::Lambda::Permission$|^AWS::SecretsManager::/;
@@ -44,7 +44,8 @@ export interface ResourceChangeLine {
 /** Result of {@link diffStack}. */
 export interface StackDiff {
   readonly stackName: string;
-  readonly status: 'new' | 'changed' | 'unchanged';
+  /** `no-change-set`: the stack has no kept change set of the name asked for ({@link diffKeptChangeSets}). */
+  readonly status: 'new' | 'changed' | 'unchanged' | 'no-change-set';
   readonly changes: readonly ResourceChangeLine[];
   /** Template difference formatted by `@aws-cdk/cloudformation-diff` (top-level template only). */
   readonly templateDiff: string;
@@ -76,12 +77,17 @@ export async function diffStack(
   }
 }
 
-async function describeChanges(cloudFormation: CloudFormationClient, changeSetId: string, path: string): Promise<ResourceChangeLine[]> {
+/** The changes of a change set and of its nested change sets, one line per resource (`path` prefixes the stack). */
+export async function describeChanges(cloudFormation: CloudFormationClient, changeSetId: string, path: string, stackName?: string): Promise<ResourceChangeLine[]> {
   const changes: Change[] = [];
   let nextToken: string | undefined;
   do {
     const page = await cloudFormation.send(
-      new DescribeChangeSetCommand({ ChangeSetName: changeSetId, ...(nextToken ? { NextToken: nextToken } : {}) }),
+      new DescribeChangeSetCommand({
+        ChangeSetName: changeSetId,
+        ...(stackName !== undefined ? { StackName: stackName } : {}),
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      }),
     );
     changes.push(...(page.Changes ?? []));
     nextToken = page.NextToken;
@@ -160,4 +166,34 @@ export async function diffBootstrap(options: { readonly config: BellflowerConfig
   const { config, clients } = options;
   const plan = await planBootstrap({ config, clients, account: await callerAccount(clients.sts) });
   return diffStack(clients.cloudFormation, bootstrapStackRequest(plan, config), renderBootstrapTemplate().object, options);
+}
+
+/**
+ * The changes of the change sets named `changeSetName` that `deploy --no-execute` kept on the
+ * environment's stacks; nothing is created, executed or deleted.
+ */
+export async function diffKeptChangeSets(options: {
+  readonly config: BellflowerConfig;
+  readonly clients: Pick<AwsClients, 'cloudFormation'>;
+  readonly changeSetName: string;
+}): Promise<readonly StackDiff[]> {
+  const { config, clients, changeSetName } = options;
+  const diffs: StackDiff[] = [];
+  for (const stackName of [config.crossStackName, config.rootStackName]) {
+    const stack = await describeStack(clients.cloudFormation, stackName);
+    const type = stack && stack.StackStatus !== 'REVIEW_IN_PROGRESS' ? 'UPDATE' : 'CREATE';
+    const kept = stack ? await keptChangeSet(clients.cloudFormation, stackName, changeSetName, type) : undefined;
+    if (!kept) {
+      diffs.push({ stackName, status: 'no-change-set', changes: [], templateDiff: '' });
+      continue;
+    }
+    const changes = await describeChanges(clients.cloudFormation, kept.id, 'root', stackName);
+    diffs.push({ stackName, status: type === 'CREATE' ? 'new' : 'changed', changes, templateDiff: '' });
+  }
+  return diffs;
+}
+
+/** True when a deploy would change something: a new stack or a change (`diff --fail`). */
+export function hasChanges(diffs: readonly StackDiff[]): boolean {
+  return diffs.some((diff) => diff.status === 'new' || diff.status === 'changed');
 }

@@ -124,7 +124,7 @@ describe('deployStack (aws-sdk-client-mock: moto cannot run the root stack)', ()
 
     const result = await deployStack(client, request, { replaceFailed: true, terminationProtection: true, pollSeconds: 0.05 });
 
-    expect(result).toEqual({ stackName: request.stackName, action: 'created', outputs: { BellflowerStepFunctionArn: 'arn:sm' } });
+    expect(result).toEqual({ stackName: request.stackName, action: 'created', outputs: { BellflowerStepFunctionArn: 'arn:sm' }, changeSetName: 'cs-1' });
     expect(cfn.commandCalls(DeleteStackCommand)[0]!.args[0].input).toEqual({ StackName: ROOT_ID });
     expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('CREATE');
     expect(cfn.commandCalls(UpdateTerminationProtectionCommand)[0]!.args[0].input).toEqual({

@@ -62,8 +62,19 @@ export interface StackRequest {
 /** Outcome of {@link deployStack}. */
 export interface StackDeployResult {
   readonly stackName: string;
-  readonly action: 'created' | 'updated' | 'no-changes';
+  /** `change-set-kept`: created and left for review (`execute: false`); nothing changed yet. */
+  readonly action: 'created' | 'updated' | 'no-changes' | 'change-set-kept';
   readonly outputs: Readonly<Record<string, string>>;
+  /** The change set's name (kept or executed); absent when nothing changed. */
+  readonly changeSetName?: string;
+}
+
+/** A change set about to be executed, for {@link DeployStackOptions.approve}. */
+export interface PendingChangeSet {
+  readonly stackName: string;
+  /** Change set ARN. */
+  readonly id: string;
+  readonly type: 'CREATE' | 'UPDATE';
 }
 
 /** The stack, or undefined when it does not exist (deleted stacks are not found by name). */
@@ -96,8 +107,9 @@ export async function createChangeSet(
   request: StackRequest,
   type: 'CREATE' | 'UPDATE',
   polling: Polling = {},
+  changeSetName: string = newChangeSetName(),
 ): Promise<ChangeSetHandle> {
-  const name = `bellflower-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 8)}`;
+  const name = changeSetName;
   let id: string;
   try {
     const created = await cloudFormation.send(
@@ -131,6 +143,14 @@ export async function createChangeSet(
   }
 }
 
+/** A change set name of its own: `bellflower-<UTC yyyymmddhhmmss>-<6 random>`. */
+export function newChangeSetName(now: Date = new Date()): string {
+  return `bellflower-${now.toISOString().replace(/[^0-9]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A change set name CloudFormation accepts: a letter, then letters, digits and "-" (at most 128). */
+export const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
+
 /**
  * Deletes a change set; for a CREATE change set also the empty stack CloudFormation made for it
  * (left in REVIEW_IN_PROGRESS), so that nothing remains.
@@ -155,6 +175,25 @@ export interface DeployStackOptions extends Polling {
   readonly replaceFailed?: boolean;
   /** Turn termination protection on after a successful deploy. @default false */
   readonly terminationProtection?: boolean;
+  /**
+   * Called with a change set that has changes, before it is executed; throwing refuses it (the
+   * change set is deleted). @default every change set is executed
+   */
+  readonly approve?: (changeSet: PendingChangeSet) => Promise<void>;
+  /** False: create the change set and keep it for review; nothing is executed. @default true */
+  readonly execute?: boolean;
+  /** Name of the change set to create. @default {@link newChangeSetName} */
+  readonly changeSetName?: string;
+  /**
+   * Execute this kept change set (created with `execute: false`) instead of creating one; a stack
+   * without it is left as it is.
+   */
+  readonly existingChangeSet?: string;
+  /**
+   * Keep what was created or updated when the operation fails, instead of rolling back
+   * (ExecuteChangeSet `DisableRollback`), to debug it. @default false
+   */
+  readonly disableRollback?: boolean;
 }
 
 /**
@@ -186,18 +225,49 @@ export async function deployStack(
     throw new StackError(`stack ${stackName} is in ${status}; fix it in the CloudFormation console, then run again`);
   }
   const type = stack && stack.StackStatus !== 'REVIEW_IN_PROGRESS' ? 'UPDATE' : 'CREATE';
-  reporter.progress(`${stackName}: creating change set (${type})`);
-  const changeSet = await createChangeSet(cloudFormation, request, type, options);
+  let changeSet: ChangeSetHandle;
+  if (options.existingChangeSet !== undefined) {
+    const kept = await keptChangeSet(cloudFormation, stackName, options.existingChangeSet, type);
+    if (!kept) {
+      reporter.info(`${stackName}: no change set ${options.existingChangeSet}; left as it is`);
+      return { stackName, action: 'no-changes', outputs: outputsOf(stack) };
+    }
+    changeSet = kept;
+  } else {
+    reporter.progress(`${stackName}: creating change set (${type})`);
+    changeSet = await createChangeSet(cloudFormation, request, type, options, options.changeSetName);
+  }
+  const changeSetName = changeSet.id.includes(':changeSet/') ? changeSet.id.replace(/^.*:changeSet\/([^/]+)\/.*$/, '$1') : changeSet.id;
   if (!changeSet.hasChanges) {
     reporter.progressDone();
     reporter.info(`${stackName}: no changes`);
     return { stackName, action: 'no-changes', outputs: outputsOf(stack) };
   }
+  if (options.execute === false) {
+    reporter.progressDone();
+    reporter.info(`${stackName}: change set ${changeSetName} created and kept (not executed)`);
+    return { stackName, action: 'change-set-kept', outputs: outputsOf(stack), changeSetName };
+  }
+  if (options.approve) {
+    reporter.progressDone();
+    try {
+      await options.approve({ stackName, id: changeSet.id, type });
+    } catch (error) {
+      await discardChangeSet(cloudFormation, stackName, changeSet.id, type);
+      throw error;
+    }
+  }
   const since = await latestEventTime(cloudFormation, stackName);
   const events = new StackEventCollector(cloudFormation, stackName, since);
-  reporter.progress(`${stackName}: executing change set`);
+  reporter.progress(`${stackName}: executing change set ${changeSetName}${options.disableRollback ? ' (no rollback on failure)' : ''}`);
   try {
-    await cloudFormation.send(new ExecuteChangeSetCommand({ ChangeSetName: changeSet.id, StackName: stackName }));
+    await cloudFormation.send(
+      new ExecuteChangeSetCommand({
+        ChangeSetName: changeSet.id,
+        StackName: stackName,
+        ...(options.disableRollback ? { DisableRollback: true } : {}),
+      }),
+    );
   } catch (error) {
     throw new StackError(`deploy of ${stackName} failed: ${messageOf(error)}`, { cause: error });
   }
@@ -209,7 +279,8 @@ export async function deployStack(
     const cause = rootCause(events.events);
     const final = await describeStack(cloudFormation, stackName);
     const explained = cause ? `root cause: ${formatEvent(cause)}` : (final?.StackStatusReason ?? messageOf(outcome.error));
-    throw new StackError(`deploy of ${stackName} failed (${final?.StackStatus ?? 'unknown status'}); ${explained}`, {
+    const kept = options.disableRollback ? '; rollback disabled: the resources are kept for debugging, deploy again once fixed' : '';
+    throw new StackError(`deploy of ${stackName} failed (${final?.StackStatus ?? 'unknown status'}); ${explained}${kept}`, {
       cause: outcome.error,
     });
   }
@@ -218,7 +289,34 @@ export async function deployStack(
   }
   const done = await describeStack(cloudFormation, stackName);
   reporter.info(`${stackName}: ${done?.StackStatus ?? 'done'}`);
-  return { stackName, action: type === 'CREATE' ? 'created' : 'updated', outputs: outputsOf(done) };
+  return { stackName, action: type === 'CREATE' ? 'created' : 'updated', outputs: outputsOf(done), changeSetName };
+}
+
+/**
+ * A change set kept on the stack (see {@link DeployStackOptions.execute}), ready to execute;
+ * undefined when the stack has none of that name. Throws {@link StackError} when it cannot run.
+ */
+export async function keptChangeSet(
+  cloudFormation: CloudFormationClient,
+  stackName: string,
+  name: string,
+  type: 'CREATE' | 'UPDATE',
+): Promise<ChangeSetHandle | undefined> {
+  let described;
+  try {
+    described = await cloudFormation.send(new DescribeChangeSetCommand({ ChangeSetName: name, StackName: stackName }));
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'ChangeSetNotFoundException' || /does not exist/i.test(error.message))) return undefined;
+    throw new StackError(`cannot read change set ${name} of ${stackName}: ${messageOf(error)}`, { cause: error });
+  }
+  // Emulators may find a change set by name on any stack (moto 5 does); AWS looks on this stack only.
+  if (described.StackName !== undefined && described.StackName !== stackName && described.StackId !== stackName) return undefined;
+  if (described.Status !== 'CREATE_COMPLETE' || described.ExecutionStatus !== 'AVAILABLE') {
+    throw new StackError(
+      `change set ${name} of ${stackName} cannot be executed (${described.Status}, ${described.ExecutionStatus ?? 'no execution status'}${described.StatusReason ? `: ${described.StatusReason}` : ''}); create a new one with deploy --no-execute`,
+    );
+  }
+  return { id: described.ChangeSetId ?? name, type, hasChanges: true };
 }
 
 /** Deletes a stack and waits, streaming events; does nothing when it does not exist. */

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { allHelpTexts, commandReference, CommandReferenceError, replaceCommandReference } from './command-reference';
+import { COMMANDS } from './program';
+
+describe('README command reference', () => {
+  it('is what the binary and every command print for --help', async () => {
+    const helps = await allHelpTexts();
+    expect(helps.map((help) => help.command)).toEqual(['', ...COMMANDS.map((entry) => entry.name)]);
+    const readme = readFileSync('README.md', 'utf8');
+    // On failure: run `bellflower docs` (npm run docs) and commit README.md.
+    expect(readme).toContain(commandReference(helps));
+  });
+
+  it('replaces only the marked section, and rejects a README without the markers saying what to add', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const replaced = replaceCommandReference(readme, commandReference([{ command: '', help: 'Usage: bellflower' }]));
+    expect(replaced.startsWith(readme.slice(0, readme.indexOf('<!-- commands:start')))).toBe(true);
+    expect(replaced.endsWith(readme.slice(readme.indexOf('<!-- commands:end -->')))).toBe(true);
+    expect(() => replaceCommandReference('# no markers\n', 'x')).toThrow(CommandReferenceError);
+    expect(() => replaceCommandReference('# no markers\n', 'x')).toThrow(/commands:start/);
+  });
+});
