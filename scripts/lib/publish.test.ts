@@ -198,8 +198,8 @@ describe('publish artifacts of the real templates', () => {
   });
   afterAll(() => rmSync(distDir, { recursive: true, force: true }));
 
-  it('lists every key a root TemplateURL references, and each nested template under its faithful key too', () => {
-    const artifacts = describeArtifacts(distDir, 'bellflower');
+  it('lists every key a root TemplateURL references, and each nested template under its faithful key too', async () => {
+    const artifacts = await describeArtifacts(distDir, 'bellflower');
     expect(artifacts).toHaveLength(artifactPaths().length);
     const keys = artifacts.map((artifact) => artifact.key);
     expect(keys).toEqual(expect.arrayContaining(referencedKeys(distDir, 'bellflower')));
@@ -212,7 +212,7 @@ describe('publish artifacts of the real templates', () => {
     try {
       await synthesize({ outDir: copy });
       appendFileSync(join(copy, TEMPLATE_PATHS.sns), '# edited\n');
-      expect(() => describeArtifacts(copy, 'bellflower')).toThrow(
+      await expect(describeArtifacts(copy, 'bellflower')).rejects.toThrow(
         /references bellflower\/cft\/nested-stacks\/sns-stack-[0-9a-f]{16}\.yaml, not in this build .*run `npm run synth`/,
       );
     } finally {
