@@ -254,6 +254,17 @@ async function freshOutput(
   return output;
 }
 
+/** The cache record of one handler built with these options (the options are in its name). */
+export function cacheRecordPath(
+  cacheDir: string,
+  name: HandlerName,
+  awsSdk: AwsSdkMode = DEFAULT_AWS_SDK_MODE,
+  sourceMaps: SourceMapMode = DEFAULT_SOURCE_MAPS,
+): string {
+  const key = hashOptions({ handler: HANDLERS[name], awsSdk, sourceMaps, target: TARGET });
+  return join(cacheDir, `${name}-${key.slice(0, 16)}.json`);
+}
+
 /**
  * Bundles and zips every handler into `<outDir>/code/` (taking unchanged ones from the build
  * cache), writes the maps beside the zips (`beside`) and the code manifest. Same sources, same bytes.
@@ -267,8 +278,7 @@ export async function buildHandlerZips(options: BuildOptions): Promise<HandlerBu
   const reused: HandlerName[] = [];
   const outputs = await Promise.all(
     names.map(async (name) => {
-      const key = hashOptions({ handler: HANDLERS[name], awsSdk, sourceMaps, target: TARGET });
-      const recordFile = join(cacheDir, `${name}-${key.slice(0, 16)}.json`);
+      const recordFile = cacheRecordPath(cacheDir, name, awsSdk, sourceMaps);
       const cached = options.force ? undefined : cachedOutput(cacheDir, recordFile, sourceMaps);
       (cached ? reused : built).push(name);
       return { name, output: cached ?? (await freshOutput(name, awsSdk, sourceMaps, cacheDir, recordFile)) };

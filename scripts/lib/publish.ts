@@ -198,17 +198,28 @@ interface SynthRecord {
  * sources' fingerprint (see cli-bundle.ts) and the options are those of the files already in
  * `distDir`, the handler zips per handler (see build.ts).
  */
-export async function buildArtifacts(options: { readonly distDir: string; readonly force?: boolean } & StateMachineOptions): Promise<ArtifactBuild> {
-  const { distDir, force, ...synthOptions } = options;
+export async function buildArtifacts(options: ArtifactBuildOptions): Promise<ArtifactBuild> {
+  const { distDir, force, fingerprint, ...synthOptions } = options;
   const [synthesized, code] = await Promise.all([
-    synthesizeIfChanged(distDir, synthOptions, force ?? false),
+    synthesizeIfChanged(distDir, synthOptions, force ? undefined : (fingerprint ?? sourceFingerprint)()),
     buildHandlerZips({ outDir: distDir, ...(force ? { force } : {}) }),
   ]);
   return { synthesized, code };
 }
 
-async function synthesizeIfChanged(distDir: string, options: StateMachineOptions, force: boolean): Promise<boolean> {
-  const fingerprint = force ? undefined : sourceFingerprint();
+/** Options of {@link buildArtifacts}. */
+export interface ArtifactBuildOptions extends StateMachineOptions {
+  readonly distDir: string;
+  /** Synthesize and bundle even when the inputs are unchanged. @default false */
+  readonly force?: boolean;
+  /**
+   * Identifies the sources synthesis runs from; undefined when unknown (then it always runs).
+   * @default sourceFingerprint (cli-bundle.ts)
+   */
+  readonly fingerprint?: () => string | undefined;
+}
+
+async function synthesizeIfChanged(distDir: string, options: StateMachineOptions, fingerprint: string | undefined): Promise<boolean> {
   const memo = fingerprint && join(CACHE_ROOT, 'synth', `${hashOptions({ fingerprint, options })}.json`);
   const remembered = memo ? readRecord<SynthRecord>(memo) : undefined;
   if (remembered?.outputs && inputsUnchanged(distDir, remembered.outputs)) return false;
