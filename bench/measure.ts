@@ -4,7 +4,9 @@
  * Benchmarks report; nothing here asserts a timing.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Median of some numbers (mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
@@ -37,49 +39,76 @@ export interface Sample {
   readonly wallMs: number;
   /** User + system CPU of the child and its descendants (undefined where /proc is missing). */
   readonly cpuMs: number | undefined;
+  /** Peak resident memory of the largest process of the run, when asked for and GNU time is installed. */
+  readonly peakKiB?: number | undefined;
+  readonly stdout: string;
 }
 
-/** Runs a command to completion, timing it; throws with its output when it fails. */
-export function timeCommand(command: string, args: readonly string[], options: SpawnSyncOptions = {}): Sample {
+/** GNU time, for the peak memory of a run. */
+const GNU_TIME = '/usr/bin/time';
+
+/**
+ * Runs a command to completion, timing it; throws with its output when it fails. `peakMemory`
+ * runs it under GNU time (when installed) for the peak resident memory.
+ */
+export function timeCommand(command: string, args: readonly string[], options: SpawnSyncOptions & { peakMemory?: boolean } = {}): Sample {
+  const { peakMemory, ...spawnOptions } = options;
+  const memoryDir = peakMemory && existsSync(GNU_TIME) ? mkdtempSync(join(tmpdir(), 'bellflower-time-')) : undefined;
+  const [file, argv] = memoryDir ? [GNU_TIME, ['-f', '%M', '-o', join(memoryDir, 'peak'), command, ...args]] : [command, [...args]];
   const cpuBefore = childrenCpuSeconds();
   const start = performance.now();
-  const result = spawnSync(command, args, { encoding: 'utf8', ...options });
+  const result = spawnSync(file, argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...spawnOptions });
   const wallMs = performance.now() - start;
   const cpuAfter = childrenCpuSeconds();
+  let peakKiB: number | undefined;
+  if (memoryDir) {
+    peakKiB = Number(readFileSync(join(memoryDir, 'peak'), 'utf8').trim().split('\n').pop());
+    rmSync(memoryDir, { recursive: true, force: true });
+  }
   if (result.status !== 0) {
     const output = `${String(result.stdout ?? '')}${String(result.stderr ?? '')}`.trim().split('\n').slice(-5).join('\n');
     throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal ?? result.error?.message}): ${output}`);
   }
-  return { wallMs, cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) * 1000 };
+  return {
+    wallMs,
+    cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) * 1000,
+    peakKiB,
+    stdout: String(result.stdout ?? ''),
+  };
 }
 
-/** Medians of a series of samples. */
+/** Medians of a series of samples (peak memory: the largest). */
 export interface Summary {
   readonly wallMs: number;
   readonly cpuMs: number | undefined;
+  readonly peakKiB: number | undefined;
   readonly runs: number;
 }
 
 export function summarize(samples: readonly Sample[]): Summary {
   const cpu = samples.map((sample) => sample.cpuMs);
+  const peaks = samples.map((sample) => sample.peakKiB).filter((value): value is number => value !== undefined);
   return {
     wallMs: median(samples.map((sample) => sample.wallMs)),
     cpuMs: cpu.every((value) => value !== undefined) ? median(cpu as number[]) : undefined,
+    peakKiB: peaks.length > 0 ? Math.max(...peaks) : undefined,
     runs: samples.length,
   };
 }
 
 /**
  * Runs each named action `runs` times, interleaved (a, b, c, a, b, c, ...) after one untimed
- * warm-up round (disk cache, first compilation of the peers); returns the summary of each.
+ * warm-up round (disk cache, first compilation of the peers; `warmUp: false` skips it); returns
+ * the summary of each.
  */
 export async function interleave<K extends string>(
   runs: number,
   actions: Readonly<Record<K, () => Sample | Promise<Sample>>>,
+  options: { readonly warmUp?: boolean } = {},
 ): Promise<Record<K, Summary>> {
   const names = Object.keys(actions) as K[];
   const samples = Object.fromEntries(names.map((name) => [name, [] as Sample[]])) as Record<K, Sample[]>;
-  for (let round = 0; round <= runs; round++) {
+  for (let round = options.warmUp === false ? 1 : 0; round <= runs; round++) {
     for (const name of names) {
       const sample = await actions[name]();
       if (round > 0) samples[name].push(sample);
@@ -97,6 +126,11 @@ export function formatMs(ms: number | undefined): string {
 /** `a / b` to two decimals, or n/a. */
 export function ratio(a: number | undefined, b: number | undefined): string {
   return a === undefined || b === undefined || b === 0 ? 'n/a' : (a / b).toFixed(2);
+}
+
+/** `123 MiB`. */
+export function formatMiB(kib: number | undefined): string {
+  return kib === undefined ? 'n/a' : `${(kib / 1024).toFixed(0)} MiB`;
 }
 
 /** `12.3 KiB`. */
