@@ -51,6 +51,14 @@ const ratioRow = (label: string, a: Summary, b: Summary, goal: string): string[]
   goal,
 ];
 
+/** A section: each command's medians, then the ratios with their goals. */
+function printSection(title: string, commands: readonly (readonly [string, Summary])[], ratios: readonly string[][]): void {
+  console.log(`\n## ${title}\n`);
+  printTable(['command', 'wall', 'CPU'], commands.map(([label, summary]) => row(label, summary)));
+  console.log('');
+  printTable(['ratio', 'wall', 'CPU', 'goal'], ratios);
+}
+
 /** 1. How fast the commands start: synth and --version against the CDK peers and the command before. */
 async function commands(runs: number, work: string): Promise<void> {
   // CDK's notices and version check would reach the network: off, so that only synthesis is timed.
@@ -67,21 +75,16 @@ async function commands(runs: number, work: string): Promise<void> {
       }),
     version: node('dist/cli/synth.mjs', ['--version']),
   });
-  console.log(`\n## 1. Commands start without compiling TypeScript (median of ${runs} interleaved runs)\n`);
-  printTable(
-    ['command', 'wall', 'CPU'],
+  printSection(
+    `1. Commands start without compiling TypeScript (median of ${runs} interleaved runs)`,
     [
-      row('`node dist/cli/synth.mjs` (bundle)', results.bundle),
-      row('`npm run -s synth` (bundle)', results.npm),
-      row('`tsx scripts/synth.ts` (before)', results.before),
-      row('`node app.mjs`, CDK app, CDK_VALIDATION=false', results.cdkApp),
-      row('`npx cdk synth -q`, same app', results.cdkSynth),
-      row('`node dist/cli/synth.mjs --version`', results.version),
+      ['`node dist/cli/synth.mjs` (bundle)', results.bundle],
+      ['`npm run -s synth` (bundle)', results.npm],
+      ['`tsx scripts/synth.ts` (before)', results.before],
+      ['`node app.mjs`, CDK app, CDK_VALIDATION=false', results.cdkApp],
+      ['`npx cdk synth -q`, same app', results.cdkSynth],
+      ['`node dist/cli/synth.mjs --version`', results.version],
     ],
-  );
-  console.log('');
-  printTable(
-    ['ratio', 'wall', 'CPU', 'goal'],
     [
       ratioRow('bundle / CDK app', results.bundle, results.cdkApp, '<= 0.4'),
       ratioRow('npm run synth / CDK app', results.npm, results.cdkApp, ''),
@@ -202,18 +205,13 @@ async function publishUnchanged(runs: number, work: string): Promise<void> {
     packageCommand(join(work, 'peer-folders.yaml'))();
     const peerBytes = bytesWritten(peerBefore, await listing(s3, peerBucket));
 
-    console.log(`\n## 2. Publish of an unchanged tree, same moto S3 (median of ${runs} interleaved runs)\n`);
-    printTable(
-      ['command', 'wall', 'CPU'],
+    printSection(
+      `2. Publish of an unchanged tree, same moto S3 (median of ${runs} interleaved runs)`,
       [
-        row('`node dist/cli/publish.mjs`', results.publish),
-        row('`npm run -s publish`', results.npm),
-        row('`aws cloudformation package`, same zips, templates, definition', results.awsPackage),
+        ['`node dist/cli/publish.mjs`', results.publish],
+        ['`npm run -s publish`', results.npm],
+        ['`aws cloudformation package`, same zips, templates, definition', results.awsPackage],
       ],
-    );
-    console.log('');
-    printTable(
-      ['ratio', 'wall', 'CPU', 'goal'],
       [
         ratioRow('publish / aws cloudformation package', results.publish, results.awsPackage, '<= 0.8'),
         ratioRow('npm run publish / aws cloudformation package', results.npm, results.awsPackage, '<= 0.8'),
