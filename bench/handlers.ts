@@ -1,9 +1,14 @@
 /**
- * `npm run bench:handlers [-- --runs <n>]`: zip size and module initialisation time of each handler
- * with the AWS SDK bundled and with the SDK left external (resolved from `node_modules`, standing in
- * for the Lambda runtime's copy). Each measurement is a fresh `node --enable-source-maps` process
- * timing `await import('index.mjs')`; the table shows the median of the runs. The faster cold start
- * decides `DEFAULT_AWS_SDK_MODE` in scripts/lib/build.ts.
+ * `npm run bench:handlers [-- --runs <n>]`: zip size and module initialisation time (cold start)
+ * of each handler, built four ways:
+ * - `inside`: the build before issue 13, the source map inside the zip, run as the templates run
+ *   it (`NODE_OPTIONS=--enable-source-maps`);
+ * - `beside`: the map beside the zip (the default now), same flag;
+ * - `beside, no flag`: the same without `--enable-source-maps` (what the flag alone costs);
+ * - `SDK external`: the AWS SDK left to the runtime's copy (resolved from `node_modules`), map beside.
+ * Each measurement is a fresh `node` process timing `await import('index.mjs')`, interleaved over
+ * the variants; the table shows the median of the runs. The results decide `DEFAULT_SOURCE_MAPS`
+ * and `DEFAULT_AWS_SDK_MODE` in scripts/lib/build.ts.
  */
 import { Command } from 'commander';
 import { unzipSync } from 'fflate';
@@ -12,12 +17,27 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HANDLERS, codePath, type HandlerName } from '../templates/layout';
-import { buildHandlers, BUNDLE_ENTRY, type AwsSdkMode } from '../scripts/lib/build';
+import { buildHandlers, BUNDLE_ENTRY, type AwsSdkMode, type SourceMapMode } from '../scripts/lib/build';
+import { formatKiB, median, printTable, ratio } from './measure';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Inside the project so that an external SDK resolves from node_modules.
 const WORK_DIR = join(PROJECT_ROOT, 'dist', 'bench-handlers');
-const MODES: readonly AwsSdkMode[] = ['bundled', 'external'];
+
+/** One way of building and running the handlers. */
+interface Variant {
+  readonly id: string;
+  readonly awsSdk: AwsSdkMode;
+  readonly sourceMaps: SourceMapMode;
+  readonly enableSourceMaps: boolean;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { id: 'inside (before)', awsSdk: 'bundled', sourceMaps: 'inside', enableSourceMaps: true },
+  { id: 'beside (now)', awsSdk: 'bundled', sourceMaps: 'beside', enableSourceMaps: true },
+  { id: 'beside, no flag', awsSdk: 'bundled', sourceMaps: 'beside', enableSourceMaps: false },
+  { id: 'SDK external', awsSdk: 'external', sourceMaps: 'beside', enableSourceMaps: true },
+];
 
 /** Environment the adapters read at module scope; no network is used at import. */
 const HANDLER_ENV = {
@@ -33,69 +53,82 @@ const HANDLER_ENV = {
 
 const IMPORT_TIMER = `const t=performance.now();await import(process.argv[1]);process.stdout.write(String(performance.now()-t));`;
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-function importMs(entry: string): number {
+function importMs(entry: string, enableSourceMaps: boolean): number {
   const out = execFileSync(
     process.execPath,
-    ['--enable-source-maps', '--no-warnings', '--input-type=module', '-e', IMPORT_TIMER, pathToFileURL(entry).href],
+    [...(enableSourceMaps ? ['--enable-source-maps'] : []), '--no-warnings', '--input-type=module', '-e', IMPORT_TIMER, pathToFileURL(entry).href],
     { env: { ...process.env, ...HANDLER_ENV }, encoding: 'utf8' },
   );
   return Number(out);
 }
 
-async function main(runs: number): Promise<void> {
-  await rm(WORK_DIR, { recursive: true, force: true });
-  const entries = new Map<string, string>();
-  const sizes = new Map<string, number>();
-  for (const mode of MODES) {
-    const outDir = join(WORK_DIR, mode);
-    const manifest = await buildHandlers({ outDir, awsSdk: mode });
-    for (const name of Object.keys(HANDLERS) as HandlerName[]) {
-      const files = unzipSync(new Uint8Array(await readFile(join(outDir, codePath(name)))));
-      const dir = join(outDir, 'extracted', HANDLERS[name].dir);
-      await mkdir(dir, { recursive: true });
-      for (const [file, content] of Object.entries(files)) await writeFile(join(dir, file), content);
-      entries.set(`${name}/${mode}`, join(dir, BUNDLE_ENTRY));
-      sizes.set(`${name}/${mode}`, manifest[HANDLERS[name].zip]?.size ?? 0);
-    }
-  }
-  const samples = new Map<string, number[]>();
-  // Interleaved, so that drift of the machine affects both modes alike.
-  for (let run = 0; run < runs; run++) {
-    for (const [key, entry] of entries) samples.set(key, [...(samples.get(key) ?? []), importMs(entry)]);
-  }
-  console.log(`module initialisation: median of ${runs} fresh node ${process.version} processes`);
-  console.log('handler          | zip bundled | zip external | init bundled | init external');
-  console.log('-----------------|-------------|--------------|--------------|--------------');
-  const totals = { bundled: 0, external: 0 };
-  for (const name of Object.keys(HANDLERS) as HandlerName[]) {
-    const cell = (mode: AwsSdkMode): { kib: string; ms: string } => {
-      const ms = median(samples.get(`${name}/${mode}`) ?? []);
-      totals[mode] += ms;
-      return { kib: `${((sizes.get(`${name}/${mode}`) ?? 0) / 1024).toFixed(1)} KiB`, ms: `${ms.toFixed(1)} ms` };
-    };
-    const bundled = cell('bundled');
-    const external = cell('external');
-    console.log(
-      `${name.padEnd(16)} | ${bundled.kib.padStart(11)} | ${external.kib.padStart(12)} | ${bundled.ms.padStart(12)} | ${external.ms.padStart(13)}`,
-    );
-  }
-  const faster: AwsSdkMode = totals.bundled <= totals.external ? 'bundled' : 'external';
-  console.log(`faster cold start overall: ${faster} (sum of medians ${totals.bundled.toFixed(1)} vs ${totals.external.toFixed(1)} ms)`);
-  await rm(WORK_DIR, { recursive: true, force: true });
+/** Zip size and median initialisation time of one handler in one variant. */
+export interface HandlerFigure {
+  readonly handler: HandlerName;
+  readonly variant: string;
+  readonly zipBytes: number;
+  readonly initMs: number;
 }
 
-new Command()
-  .name('bench:handlers')
-  .option('--runs <n>', 'fresh processes per handler and mode', '10')
-  .action(async (options: { runs: string }) => main(Number(options.runs)))
-  .parseAsync()
-  .catch((error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  });
+/** Builds the variants into `dist/bench-handlers/`, times `runs` fresh imports of each, cleans up. */
+export async function measureHandlers(runs: number): Promise<HandlerFigure[]> {
+  await rm(WORK_DIR, { recursive: true, force: true });
+  const names = Object.keys(HANDLERS) as HandlerName[];
+  const cases: { handler: HandlerName; variant: Variant; entry: string; zipBytes: number; samples: number[] }[] = [];
+  try {
+    for (const [index, variant] of VARIANTS.entries()) {
+      const outDir = join(WORK_DIR, String(index));
+      const manifest = await buildHandlers({ outDir, awsSdk: variant.awsSdk, sourceMaps: variant.sourceMaps });
+      for (const handler of names) {
+        const files = unzipSync(new Uint8Array(await readFile(join(outDir, codePath(handler)))));
+        const dir = join(outDir, 'extracted', HANDLERS[handler].dir);
+        await mkdir(dir, { recursive: true });
+        for (const [file, content] of Object.entries(files)) await writeFile(join(dir, file), content);
+        cases.push({ handler, variant, entry: join(dir, BUNDLE_ENTRY), zipBytes: manifest[HANDLERS[handler].zip]?.size ?? 0, samples: [] });
+      }
+    }
+    // Interleaved, so that drift of the machine affects every variant alike; round 0 warms the disk cache.
+    for (let run = 0; run <= runs; run++) {
+      for (const entry of cases) {
+        const ms = importMs(entry.entry, entry.variant.enableSourceMaps);
+        if (run > 0) entry.samples.push(ms);
+      }
+    }
+  } finally {
+    await rm(WORK_DIR, { recursive: true, force: true });
+  }
+  return cases.map(({ handler, variant, zipBytes, samples }) => ({ handler, variant: variant.id, zipBytes, initMs: median(samples) }));
+}
+
+/** Prints one row per handler: zip size and init of each variant, and the ratios to the build before. */
+export function printHandlerFigures(figures: readonly HandlerFigure[], runs: number): void {
+  const find = (handler: HandlerName, variant: string): HandlerFigure | undefined =>
+    figures.find((figure) => figure.handler === handler && figure.variant === variant);
+  const [before, now] = [VARIANTS[0]?.id ?? '', VARIANTS[1]?.id ?? ''];
+  console.log(`handler zips and module initialisation (median of ${runs} fresh node ${process.version} processes, interleaved)`);
+  printTable(
+    ['handler', ...VARIANTS.map((variant) => `${variant.id}: zip, init`), 'now/before: zip, init'],
+    (Object.keys(HANDLERS) as HandlerName[]).map((handler) => [
+      handler,
+      ...VARIANTS.map((variant) => {
+        const figure = find(handler, variant.id);
+        return figure ? `${formatKiB(figure.zipBytes)}, ${figure.initMs.toFixed(1)} ms` : 'n/a';
+      }),
+      `${ratio(find(handler, now)?.zipBytes, find(handler, before)?.zipBytes)}, ${ratio(find(handler, now)?.initMs, find(handler, before)?.initMs)}`,
+    ]),
+  );
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await new Command('bench:handlers')
+    .option('--runs <n>', 'fresh processes per handler and variant', '10')
+    .action(async (options: { runs: string }) => {
+      const runs = Number(options.runs);
+      printHandlerFigures(await measureHandlers(runs), runs);
+    })
+    .parseAsync()
+    .catch((error: unknown) => {
+      console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    });
+}

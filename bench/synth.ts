@@ -2,7 +2,8 @@
  * `npm run bench:synth`: how long synthesis of the eight files takes.
  * - in-process: `synthesize()` into a temporary folder, RUNS times after one warm-up run
  *   (the first, cold run is reported separately), median and min;
- * - cold: wall time of `npm run synth` (new Node process, tsx compile, module loading), 3 runs.
+ * - cold: wall time of `npm run synth` (npm, a new Node process, the prebuilt bundle), 3 runs;
+ *   `npm run bench` compares it with its peers.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -10,11 +10,14 @@ const program = withCommonOptions(
     const { buildArtifacts, publish } = await import('./lib/publish');
     const { config, clients, distDir, plainHttp, reporter } = await commandContext(flags);
     reporter.progress('publish: building (synth + handler zips)');
-    await buildArtifacts({
+    const build = await buildArtifacts({
       distDir,
       callbackTimeoutSeconds: config.callbackTimeoutSeconds,
       callbackHeartbeatSeconds: config.callbackHeartbeatSeconds,
     });
+    reporter.info(
+      `build: templates ${build.synthesized ? 'synthesized' : 'unchanged'}, handler zips ${build.code.built.length} built, ${build.code.reused.length} unchanged`,
+    );
     const result = await publish(publishOptions({ config, clients, distDir, tlsOnlyPolicy: !plainHttp, reporter }));
     console.log(
       `published ${result.manifest.artifacts.length} artifacts to s3://${config.artifactBucket}/${config.keyPrefix}/ (${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged); manifest: ${result.manifestFile}`,

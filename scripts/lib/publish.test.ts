@@ -153,10 +153,15 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
     }
     const bodies = countBodies(clients.s3);
 
-    await buildArtifacts({ distDir });
+    const unchanged = await buildArtifacts({ distDir });
+    expect(unchanged.code.built).toEqual([]);
     const second = await run(distDir);
+    // A rebuild from scratch (no cache) gives the same bytes: nothing to send either.
+    await buildArtifacts({ distDir, force: true });
+    const third = await run(distDir);
 
     expect(second.unchanged).toHaveLength(OBJECTS);
+    expect(third.unchanged).toHaveLength(OBJECTS);
     expect(bodies.count()).toBe(0);
   });
 
@@ -189,6 +194,38 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
   });
 });
 
+describe('buildArtifacts', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const distDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'bellflower-artifacts-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('synthesizes only when the sources, the options or the written files differ from the last synthesis', async () => {
+    const dir = distDir();
+    const sources = `test-${process.pid}-${Date.now()}`;
+    const build = (fingerprint: string | undefined, callbackTimeoutSeconds?: number) =>
+      buildArtifacts({ distDir: dir, fingerprint: () => fingerprint, ...(callbackTimeoutSeconds ? { callbackTimeoutSeconds } : {}) });
+
+    expect((await build(sources)).synthesized).toBe(true);
+    const root = readFileSync(join(dir, TEMPLATE_PATHS.root));
+    expect(await build(sources)).toMatchObject({ synthesized: false, code: { built: [] } });
+    expect((await build(`${sources}-edited`)).synthesized).toBe(true);
+    expect((await build(sources, 900)).synthesized).toBe(true);
+    expect((await build(sources)).synthesized).toBe(true);
+    appendFileSync(join(dir, TEMPLATE_PATHS.sns), '# edited\n');
+    expect((await build(sources)).synthesized).toBe(true);
+    expect(readFileSync(join(dir, TEMPLATE_PATHS.root)).equals(root)).toBe(true);
+    // Unknown sources (commands not built, or built from other sources): always synthesized.
+    expect((await build(undefined)).synthesized).toBe(true);
+    expect((await build(undefined)).synthesized).toBe(true);
+  });
+});
+
 describe('publish artifacts of the real templates', () => {
   let distDir: string;
   beforeAll(async () => {
@@ -198,8 +235,8 @@ describe('publish artifacts of the real templates', () => {
   });
   afterAll(() => rmSync(distDir, { recursive: true, force: true }));
 
-  it('lists every key a root TemplateURL references, and each nested template under its faithful key too', () => {
-    const artifacts = describeArtifacts(distDir, 'bellflower');
+  it('lists every key a root TemplateURL references, and each nested template under its faithful key too', async () => {
+    const artifacts = await describeArtifacts(distDir, 'bellflower');
     expect(artifacts).toHaveLength(artifactPaths().length);
     const keys = artifacts.map((artifact) => artifact.key);
     expect(keys).toEqual(expect.arrayContaining(referencedKeys(distDir, 'bellflower')));
@@ -212,7 +249,7 @@ describe('publish artifacts of the real templates', () => {
     try {
       await synthesize({ outDir: copy });
       appendFileSync(join(copy, TEMPLATE_PATHS.sns), '# edited\n');
-      expect(() => describeArtifacts(copy, 'bellflower')).toThrow(
+      await expect(describeArtifacts(copy, 'bellflower')).rejects.toThrow(
         /references bellflower\/cft\/nested-stacks\/sns-stack-[0-9a-f]{16}\.yaml, not in this build .*run `npm run synth`/,
       );
     } finally {

@@ -31,11 +31,10 @@ import {
   TEMPLATE_PATHS,
   type HandlerName,
 } from '../../templates/layout';
-import { referencedTemplatePaths } from '../../templates/root-stack';
-import { parseYaml } from '../../templates/yaml';
-import { buildHandlers } from './build';
+import { buildHandlerZips, type HandlerBuild } from './build';
+import { CACHE_ROOT, hashInputs, hashOptions, inputsUnchanged, readRecord, writeRecord, type InputHashes } from './build-cache';
+import { sourceFingerprint } from './cli-bundle';
 import { displayPath } from './paths';
-import { synthesize } from './synth';
 import { silentReporter, type Reporter } from './reporter';
 import { messageOf } from './command';
 
@@ -126,7 +125,7 @@ export function artifactPaths(): { readonly path: string; readonly contentAddres
  * Hashes the build in `distDir` and computes every key; throws {@link PublishError} for a missing
  * file or a root template naming a nested template that is not in the build.
  */
-export function describeArtifacts(distDir: string, prefix: string): ManifestArtifact[] {
+export async function describeArtifacts(distDir: string, prefix: string): Promise<ManifestArtifact[]> {
   const artifacts = artifactPaths().map(({ path, contentAddressed }) => {
     let body: Buffer;
     try {
@@ -140,16 +139,16 @@ export function describeArtifacts(distDir: string, prefix: string): ManifestArti
     const key = contentAddressed ? contentKey(prefix, path, sha256) : artifactKey(prefix, path);
     return { path, key, sha256, size: body.length };
   });
-  checkRootReferences(distDir, prefix, artifacts);
+  await checkRootReferences(distDir, prefix, artifacts);
   return artifacts;
 }
 
 /** Every nested TemplateURL of the root template must name an object of this build. */
-function checkRootReferences(distDir: string, prefix: string, artifacts: readonly ManifestArtifact[]): void {
+async function checkRootReferences(distDir: string, prefix: string, artifacts: readonly ManifestArtifact[]): Promise<void> {
   const rootFile = join(distDir, TEMPLATE_PATHS.root);
-  let references: string[];
+  let references: readonly string[];
   try {
-    references = referencedTemplatePaths(parseYaml(readFileSync(rootFile, 'utf8')) as Record<string, unknown>);
+    references = await rootReferences(readFileSync(rootFile, 'utf8'));
   } catch (error) {
     throw new PublishError(`cannot read the nested TemplateURLs of ${displayPath(rootFile)}: ${messageOf(error)}`, { cause: error });
   }
@@ -163,22 +162,84 @@ function checkRootReferences(distDir: string, prefix: string, artifacts: readonl
 }
 
 /**
- * Builds everything publish uploads into `distDir`: templates and definition (synth) and handler
- * zips. Both are deterministic, so an unchanged source gives unchanged hashes and no upload.
+ * The nested template paths a root template names, remembered by the sha256 of its text: parsing
+ * the YAML is most of the CPU an unchanged publish would otherwise spend.
  */
-export async function buildArtifacts(options: { readonly distDir: string } & StateMachineOptions): Promise<void> {
-  await synthesize({
-    outDir: options.distDir,
-    callbackTimeoutSeconds: options.callbackTimeoutSeconds,
-    callbackHeartbeatSeconds: options.callbackHeartbeatSeconds,
-  });
-  await buildHandlers({ outDir: options.distDir });
+async function rootReferences(rootText: string): Promise<readonly string[]> {
+  const memo = join(CACHE_ROOT, 'root-references', `${sha256Hex(rootText)}.json`);
+  const remembered = readRecord<unknown>(memo);
+  if (Array.isArray(remembered) && remembered.every((path) => typeof path === 'string')) return remembered as string[];
+  const [{ referencedTemplatePaths }, { parseYaml }] = await Promise.all([import('../../templates/root-stack'), import('../../templates/yaml')]);
+  const references = referencedTemplatePaths(parseYaml(rootText) as Record<string, unknown>);
+  try {
+    writeRecord(memo, references);
+  } catch {
+    // Not remembered: the next publish parses again.
+  }
+  return references;
+}
+
+/** What {@link buildArtifacts} did. */
+export interface ArtifactBuild {
+  /** False when the templates and definition in `distDir` were already those of these sources and options. */
+  readonly synthesized: boolean;
+  readonly code: HandlerBuild;
+}
+
+/** What a synthesis produced, remembered under the sources' fingerprint and the options. */
+interface SynthRecord {
+  readonly outputs: InputHashes;
+}
+
+/**
+ * Builds everything publish uploads into `distDir`: templates and definition (synth) and handler
+ * zips. Both are deterministic, so an unchanged source gives unchanged hashes and no upload. Each
+ * is skipped when its inputs are unchanged (content hashes, see build-cache.ts): synthesis when the
+ * sources' fingerprint (see cli-bundle.ts) and the options are those of the files already in
+ * `distDir`, the handler zips per handler (see build.ts).
+ */
+export async function buildArtifacts(options: ArtifactBuildOptions): Promise<ArtifactBuild> {
+  const { distDir, force, fingerprint, ...synthOptions } = options;
+  const [synthesized, code] = await Promise.all([
+    synthesizeIfChanged(distDir, synthOptions, force ? undefined : (fingerprint ?? sourceFingerprint)()),
+    buildHandlerZips({ outDir: distDir, ...(force ? { force } : {}) }),
+  ]);
+  return { synthesized, code };
+}
+
+/** Options of {@link buildArtifacts}. */
+export interface ArtifactBuildOptions extends StateMachineOptions {
+  readonly distDir: string;
+  /** Synthesize and bundle even when the inputs are unchanged. @default false */
+  readonly force?: boolean;
+  /**
+   * Identifies the sources synthesis runs from; undefined when unknown (then it always runs).
+   * @default sourceFingerprint (cli-bundle.ts)
+   */
+  readonly fingerprint?: () => string | undefined;
+}
+
+async function synthesizeIfChanged(distDir: string, options: StateMachineOptions, fingerprint: string | undefined): Promise<boolean> {
+  const memo = fingerprint && join(CACHE_ROOT, 'synth', `${hashOptions({ fingerprint, options })}.json`);
+  const remembered = memo ? readRecord<SynthRecord>(memo) : undefined;
+  if (remembered?.outputs && inputsUnchanged(distDir, remembered.outputs)) return false;
+  // Loaded only when needed: the templates are most of the modules an unchanged publish would load.
+  const { synthesize } = await import('./synth');
+  const { files } = await synthesize({ outDir: distDir, ...options });
+  if (memo) {
+    try {
+      writeRecord(memo, { outputs: hashInputs(distDir, files) } satisfies SynthRecord);
+    } catch {
+      // Not remembered: the next publish synthesizes again.
+    }
+  }
+  return true;
 }
 
 /** Uploads the build and writes the manifest. */
 export async function publish(options: PublishOptions): Promise<PublishResult> {
   const reporter = options.reporter ?? silentReporter;
-  const artifacts = describeArtifacts(options.distDir, options.prefix);
+  const artifacts = await describeArtifacts(options.distDir, options.prefix);
   const account = await callerAccount(options.sts);
   const bucketCreated = await ensureArtifactBucket({ ...options, account, reporter });
   const uploaded: string[] = [];

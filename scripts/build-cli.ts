@@ -1,0 +1,12 @@
+/**
+ * `npm run build:cli`: bundles every command into `dist/cli/` (see scripts/lib/cli-bundle.ts).
+ * `npm ci` runs it (the `prepare` script); the commands rebuild it themselves when a source changed.
+ */
+import { run } from './lib/command';
+import { buildCli, CLI_DIR } from './lib/cli-bundle';
+
+await run('build:cli', async () => {
+  const started = performance.now();
+  const { commands } = await buildCli();
+  console.log(`${CLI_DIR}: ${commands.length} commands bundled in ${((performance.now() - started) / 1000).toFixed(1)} s (${commands.join(', ')})`);
+});
