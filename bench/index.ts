@@ -4,7 +4,7 @@
  * machine affects both sides alike; medians of wall and CPU time (user + system of the process
  * and its children). Reports, never asserts.
  *
- * 1. Commands: `synth` from the prebuilt bundle (`node dist/cli/synth.mjs`, and through
+ * 1. Commands: `bellflower synth` from the prebuilt bundle (`node bin/bellflower.mjs synth`, and through
  *    `npm run -s synth`) against an equivalent CDK app (bench/cdk-app: `node app.mjs` with
  *    `CDK_VALIDATION=false`, and `npx cdk synth -q` with CDK's default validation), and against
  *    the command before (`tsx scripts/synth.ts`); `--version`.
@@ -64,7 +64,7 @@ async function commands(runs: number, work: string): Promise<void> {
   // CDK's notices and version check would reach the network: off, so that only synthesis is timed.
   const cdkEnv = { CDK_DISABLE_VERSION_CHECK: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' };
   const results = await interleave(runs, {
-    bundle: node('dist/cli/synth.mjs', ['--out', join(work, 'bundle')]),
+    bundle: node('bin/bellflower.mjs', ['synth', '--out', join(work, 'bundle')]),
     npm: () => timeCommand('npm', ['run', '-s', 'synth', '--', '--out', join(work, 'npm')], { cwd: ROOT }),
     before: () => timeCommand(join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/synth.ts', '--out', join(work, 'tsx')], { cwd: ROOT }),
     cdkApp: node(join(CDK_APP, 'app.mjs'), [], { CDK_VALIDATION: 'false', CDK_OUTDIR: join(work, 'cdk-app') }),
@@ -73,24 +73,24 @@ async function commands(runs: number, work: string): Promise<void> {
         cwd: CDK_APP,
         env: { ...process.env, ...cdkEnv },
       }),
-    version: node('dist/cli/synth.mjs', ['--version']),
+    version: node('bin/bellflower.mjs', ['--version']),
   });
   printSection(
     `1. Commands start without compiling TypeScript (median of ${runs} interleaved runs)`,
     [
-      ['`node dist/cli/synth.mjs` (bundle)', results.bundle],
+      ['`bellflower synth` (`node bin/bellflower.mjs synth`, the prebuilt bundle)', results.bundle],
       ['`npm run -s synth` (bundle)', results.npm],
       ['`tsx scripts/synth.ts` (before)', results.before],
       ['`node app.mjs`, CDK app, CDK_VALIDATION=false', results.cdkApp],
       ['`npx cdk synth -q`, same app', results.cdkSynth],
-      ['`node dist/cli/synth.mjs --version`', results.version],
+      ['`bellflower --version`', results.version],
     ],
     [
-      ratioRow('bundle / CDK app', results.bundle, results.cdkApp, '<= 0.4'),
+      ratioRow('bellflower synth / CDK app', results.bundle, results.cdkApp, '<= 0.4'),
       ratioRow('npm run synth / CDK app', results.npm, results.cdkApp, ''),
       ratioRow('npm run synth / cdk synth', results.npm, results.cdkSynth, '<= 0.1'),
-      ratioRow('bundle / cdk synth', results.bundle, results.cdkSynth, '<= 0.1'),
-      ratioRow('bundle / tsx (before)', results.bundle, results.before, ''),
+      ratioRow('bellflower synth / cdk synth', results.bundle, results.cdkSynth, '<= 0.1'),
+      ratioRow('bellflower synth / tsx (before)', results.bundle, results.before, ''),
       ['--version CPU', '', formatMs(results.version.cpuMs), '< 150 ms'],
     ],
   );
@@ -189,7 +189,7 @@ async function publishUnchanged(runs: number, work: string): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: peerBucket }));
     // A bound on each run, so that a stuck emulator fails the bench instead of hanging it.
     const timeout = 120_000;
-    const publishCommand = (): Sample => timeCommand(process.execPath, ['dist/cli/publish.mjs'], { cwd: ROOT, env, timeout });
+    const publishCommand = (): Sample => timeCommand(process.execPath, ['bin/bellflower.mjs', 'publish'], { cwd: ROOT, env, timeout });
     // The first publish builds and uploads everything; what is timed below is the unchanged tree.
     publishCommand();
     const zips = Object.fromEntries((Object.keys(HANDLERS) as HandlerName[]).map((handler) => [handler, join(DIST, codePath(handler))])) as Record<
@@ -211,8 +211,8 @@ async function publishUnchanged(runs: number, work: string): Promise<void> {
 
     // After a rebuild: publish rebuilds from scratch (no cache, every file written again)...
     const ownBefore = await listing(s3, bucket);
-    timeCommand(process.execPath, ['dist/cli/build.mjs', '--force'], { cwd: ROOT, env });
-    timeCommand(process.execPath, ['dist/cli/synth.mjs'], { cwd: ROOT, env });
+    timeCommand(process.execPath, ['bin/bellflower.mjs', 'build', '--force'], { cwd: ROOT, env });
+    timeCommand(process.execPath, ['bin/bellflower.mjs', 'synth'], { cwd: ROOT, env });
     const rebuilt = publishCommand().stdout.trim();
     const ownBytes = bytesWritten(ownBefore, await listing(s3, bucket));
     // ... and awscli packages the handler folders, as its users do, extracted again (new mtimes).
@@ -239,7 +239,7 @@ async function publishUnchanged(runs: number, work: string): Promise<void> {
     printSection(
       `2. Publish of an unchanged tree, same moto S3 (median of ${runs} interleaved runs)`,
       [
-        ['`node dist/cli/publish.mjs`', results.publish],
+        ['`bellflower publish`', results.publish],
         ['`npm run -s publish`', results.npm],
         ['`aws cloudformation package`, same zips, templates, definition', results.awsPackage],
       ],

@@ -103,10 +103,10 @@ describe.each([
 
 /** Relative `.ts` imports of a source file (static, and the commands' `await import(...)`), resolved. */
 function localImports(file: string, text: string): string[] {
-  return [...text.matchAll(/(?:from |import\()'(\.{1,2}\/[^']+)'/g)].map(([, spec]) => {
-    const path = resolve(dirname(file), spec!);
-    return path.endsWith('.ts') ? path : `${path}.ts`;
-  });
+  // Specifiers with another extension (`.mjs`, `.json`) are data or generated code, not sources.
+  return [...text.matchAll(/(?:from |import\()'(\.{1,2}\/[^']+?)(\.ts)?'/g)]
+    .filter(([, spec]) => !/\.(m?js|json)$/.test(spec!))
+    .map(([, spec]) => `${resolve(dirname(file), spec!)}.ts`);
 }
 
 /** `<Service>.<Operation>` of every SDK command (and waiter, and lib-storage upload) the files reachable from `entryFiles` import. */
