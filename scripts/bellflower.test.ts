@@ -50,6 +50,19 @@ function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {}, option
 const lines = (text: string): string[] => text.split('\n').filter((line) => line.length > 0);
 
 describe('bellflower without AWS', () => {
+  it('ends quietly when the reader of its output has gone (`bellflower deploy --help | head -1`)', async () => {
+    const { stderr, code } = await new Promise<Result>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin/bellflower.mjs'), 'deploy', '--help'], { cwd: ROOT, env: { PATH: process.env.PATH, NO_COLOR: '1' } });
+      // The reader closes the pipe before the help is written (as `head` does once it has its line).
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (exitCode) => resolve({ code: exitCode, stdout: '', stderr }));
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('prints its version and its help, listing every command, with exit code 0', async () => {
     const [version, help] = await Promise.all([bellflower(['--version']), bellflower(['--help'])]);
     expect(version).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
