@@ -8,7 +8,7 @@
  * - `SDK external`: the AWS SDK left to the runtime's copy (resolved from `node_modules`), map beside.
  * Each measurement is a fresh `node` process timing `await import('index.mjs')`, interleaved over
  * the variants; the table shows the median of the runs. The results decide `DEFAULT_SOURCE_MAPS`
- * and `DEFAULT_AWS_SDK_MODE` in scripts/lib/build.ts.
+ * and `DEFAULT_AWS_SDK_MODE` in scripts/lib/build/build.ts.
  */
 import { Command } from 'commander';
 import { unzipSync } from 'fflate';
@@ -17,7 +17,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HANDLERS, codePath, type HandlerName } from '../templates/layout';
-import { buildHandlers, BUNDLE_ENTRY, type AwsSdkMode, type SourceMapMode } from '../scripts/lib/build';
+import { buildHandlers, BUNDLE_ENTRY, type AwsSdkMode, type SourceMapMode } from '../scripts/lib/build/build';
 import { formatKiB, median, printTable, ratio } from './measure';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { renderArtifacts, synthesize } from '../scripts/lib/synth';
+import { renderArtifacts, synthesize } from '../scripts/lib/build/synth';
 
 const RUNS = 20;
 const COLD_RUNS = 3;

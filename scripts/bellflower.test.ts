@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startMoto, type MotoServer } from '../test/support/moto';
 import { requireTool } from '../test/support/tools';
-import { createAwsClients, type AwsClients } from './lib/aws';
-import { publishOptions } from './lib/cli';
-import type { BellflowerConfig } from './lib/config';
-import { publish } from './lib/publish';
+import { createAwsClients, type AwsClients } from './lib/aws/aws';
+import { publishOptions } from './lib/cli/cli';
+import type { BellflowerConfig } from './lib/aws/config';
+import { publish } from './lib/deployment/publish';
 import { writeFakeBuild } from './lib/testing/fake-build';
-import { COMMANDS, VERSION } from './lib/program';
+import { COMMANDS, VERSION } from './lib/cli/program';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 

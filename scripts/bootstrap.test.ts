@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type MotoServer } from '../test/support/moto';
 import { MOTO_ACCOUNT } from '../test/support/moto-iam';
 import { requireTool } from '../test/support/tools';
-import { DEFAULT_CONFIG_DIR } from './lib/config';
+import { DEFAULT_CONFIG_DIR } from './lib/aws/config';
 
 /** Runs the command with stdin closed; resolves with its exit code and output. */
 function bootstrapCommand(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {

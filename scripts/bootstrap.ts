@@ -4,7 +4,7 @@
  * cannot infer; every question has a flag.
  */
 import { Command } from 'commander';
-import { parseCommand, run, terminalReporter, withEnvironmentOptions, type EnvironmentFlags } from './lib/command';
+import { parseCommand, run, terminalReporter, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli/command';
 
 interface BootstrapFlags extends EnvironmentFlags {
   readonly email?: string;
@@ -26,10 +26,10 @@ const program = withEnvironmentOptions(
   .option('--replace-failed', 'delete and re-create a bootstrap stack left in ROLLBACK_COMPLETE', false)
   .action((flags: BootstrapFlags) =>
     run('bootstrap', async () => {
-      const { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine } = await import('./lib/aws');
-      const { bootstrap, bootstrapStackName } = await import('./lib/bootstrap');
-      const { defaultAnswers, isInteractive, resolveAnswers, terminalPrompts } = await import('./lib/bootstrap-questions');
-      const { loadConfig } = await import('./lib/config');
+      const { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine } = await import('./lib/aws/aws');
+      const { bootstrap, bootstrapStackName } = await import('./lib/deployment/bootstrap');
+      const { defaultAnswers, isInteractive, resolveAnswers, terminalPrompts } = await import('./lib/deployment/bootstrap-questions');
+      const { loadConfig } = await import('./lib/aws/config');
       const reporter = terminalReporter();
       checkEndpointVariables();
       const interactive = isInteractive(flags);

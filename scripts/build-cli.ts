@@ -1,9 +1,9 @@
 /**
- * `npm run build:cli`: bundles every command into `dist/cli/` (see scripts/lib/cli-bundle.ts).
+ * `npm run build:cli`: bundles every command into `dist/cli/` (see scripts/lib/cli/cli-bundle.ts).
  * `npm ci` runs it (the `prepare` script); the commands rebuild it themselves when a source changed.
  */
-import { run } from './lib/command';
-import { buildCli, CLI_DIR } from './lib/cli-bundle';
+import { run } from './lib/cli/command';
+import { buildCli, CLI_DIR } from './lib/cli/cli-bundle';
 
 await run('build:cli', async () => {
   const started = performance.now();

@@ -4,8 +4,8 @@
  */
 import { Command, Option } from 'commander';
 import { CODE_DIR } from '../templates/layout';
-import { buildHandlerZips, DEFAULT_SOURCE_MAPS, HANDLERS_BY_ZIP, type SourceMapMode } from './lib/build';
-import { parseCommand, run } from './lib/command';
+import { buildHandlerZips, DEFAULT_SOURCE_MAPS, HANDLERS_BY_ZIP, type SourceMapMode } from './lib/build/build';
+import { parseCommand, run } from './lib/cli/command';
 
 const program = new Command('build')
   .description('Bundle the Lambda handlers (esbuild) into deterministic zips under <out>/code/')

@@ -4,7 +4,7 @@
  * (`--require-approval`); `--no-execute` keeps the change sets for review, `--change-set` executes them.
  */
 import { Command, Option } from 'commander';
-import { parseCommand, run, UsageError, withCommonOptions, withJsonOption, type CommonFlags } from './lib/command';
+import { parseCommand, run, UsageError, withCommonOptions, withJsonOption, type CommonFlags } from './lib/cli/command';
 
 interface DeployFlags extends CommonFlags {
   readonly replaceFailed: boolean;
@@ -30,12 +30,12 @@ const program = withJsonOption(
   .action((flags: DeployFlags) =>
     run('deploy', async () => {
       if (flags.changeSet !== undefined && !flags.execute) throw new UsageError('--change-set executes a kept change set; it cannot go with --no-execute');
-      const { commandContext } = await import('./lib/cli');
-      const { deploy } = await import('./lib/deploy');
-      const { approvalGate } = await import('./lib/approval');
-      const { CHANGE_SET_NAME, newChangeSetName } = await import('./lib/stacks');
-      const { confirm } = await import('./lib/command');
-      const { colorsFor, printJson } = await import('./lib/output');
+      const { commandContext } = await import('./lib/cli/cli');
+      const { deploy } = await import('./lib/deployment/deploy');
+      const { approvalGate } = await import('./lib/deployment/approval');
+      const { CHANGE_SET_NAME, newChangeSetName } = await import('./lib/deployment/stacks');
+      const { confirm } = await import('./lib/cli/command');
+      const { colorsFor, printJson } = await import('./lib/cli/output');
       if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
         throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
       }

@@ -3,7 +3,7 @@
  * diff and destroy in one environment, printed and written to dist/iam/.
  */
 import { Command, Option } from 'commander';
-import { parseCommand, run, UsageError, withEnvironmentOptions, type EnvironmentFlags } from './lib/command';
+import { parseCommand, run, UsageError, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli/command';
 
 const program = withEnvironmentOptions(
   new Command('deployer-policy').description('Print and write the IAM policy a person or CI needs to run bootstrap, publish, deploy, diff and destroy'),
@@ -14,8 +14,8 @@ const program = withEnvironmentOptions(
   }))
   .action((flags: EnvironmentFlags & { account?: string }) =>
     run('deployer-policy', async () => {
-      const { commandContext } = await import('./lib/cli');
-      const { deployerContract, deployerPolicy, deployerTargets, MANAGED_POLICY_LIMIT, policySize, writeDeployerPolicy } = await import('./lib/deployer-policy');
+      const { commandContext } = await import('./lib/cli/cli');
+      const { deployerContract, deployerPolicy, deployerTargets, MANAGED_POLICY_LIMIT, policySize, writeDeployerPolicy } = await import('./lib/deployment/deployer-policy');
       const { config, distDir, reporter, target } = await commandContext(flags);
       const account = flags.account ?? target.account;
       const targets = deployerTargets(config, account);

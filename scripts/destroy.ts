@@ -3,7 +3,7 @@
  * confirmation, and removes dist/outputs/<env>.json.
  */
 import { Command } from 'commander';
-import { parseCommand, run, withCommonOptions, type CommonFlags } from './lib/command';
+import { parseCommand, run, withCommonOptions, type CommonFlags } from './lib/cli/command';
 
 const program = withCommonOptions(new Command('destroy').description('Delete the root stack, then the cross stack'))
   .option('--yes', 'do not ask for confirmation', false)
@@ -11,13 +11,13 @@ const program = withCommonOptions(new Command('destroy').description('Delete the
   .option('--bootstrap', 'also delete the bootstrap stack: its artifact bucket (emptied) and its KMS key, which KMS deletes after 30 days', false)
   .action((flags: CommonFlags & { yes: boolean; deleteArtifacts: boolean; bootstrap: boolean }) =>
     run('destroy', async () => {
-      const { commandContext } = await import('./lib/cli');
-      const { confirm } = await import('./lib/command');
-      const { destroy } = await import('./lib/destroy');
-      const { outputsPath, removeOutputs } = await import('./lib/outputs');
-      const { displayPath } = await import('./lib/paths');
+      const { commandContext } = await import('./lib/cli/cli');
+      const { confirm } = await import('./lib/cli/command');
+      const { destroy } = await import('./lib/deployment/destroy');
+      const { outputsPath, removeOutputs } = await import('./lib/workflow/outputs');
+      const { displayPath } = await import('./lib/cli/paths');
       const { config, clients, distDir, reporter } = await commandContext(flags);
-      const { bootstrapStackName } = await import('./lib/bootstrap');
+      const { bootstrapStackName } = await import('./lib/deployment/bootstrap');
       const what = `${config.rootStackName} and ${config.crossStackName} in ${config.region}${flags.deleteArtifacts ? ` and s3://${config.artifactBucket}/${config.keyPrefix}/` : ''}${flags.bootstrap ? `, then ${bootstrapStackName(config.environment)} (artifact bucket; KMS key scheduled for deletion in 30 days: data encrypted with it becomes unreadable then)` : ''}`;
       if (!flags.yes) {
         if (!process.stdin.isTTY) throw new Error(`refusing to delete ${what} without a terminal to confirm: pass --yes`);

@@ -4,7 +4,7 @@
  * when there are changes (for CI).
  */
 import { Command } from 'commander';
-import { EXIT_CODES, parseCommand, run, UsageError, withCommonOptions, withJsonOption, type CommonFlags } from './lib/command';
+import { EXIT_CODES, parseCommand, run, UsageError, withCommonOptions, withJsonOption, type CommonFlags } from './lib/cli/command';
 
 interface DiffFlags extends CommonFlags {
   readonly fail?: boolean;
@@ -21,10 +21,10 @@ const program = withJsonOption(
   .option('--bootstrap', 'show what `bellflower bootstrap` would change in the bootstrap stack instead')
   .action((flags: DiffFlags) =>
     run('diff', async () => {
-      const { commandContext } = await import('./lib/cli');
-      const { diffBootstrap, diffEnvironment, diffKeptChangeSets, formatChange, hasChanges } = await import('./lib/diff');
-      const { CHANGE_SET_NAME } = await import('./lib/stacks');
-      const { colorsFor, lineWidth, printJson, shortenLine, shortenLines } = await import('./lib/output');
+      const { commandContext } = await import('./lib/cli/cli');
+      const { diffBootstrap, diffEnvironment, diffKeptChangeSets, formatChange, hasChanges } = await import('./lib/deployment/diff');
+      const { CHANGE_SET_NAME } = await import('./lib/deployment/stacks');
+      const { colorsFor, lineWidth, printJson, shortenLine, shortenLines } = await import('./lib/cli/output');
       if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
         throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
       }
@@ -63,7 +63,7 @@ const program = withJsonOption(
   );
 
 /** Colours the `[+]`, `[-]` and `[~]` lines of `@aws-cdk/cloudformation-diff`'s text. */
-function colorTemplateDiff(text: string, colors: import('./lib/output').Colors): string {
+function colorTemplateDiff(text: string, colors: import('./lib/cli/output').Colors): string {
   return text
     .split('\n')
     .map((line) => (/^\s*\[\+\]/.test(line) ? colors.green(line) : /^\s*\[-\]/.test(line) ? colors.red(line) : /^\s*\[~\]/.test(line) ? colors.yellow(line) : line))

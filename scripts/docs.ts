@@ -3,7 +3,7 @@
  * contract table and the command reference (each command's `--help`); `--check` fails when they are stale.
  */
 import { Command } from 'commander';
-import { parseCommand, run } from './lib/command';
+import { parseCommand, run } from './lib/cli/command';
 
 const program = new Command('docs')
   .description("Regenerate the README sections made from the code (the IAM contract table, the commands' --help)")
@@ -12,8 +12,8 @@ const program = new Command('docs')
   .action((options: { file: string; check?: boolean }) =>
     run('docs', async () => {
       const { readFile, writeFile } = await import('node:fs/promises');
-      const { renderReadme } = await import('./lib/docs');
-      const { allHelpTexts, commandReference, replaceCommandReference } = await import('./lib/command-reference');
+      const { renderReadme } = await import('./lib/cli/docs');
+      const { allHelpTexts, commandReference, replaceCommandReference } = await import('./lib/cli/command-reference');
       const current = await readFile(options.file, 'utf8');
       const rendered = replaceCommandReference(renderReadme(current), commandReference(await allHelpTexts()));
       if (rendered === current) return console.log(`${options.file} is up to date`);

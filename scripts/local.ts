@@ -18,7 +18,7 @@
 import { Command, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { numberArgument, parseCommand, run } from './lib/command';
+import { numberArgument, parseCommand, run } from './lib/cli/command';
 import { buildLocalArtifacts, loadLocalDefinition } from './lib/local/artifacts';
 import { loadWorkflowBundles, PROJECT_ROOT } from './lib/local/bundles';
 import { startLocalEngine, ORIGINAL_DELAYS, type AnswerMode, type ExecutionReport, type LocalEngine } from './lib/local/engine';

@@ -4,7 +4,7 @@
  * log groups come from the root stack's outputs. `--json` prints one JSON object per line.
  */
 import { Command } from 'commander';
-import { numberArgument, parseCommand, run, withEnvironmentOptions, withJsonOption, type EnvironmentFlags } from './lib/command';
+import { numberArgument, parseCommand, run, withEnvironmentOptions, withJsonOption, type EnvironmentFlags } from './lib/cli/command';
 
 interface LogsFlags extends EnvironmentFlags {
   readonly follow?: boolean;
@@ -23,17 +23,17 @@ const program = withJsonOption(
   .option('--poll <seconds>', 'seconds between two reads with --follow', numberArgument('--poll', { min: 0.1, unit: 'seconds' }), 2)
   .action((flags: LogsFlags) =>
     run('logs', async () => {
-      const { commandContext } = await import('./lib/cli');
-      const { deployedOutputs } = await import('./lib/outputs');
-      const { executionFilter, followLogEvents, formatLogEvent, logSources, parseSince, readLogEvents } = await import('./lib/logs');
-      const { colorsFor } = await import('./lib/output');
+      const { commandContext } = await import('./lib/cli/cli');
+      const { deployedOutputs } = await import('./lib/workflow/outputs');
+      const { executionFilter, followLogEvents, formatLogEvent, logSources, parseSince, readLogEvents } = await import('./lib/workflow/logs');
+      const { colorsFor } = await import('./lib/cli/output');
       const startTime = parseSince(flags.since);
       const context = await commandContext(flags);
       const { config, clients, distDir, reporter } = context;
       const { outputs } = await deployedOutputs({ cloudFormation: clients.cloudFormation, env: config.environment, stackName: config.rootStackName, region: config.region, distDir, reporter });
       const sources = logSources(outputs);
       const colors = colorsFor(process.stdout);
-      const print = (event: import('./lib/logs').LogEvent): void => {
+      const print = (event: import('./lib/workflow/logs').LogEvent): void => {
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(event)}\n`);
           return;
@@ -46,7 +46,7 @@ const program = withJsonOption(
         sources,
         startTime,
         ...(flags.execution !== undefined ? { contains: executionFilter(flags.execution) } : {}),
-        onMissingGroup: (source: import('./lib/logs').LogSource) => reporter.info(`${source.logGroupName}: no such log group yet (nothing logged)`),
+        onMissingGroup: (source: import('./lib/workflow/logs').LogSource) => reporter.info(`${source.logGroupName}: no such log group yet (nothing logged)`),
       };
       reporter.info(`log groups: ${sources.map((source) => source.logGroupName).join(', ')}`);
       if (!flags.follow) {

@@ -1,13 +1,13 @@
 /** `npm run publish`: synth + build into dist/, then upload to the artifact bucket and write dist/manifest.json. */
 import { Command } from 'commander';
-import { parseCommand, run, withCommonOptions, type CommonFlags } from './lib/command';
+import { parseCommand, run, withCommonOptions, type CommonFlags } from './lib/cli/command';
 
 const program = withCommonOptions(
   new Command('publish').description('Build, then upload templates, code and the state machine definition to the artifact bucket'),
 ).action((flags: CommonFlags) =>
   run('publish', async () => {
-    const { commandContext, publishOptions } = await import('./lib/cli');
-    const { buildArtifacts, publish } = await import('./lib/publish');
+    const { commandContext, publishOptions } = await import('./lib/cli/cli');
+    const { buildArtifacts, publish } = await import('./lib/deployment/publish');
     const { config, clients, distDir, plainHttp, reporter } = await commandContext(flags);
     reporter.progress('publish: building (synth + handler zips)');
     const build = await buildArtifacts({

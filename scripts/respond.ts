@@ -7,7 +7,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
-import { parseCommand, run, UsageError, withEnvironmentOptions, type EnvironmentFlags } from './lib/command';
+import { parseCommand, run, UsageError, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli/command';
 
 type RespondFlags = EnvironmentFlags & {
   failure?: string;
@@ -22,8 +22,8 @@ type RespondFlags = EnvironmentFlags & {
 async function answerTarget(flags: RespondFlags): Promise<{ s3: S3Client; bucket: string }> {
   if (flags.externalId !== undefined && flags.roleArn === undefined) throw new UsageError('--external-id needs --role-arn');
   if (flags.endpoint === undefined) {
-    const { commandContext, findDeployment } = await import('./lib/cli');
-    const { assumeRoleOptions, createAwsClients } = await import('./lib/aws');
+    const { commandContext, findDeployment } = await import('./lib/cli/cli');
+    const { assumeRoleOptions, createAwsClients } = await import('./lib/aws/aws');
     const context = await commandContext(flags);
     const { clients, config } = context;
     const bucket = flags.bucket ?? (await findDeployment(context)).bucket;
@@ -33,7 +33,7 @@ async function answerTarget(flags: RespondFlags): Promise<{ s3: S3Client; bucket
     return { s3: createAwsClients(options).s3, bucket };
   }
   if (!flags.bucket) throw new UsageError('--endpoint needs --bucket (the local run prints both)');
-  const { checkEndpoint } = await import('./lib/aws');
+  const { checkEndpoint } = await import('./lib/aws/aws');
   const { localS3Client } = await import('./lib/local/s3-backend');
   checkEndpoint('--endpoint', flags.endpoint);
   return { s3: localS3Client(flags.endpoint, flags.region ?? 'us-east-1'), bucket: flags.bucket };
@@ -53,7 +53,7 @@ const program = withEnvironmentOptions(
   .action((executionId: string, flags: RespondFlags) =>
     run('respond', async () => {
       const { s3, bucket } = await answerTarget(flags);
-      const { respond } = await import('./lib/execution');
+      const { respond } = await import('./lib/workflow/execution');
       const failure = flags.failure !== undefined ? { cause: flags.failure, error: flags.error } : undefined;
       const key = await respond({ s3, bucket, executionId, failure });
       console.log(`wrote s3://${bucket}/${key}`);

@@ -4,7 +4,7 @@
  * its ARN, then the execution id once `outbound/<id>/` is written.
  */
 import { Command } from 'commander';
-import { numberArgument, parseCommand, parseJsonFlag, run, withEnvironmentOptions, withJsonOption, type EnvironmentFlags } from './lib/command';
+import { numberArgument, parseCommand, parseJsonFlag, run, withEnvironmentOptions, withJsonOption, type EnvironmentFlags } from './lib/cli/command';
 
 interface StartFlags extends EnvironmentFlags {
   readonly input: string;
@@ -26,9 +26,9 @@ const program = withJsonOption(
   .action((flags: StartFlags) =>
     run('start-execution', async () => {
       const input = parseJsonFlag('--input', flags.input);
-      const { commandContext, findDeployment } = await import('./lib/cli');
-      const { startExecution, waitForExecutionId } = await import('./lib/execution');
-      const { printJson } = await import('./lib/output');
+      const { commandContext, findDeployment } = await import('./lib/cli/cli');
+      const { startExecution, waitForExecutionId } = await import('./lib/workflow/execution');
+      const { printJson } = await import('./lib/cli/output');
       const context = await commandContext(flags);
       const { clients } = context;
       const deployment =

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NESTED_TEMPLATES, nestedTemplatePath, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../templates/layout';
 import { referencedTemplatePaths } from '../templates/root-stack';
 import { parseYaml } from '../templates/yaml';
-import { synthesize } from './lib/synth';
+import { synthesize } from './lib/build/synth';
 
 describe('synthesize', () => {
   let root: string;

@@ -1,7 +1,7 @@
 /** `npm run synth`: writes the templates and the state machine definition to `dist/` (or `--out`). */
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { numberArgument, parseCommand, run } from './lib/command';
+import { numberArgument, parseCommand, run } from './lib/cli/command';
 
 const program = new Command('synth')
   .description('Write the CloudFormation templates and the state machine definition')
@@ -18,7 +18,7 @@ const program = new Command('synth')
   )
   .action((options: { out: string; callbackTimeoutSeconds?: number; callbackHeartbeatSeconds?: number }) =>
     run('synth', async () => {
-      const { synthesize } = await import('./lib/synth');
+      const { synthesize } = await import('./lib/build/synth');
       const { files } = await synthesize({
         outDir: options.out,
         callbackTimeoutSeconds: options.callbackTimeoutSeconds,

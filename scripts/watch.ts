@@ -6,7 +6,7 @@
  * (its definition read with DescribeStateMachineForExecution).
  */
 import { Command } from 'commander';
-import { numberArgument, parseCommand, run, withEnvironmentOptions, type EnvironmentFlags } from './lib/command';
+import { numberArgument, parseCommand, run, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli/command';
 import type { TimelineEntry } from './lib/local/timeline';
 
 const program = withEnvironmentOptions(
@@ -18,8 +18,8 @@ const program = withEnvironmentOptions(
   .option('--report <file>', 'at the end, write the execution as one self-contained HTML page (graph, path, timeline)')
   .action((execution: string, flags: EnvironmentFlags & { poll: number; report?: string }) =>
     run('watch', async () => {
-      const { commandContext, findDeployment } = await import('./lib/cli');
-      const { executionArnOf, followExecution, HistoryTimeline } = await import('./lib/execution');
+      const { commandContext, findDeployment } = await import('./lib/cli/cli');
+      const { executionArnOf, followExecution, HistoryTimeline } = await import('./lib/workflow/execution');
       const { timelinePrinter } = await import('./lib/local/timeline');
       const context = await commandContext(flags);
       const executionArn = execution.startsWith('arn:') ? execution : executionArnOf(execution, (await findDeployment(context)).stateMachineArn);

@@ -5,7 +5,7 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '../scripts/lib/synth';
+import { synthesize } from '../scripts/lib/build/synth';
 import { renderBootstrapTemplate } from './bootstrap-stack';
 import { BOOTSTRAP_TEMPLATE_PATH, TEMPLATE_PATHS } from './layout';
 

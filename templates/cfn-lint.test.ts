@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '../scripts/lib/synth';
+import { synthesize } from '../scripts/lib/build/synth';
 import { renderBootstrapTemplate } from './bootstrap-stack';
 import { requireTool } from '../test/support/tools';
 import { BOOTSTRAP_TEMPLATE_PATH, TEMPLATE_PATHS } from './layout';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { awsCallsIn } from '../handlers/shared/aws-calls';
-import { buildHandlers } from '../scripts/lib/build';
+import { buildHandlers } from '../scripts/lib/build/build';
 import { loadLocalDefinition } from '../scripts/lib/local/artifacts';
 import { loadWorkflowBundles } from '../scripts/lib/local/bundles';
 import { startLocalEngine, type LocalEngine } from '../scripts/lib/local/engine';

@@ -17,7 +17,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { bundleHandler, BUNDLE_ENTRY } from '../../scripts/lib/build';
+import { bundleHandler, BUNDLE_ENTRY } from '../../scripts/lib/build/build';
 import type { MotoServer } from '../../test/support/moto';
 import { requireTool } from '../../test/support/tools';
 import { useMotoBucket } from '../shared/moto-bucket';

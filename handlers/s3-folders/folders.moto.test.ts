@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bundleHandler, BUNDLE_ENTRY } from '../../scripts/lib/build';
+import { bundleHandler, BUNDLE_ENTRY } from '../../scripts/lib/build/build';
 import { requireTool } from '../../test/support/tools';
 import { callsOutsideContract } from '../../test/support/contract-calls';
 import { awsCallsIn } from '../shared/aws-calls';

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildHandlers } from '../../scripts/lib/build';
+import { buildHandlers } from '../../scripts/lib/build/build';
 
 export default async function warmBuildCache(): Promise<void> {
   const outDir = await mkdtemp(join(tmpdir(), 'bellflower-warm-'));

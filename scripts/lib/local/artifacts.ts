@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { STATE_MACHINE_PATH } from '../../../templates/layout';
-import { buildHandlers } from '../build';
-import { synthesize } from '../synth';
+import { buildHandlers } from '../build/build';
+import { synthesize } from '../build/synth';
 import { LocalEngineError } from './engine';
 
 /** Options of {@link loadLocalDefinition}. */

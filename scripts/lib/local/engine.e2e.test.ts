@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { STATES } from '../../../asl/state-machine';
-import { buildHandlers } from '../build';
+import { buildHandlers } from '../build/build';
 import { loadWorkflowBundles } from './bundles';
 import { startLocalEngine, type ExecutionReport, type LocalEngine } from './engine';
 import { loadLocalDefinition } from './artifacts';

@@ -14,7 +14,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStateMachine } from '../../../asl/state-machine';
 import { ERROR_NAMES, MAX_ANSWER_BYTES } from '../../../handlers/integration/integrate';
-import { buildHandlers } from '../build';
+import { buildHandlers } from '../build/build';
 import { loadWorkflowBundles } from './bundles';
 import { startLocalEngine, type ExecutionReport, type LocalEngine } from './engine';
 import type { TimelineEntry } from './timeline';

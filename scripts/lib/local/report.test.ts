@@ -5,7 +5,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { buildStateMachine, STATES } from '../../../asl/state-machine';
-import { HistoryTimeline } from '../execution';
+import { HistoryTimeline } from '../workflow/execution';
 import { buildReportPage, summarizeRun } from './report';
 
 /** The history of an execution whose processing failed three times (AWS's event types and details). */

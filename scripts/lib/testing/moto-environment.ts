@@ -4,8 +4,8 @@
  */
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { startMoto, type MotoServer } from '../../../test/support/moto';
-import { createAwsClients, type AwsClients } from '../aws';
-import type { BellflowerConfig } from '../config';
+import { createAwsClients, type AwsClients } from '../aws/aws';
+import type { BellflowerConfig } from '../aws/config';
 
 /** What {@link startMotoEnvironment} returns. */
 export interface MotoEnvironment {

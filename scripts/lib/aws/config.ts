@@ -1,0 +1,303 @@
+/**
+ * Per-environment configuration: `config/<env>.json`, then the git-ignored `config/<env>.local.json`
+ * (what `npm run bootstrap` recorded for this machine's account) over it, validated on load, with
+ * command-line flags layered on top (`--region`, `--profile`, `--parameter Key=Value`).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { displayPath } from '../cli/paths';
+import { DEFAULT_KEY_PREFIX } from '../../../templates/layout';
+import { CROSS_PARAMS, ENVIRONMENTS, ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
+
+/** Folder of the `config/<env>.json` files. */
+export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../../config', import.meta.url));
+
+/** The resolved configuration of one environment (file + flags + defaults). */
+export interface BellflowerConfig {
+  readonly environment: EnvironmentName;
+  /** AWS region of the stacks and of the artifact bucket. */
+  readonly region: string;
+  /** Where {@link region} came from (`--region`, `AWS_REGION`, the file, the profile), for the messages. */
+  readonly regionSource?: string;
+  /** Named AWS profile; when absent the standard credential chain applies. */
+  readonly profile?: string;
+  /** Bucket holding templates, handler zips and the state machine definition. */
+  readonly artifactBucket: string;
+  /** Key prefix of every artifact in the artifact bucket. @default 'bellflower' */
+  readonly keyPrefix: string;
+  /** @default `bellflower-s3-custom-resource-stack-<env>` */
+  readonly crossStackName: string;
+  /** @default `bellflower-root-stack-<env>` */
+  readonly rootStackName: string;
+  /** KMS alias name without the `alias/` prefix (the root stack's `KmsMasterKeyAlias`). */
+  readonly kmsKeyAlias: string;
+  /** KMS key id (a UUID) the alias points to (the stacks' `KmsMasterKeyId`). */
+  readonly kmsKeyId: string;
+  /** Address subscribed to the result topic. */
+  readonly subscriptionEmail: string;
+  /** The business application's principal (account id or IAM ARN), recorded by bootstrap for its access. */
+  readonly businessApplicationPrincipal?: string;
+  /** Timeout of the "Wait For Response" state; see `asl/state-machine.ts`. */
+  readonly callbackTimeoutSeconds?: number;
+  /** HeartbeatSeconds of "Wait For Response"; none by default. */
+  readonly callbackHeartbeatSeconds?: number;
+  /** Overrides of root/cross stack parameters that deploy does not set itself. */
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+/** A configuration file or flag is missing or invalid; the message names the field and the file. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * Stack parameters that deploy derives from configuration fields or from the publish manifest; a
+ * `--parameter` override of these would silently fight the configuration, so it is refused.
+ */
+export const MANAGED_PARAMETERS: Readonly<Record<string, string>> = {
+  [ROOT_PARAMS.environment]: 'chosen with --env',
+  [ROOT_PARAMS.kmsMasterKeyAlias]: 'set "kmsKeyAlias" in the config file',
+  [ROOT_PARAMS.kmsMasterKeyId]: 'set "kmsKeyId" in the config file',
+  [ROOT_PARAMS.snsSubscriptionEmail]: 'set "subscriptionEmail" in the config file',
+  [ROOT_PARAMS.artifactBucket]: 'set "artifactBucket" in the config file',
+  [ROOT_PARAMS.artifactKeyPrefix]: 'set "keyPrefix" in the config file',
+  [ROOT_PARAMS.crossStackName]: 'set "crossStackName" in the config file',
+  [ROOT_PARAMS.processingCodeKey]: 'taken from the publish manifest',
+  [ROOT_PARAMS.integrationCodeKey]: 'taken from the publish manifest',
+  [ROOT_PARAMS.stateMachineDefinitionKey]: 'taken from the publish manifest',
+  [CROSS_PARAMS.s3FoldersCodeKey]: 'taken from the publish manifest',
+  [CROSS_PARAMS.s3NotificationCodeKey]: 'taken from the publish manifest',
+};
+
+/** Addresses of the reserved example domains, as in the shipped files; deploy refuses them. */
+export const EXAMPLE_EMAIL = /@example\.(com|org|net)$/i;
+
+/** KMS key id in the shipped example files: a valid shape, but never a real key. */
+export const EXAMPLE_KMS_KEY_ID = '00000000-0000-0000-0000-000000000000';
+
+/** Step Functions' limit on a state's `TimeoutSeconds` (one year); the bound of `callbackTimeoutSeconds`. */
+export const MAX_CALLBACK_TIMEOUT_SECONDS = 31_536_000;
+
+/** A 12-digit account id, or the ARN of an account root, an IAM role or an IAM user. */
+export const BUSINESS_APPLICATION_PRINCIPAL = /^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+))$/;
+
+/** The git-ignored file next to `config/<env>.json` whose fields win (written by `npm run bootstrap`). */
+export function localConfigPath(env: string, configDir: string = DEFAULT_CONFIG_DIR): string {
+  return join(configDir, `${env}.local.json`);
+}
+
+const stackName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and contain only letters, digits and "-" (max 128)');
+
+/** Schema of `config/<env>.json`; field descriptions double as documentation. */
+export const configFileSchema = z
+  .object({
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as "eu-west-1"')
+      .optional()
+      .describe("AWS region; --region, AWS_REGION and AWS_DEFAULT_REGION override it; else the profile's region"),
+    profile: z.string().min(1).optional().describe('named AWS profile; --profile and AWS_PROFILE override it'),
+    artifactBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 lowercase letters, digits, "." and "-")')
+      .describe('artifact bucket (templates, code, definition); created by publish when missing'),
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, 'must be a key prefix without leading or trailing "/"')
+      .default(DEFAULT_KEY_PREFIX)
+      .describe('key prefix of every artifact'),
+    crossStackName: stackName.optional().describe('cross stack name; default bellflower-s3-custom-resource-stack-<env>'),
+    rootStackName: stackName.optional().describe('root stack name; default bellflower-root-stack-<env>'),
+    kmsKeyAlias: z
+      .string()
+      .transform((alias) => alias.replace(/^alias\//, ''))
+      .pipe(z.string().regex(/^[a-zA-Z0-9-]{5,20}$/, 'must be 5-20 letters, digits or "-" (with or without "alias/")'))
+      .describe('KMS alias name of the customer managed key'),
+    kmsKeyId: z
+      .string()
+      .regex(/^[a-z0-9-]{36}$/, 'must be a KMS key id (36 lowercase letters, digits and "-"), not an ARN or alias')
+      .describe('KMS key id the alias points to'),
+    subscriptionEmail: z.email('must be an e-mail address').describe('address subscribed to the result topic'),
+    businessApplicationPrincipal: z
+      .string()
+      .regex(BUSINESS_APPLICATION_PRINCIPAL, 'must be a 12-digit account id or an IAM role, user or root ARN')
+      .optional()
+      .describe("the business application's principal: account id or IAM ARN (bootstrap --business-application-principal)"),
+    callbackTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_CALLBACK_TIMEOUT_SECONDS)
+      .optional()
+      .describe('timeout of the "Wait For Response" state in seconds'),
+    callbackHeartbeatSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('HeartbeatSeconds of the "Wait For Response" state (shorter than the callback timeout); none by default'),
+    parameters: z
+      .record(z.string().regex(/^[A-Za-z0-9]+$/, 'parameter names are alphanumeric'), z.string())
+      .default({})
+      .describe('overrides of stack parameters deploy does not set itself'),
+  })
+  .strict();
+
+/** Input of {@link loadConfig}: the environment and the command-line flags. */
+export interface LoadConfigOptions {
+  readonly env: string;
+  /** @default the project's `config/` folder */
+  readonly configDir?: string;
+  readonly region?: string;
+  readonly profile?: string;
+  /** `Key=Value` strings from `--parameter`, applied over the file's `parameters`. */
+  readonly parameters?: readonly string[];
+  /**
+   * The `region` of each profile in `~/.aws/config` (see `sharedConfigRegions` in aws.ts): the
+   * last place a region is looked for, as the AWS CLI does. @default none
+   */
+  readonly profileRegions?: Readonly<Record<string, string>>;
+  /** The variables read (AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION). @default process.env */
+  readonly processEnv?: NodeJS.ProcessEnv;
+}
+
+/** Reads, validates and resolves `config/<env>.json` with `config/<env>.local.json` over it. Throws {@link ConfigError}. */
+export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
+  const environment = parseEnvironment(options.env);
+  const configDir = options.configDir ?? DEFAULT_CONFIG_DIR;
+  const file = join(configDir, `${environment}.json`);
+  const localFile = localConfigPath(environment, configDir);
+  const base = readJsonObject(file, true) ?? {};
+  const local = readJsonObject(localFile, false) ?? {};
+  const merged: Record<string, unknown> = { ...base, ...local };
+  if (isRecord(base.parameters) && isRecord(local.parameters)) merged.parameters = { ...base.parameters, ...local.parameters };
+  const shown = displayPath(file);
+  const parsed = configFileSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.code === 'unrecognized_keys' ? issue.keys[0]! : String(issue.path[0] ?? '');
+    const inLocal = field === 'parameters' && isRecord(local.parameters) ? String(issue.path[1]) in local.parameters : field in local;
+    const where = displayPath(inLocal ? localFile : file);
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field "${issue.keys.join('", "')}" (allowed: ${Object.keys(configFileSchema.shape).join(', ')})`
+        : `field "${issue.path.join('.') || '(root)'}" ${issue.message}`;
+    throw new ConfigError(`${where}: ${message}`, { cause: parsed.error });
+  }
+  const data = parsed.data;
+  const env = options.processEnv ?? process.env;
+  // The AWS CLI's order: flag, then AWS_PROFILE, then (ours) the file; the SDK is given the result.
+  const profile = options.profile ?? (env.AWS_PROFILE || undefined) ?? data.profile;
+  const { region, regionSource } = resolveRegion({ flag: options.region, env, file: data.region, fileName: shown, profile, profileRegions: options.profileRegions ?? {} });
+  if (!configFileSchema.shape.region.safeParse(region).success) {
+    throw new ConfigError(`region "${region}" from ${regionSource} is not an AWS region such as "eu-west-1"`);
+  }
+  const parameters = { ...data.parameters, ...parseParameterFlags(options.parameters ?? []) };
+  for (const [key, hint] of Object.entries(MANAGED_PARAMETERS)) {
+    if (key in parameters) throw new ConfigError(`parameter ${key} is managed by deploy (${hint}); remove it from --parameter / ${shown}`);
+  }
+  return {
+    environment,
+    region,
+    regionSource,
+    ...(profile !== undefined ? { profile } : {}),
+    artifactBucket: data.artifactBucket,
+    keyPrefix: data.keyPrefix,
+    crossStackName: data.crossStackName ?? `bellflower-s3-custom-resource-stack-${environment}`,
+    rootStackName: data.rootStackName ?? `bellflower-root-stack-${environment}`,
+    kmsKeyAlias: data.kmsKeyAlias,
+    kmsKeyId: data.kmsKeyId,
+    subscriptionEmail: data.subscriptionEmail,
+    ...(data.businessApplicationPrincipal !== undefined ? { businessApplicationPrincipal: data.businessApplicationPrincipal } : {}),
+    ...(data.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: data.callbackTimeoutSeconds } : {}),
+    ...(data.callbackHeartbeatSeconds !== undefined ? { callbackHeartbeatSeconds: data.callbackHeartbeatSeconds } : {}),
+    parameters,
+  };
+}
+
+/** A JSON object from `file`; undefined when an optional file is missing. Throws {@link ConfigError}. */
+function readJsonObject(file: string, required: boolean): Record<string, unknown> | undefined {
+  const shown = displayPath(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`cannot read ${shown}: create it (see config/devl.json for the fields)`, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${shown} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (!isRecord(json)) throw new ConfigError(`${shown}: must be a JSON object`);
+  return json;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The region as the AWS CLI finds it: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, then (ours)
+ * the config file, then the profile's `region` in `~/.aws/config`. Throws {@link ConfigError}
+ * naming every place when none has one.
+ */
+export function resolveRegion(options: {
+  readonly flag?: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly file?: string;
+  readonly fileName: string;
+  readonly profile?: string;
+  readonly profileRegions: Readonly<Record<string, string>>;
+}): { readonly region: string; readonly regionSource: string } {
+  const profileName = options.profile ?? 'default';
+  const candidates: [string | undefined, string][] = [
+    [options.flag, '--region'],
+    [options.env.AWS_REGION, 'AWS_REGION'],
+    [options.env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION'],
+    [options.file, options.fileName],
+    [options.profileRegions[profileName], `profile "${profileName}" in ~/.aws/config`],
+  ];
+  for (const [value, source] of candidates) {
+    if (value) return { region: value, regionSource: source };
+  }
+  throw new ConfigError(
+    `no region: pass --region, set AWS_REGION, set "region" in ${options.fileName}, or give profile "${profileName}" one (aws configure set region <region>${options.profile ? ` --profile ${options.profile}` : ''})`,
+  );
+}
+
+function parseEnvironment(env: string): EnvironmentName {
+  if ((ENVIRONMENTS as readonly string[]).includes(env)) return env as EnvironmentName;
+  throw new ConfigError(`--env "${env}" is not one of ${ENVIRONMENTS.join(', ')}`);
+}
+
+/** Parses `Key=Value` flags (the value may contain "="). */
+export function parseParameterFlags(flags: readonly string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const flag of flags) {
+    const match = /^([A-Za-z0-9]+)=(.*)$/s.exec(flag);
+    if (!match) throw new ConfigError(`--parameter "${flag}" must look like Key=Value (Key alphanumeric)`);
+    result[match[1]!] = match[2]!;
+  }
+  return result;
+}
+
+/**
+ * Fields that still hold the shipped example values (e.g. {@link EXAMPLE_KMS_KEY_ID}, an address at
+ * example.com); deploy's preflight refuses them.
+ */
+export function exampleFields(config: BellflowerConfig): string[] {
+  const fields: string[] = [];
+  if (/^[0-]+$/.test(config.kmsKeyId)) fields.push('kmsKeyId');
+  if (EXAMPLE_EMAIL.test(config.subscriptionEmail)) fields.push('subscriptionEmail');
+  if (/example/.test(config.artifactBucket)) fields.push('artifactBucket');
+  return fields;
+}

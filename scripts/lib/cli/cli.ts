@@ -1,0 +1,140 @@
+/**
+ * The AWS half of the command layer, loaded by a command's action when it runs (`command.ts` is
+ * the light half): the configuration, the clients and the deployment a command works on. Before a
+ * command reads or changes anything in AWS it prints one line to stderr naming the account, the
+ * region (and where it came from) and the endpoint; an unreachable endpoint, missing credentials
+ * and refused credentials stop it there, each with its fix.
+ */
+import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine, usesPlainHttpEndpoint, type AwsClients, type AwsTarget } from '../aws/aws';
+import { terminalReporter, type EnvironmentFlags } from './command';
+import { loadConfig, type BellflowerConfig } from '../aws/config';
+import { deploymentTarget, type DeploymentTarget } from '../workflow/execution';
+import { DEFAULT_DIST_DIR, deployedOutputs, type OutputsSource } from '../workflow/outputs';
+import type { PublishOptions } from '../deployment/publish';
+import type { Reporter } from './reporter';
+
+export { withCommonOptions, withEnvironmentOptions, type CommonFlags, type EnvironmentFlags } from './command';
+
+/** Configuration, clients and paths of one command run. */
+export interface CommandContext {
+  readonly config: BellflowerConfig;
+  readonly clients: AwsClients;
+  readonly distDir: string;
+  /** True when S3 is an emulator over plain http (no TLS-only bucket policy there). */
+  readonly plainHttp: boolean;
+  readonly reporter: Reporter;
+  /** Who and where: printed before the first request. */
+  readonly target: AwsTarget;
+}
+
+/** Where a context reads its files from (tests; the hidden `--config-dir` and `--dist` flags). */
+export interface ContextPaths {
+  /** @default the project's `config/` */
+  readonly configDir?: string;
+  /** @default the project's `dist/` */
+  readonly distDir?: string;
+}
+
+/** Options of {@link commandContext}. */
+export interface ContextOptions extends ContextPaths {
+  /** @default a terminal reporter on stderr */
+  readonly reporter?: Reporter;
+}
+
+/**
+ * Loads the configuration (region and profile resolved as the AWS CLI does), checks the endpoint
+ * variables, creates the clients, asks STS who the credentials are and prints that line. Throws
+ * `AwsAccessError` when AWS cannot be used, `ConfigError` for a bad configuration.
+ */
+export async function commandContext(
+  flags: EnvironmentFlags & { readonly parameter?: readonly string[] },
+  options: ContextOptions = {},
+): Promise<CommandContext> {
+  const reporter = options.reporter ?? terminalReporter();
+  checkEndpointVariables();
+  const configDir = options.configDir ?? flags.configDir;
+  const config = loadConfig({
+    env: flags.env,
+    ...(configDir !== undefined ? { configDir } : {}),
+    ...(flags.region !== undefined ? { region: flags.region } : {}),
+    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+    parameters: flags.parameter ?? [],
+    profileRegions: await sharedConfigRegions(),
+  });
+  const clients = createAwsClients({ region: config.region, ...(config.profile !== undefined ? { profile: config.profile } : {}) });
+  const notice = nodeSupportNotice();
+  if (notice) reporter.info(notice);
+  const target = await awsTarget(clients, {
+    endpoint: endpointDescription(config.region),
+    ...(config.profile !== undefined ? { profile: config.profile } : {}),
+  });
+  reporter.info(targetLine(target, config.regionSource));
+  return {
+    config,
+    clients,
+    distDir: options.distDir ?? flags.dist ?? DEFAULT_DIST_DIR,
+    plainHttp: usesPlainHttpEndpoint({}),
+    reporter,
+    target,
+  };
+}
+
+/** A command context plus the deployed resources. */
+export interface DeploymentContext extends CommandContext {
+  readonly deployment: DeploymentTarget;
+}
+
+/** What the command line already names of the deployment (used as is, never looked up). */
+export interface GivenTarget {
+  readonly stateMachineArn?: string;
+  readonly bucket?: string;
+}
+
+/**
+ * {@link commandContext} plus the deployed state machine and bucket: those given on the command
+ * line as they are, the others from the root stack's outputs (see `deployedOutputs`).
+ */
+export async function deploymentContext(flags: EnvironmentFlags, given: GivenTarget = {}, options: ContextOptions = {}): Promise<DeploymentContext> {
+  const context = await commandContext(flags, options);
+  return { ...context, deployment: await findDeployment(context, given) };
+}
+
+/** The deployment of `context`'s environment, completing what `given` lacks from the stacks. */
+export async function findDeployment(context: CommandContext, given: GivenTarget = {}): Promise<DeploymentTarget & { readonly source?: OutputsSource }> {
+  if (given.stateMachineArn !== undefined && given.bucket !== undefined) {
+    return { stateMachineArn: given.stateMachineArn, bucket: given.bucket };
+  }
+  const { config } = context;
+  const { outputs, source } = await deployedOutputs({
+    cloudFormation: context.clients.cloudFormation,
+    env: config.environment,
+    stackName: config.rootStackName,
+    region: config.region,
+    distDir: context.distDir,
+    reporter: context.reporter,
+  });
+  const found = deploymentTarget(outputs, config.environment);
+  return { stateMachineArn: given.stateMachineArn ?? found.stateMachineArn, bucket: given.bucket ?? found.bucket, source };
+}
+
+/** The publish request of an environment: its bucket, prefix and region, with the given clients. */
+export function publishOptions(options: {
+  readonly config: BellflowerConfig;
+  readonly clients: Pick<AwsClients, 's3' | 'sts'>;
+  readonly distDir: string;
+  readonly reporter?: Reporter;
+  /** @default true */
+  readonly tlsOnlyPolicy?: boolean;
+}): PublishOptions {
+  const { config, clients } = options;
+  return {
+    s3: clients.s3,
+    sts: clients.sts,
+    region: config.region,
+    bucket: config.artifactBucket,
+    prefix: config.keyPrefix,
+    distDir: options.distDir,
+    ...(options.tlsOnlyPolicy !== undefined ? { tlsOnlyPolicy: options.tlsOnlyPolicy } : {}),
+    ...(options.reporter !== undefined ? { reporter: options.reporter } : {}),
+  };
+}

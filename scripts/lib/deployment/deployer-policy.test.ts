@@ -1,0 +1,224 @@
+/**
+ * The deployer policy, proven like the stacks' policies: every call of the deployer contract is
+ * allowed by the generated policy (IAM policy simulator, with the documented key policy on the key),
+ * a list of things a deployer must not do is refused, and the contract is tied to the code and the
+ * templates: every SDK command the five commands import, and every resource type they deploy, has
+ * an entry.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { describe, expect, it } from 'vitest';
+import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
+import { keyPolicy } from '../../../templates/iam-contract';
+import { renderTemplates } from '../../../templates/index';
+import type { BellflowerConfig } from '../aws/config';
+import { deployerContract, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const TARGETS: DeployerTargets = {
+  partition: 'aws',
+  region: 'eu-west-1',
+  accountId: '111122223333',
+  urlSuffix: 'amazonaws.com',
+  environment: 'devl',
+  projectName: 'bellflower',
+  artifactBucket: 'bellflower-artifacts-111122223333-eu-west-1-devl',
+  keyPrefix: 'bellflower',
+  keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  rootStackName: 'bellflower-root-stack-devl',
+  crossStackName: 'bellflower-s3-custom-resource-stack-devl',
+  bootstrapStackName: 'bellflower-bootstrap-devl',
+};
+
+async function decide(policy: DeployerPolicyDocument, t: DeployerTargets, request: Omit<DeployerRequest, 'grant'>): Promise<string> {
+  const context: Record<string, string> = {
+    'aws:SecureTransport': 'true',
+    ...Object.fromEntries(Object.values(request.condition ?? {}).flatMap((values) => Object.entries(values))),
+    ...request.context,
+  };
+  const isKey = /^arn:[^:]+:kms:[^:]+:\d+:key\//.test(request.resource);
+  const simulation: Simulation = {
+    request: { principal: `arn:${t.partition}:iam::${t.accountId}:role/bellflower-deployer`, action: request.action, resource: { resource: request.resource, accountId: t.accountId }, contextVariables: context },
+    identityPolicies: [{ name: 'deployer', policy: policy as unknown as Record<string, unknown> }],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(isKey ? { resourcePolicy: keyPolicy({ accountId: t.accountId, partition: t.partition }) as unknown as Record<string, unknown> } : {}),
+  };
+  const result = await runSimulation(simulation, {});
+  if (result.resultType === 'error') return `simulation error: ${JSON.stringify(result.errors)}`;
+  return result.overallResult;
+}
+
+describe.each([
+  ['after bootstrap (the recorded key)', TARGETS],
+  ['before the first bootstrap, in another partition', { ...TARGETS, keyArn: undefined, partition: 'aws-cn', region: 'cn-north-1', urlSuffix: 'amazonaws.com.cn', accountId: '444455556666' }],
+] as const)('deployer policy, simulated (%s)', (_, targets) => {
+  const entries = deployerContract(targets);
+  const policy = deployerPolicy(entries);
+
+  it('allows every call of bootstrap, publish, deploy, diff and destroy', async () => {
+    const refused: string[] = [];
+    for (const entry of entries) {
+      for (const request of entry.requests) {
+        const decision = await decide(policy, targets, request);
+        if (decision !== 'Allowed') refused.push(`${entry.operation}: ${request.action} on ${request.resource} -> ${decision}`);
+      }
+    }
+    expect(refused).toEqual([]);
+    expect(entries.flatMap((e) => e.requests).length).toBeGreaterThan(150);
+  });
+
+  it('refuses what a deployer must not do', async () => {
+    const { partition: p, region: r, accountId: a } = targets;
+    const forbidden: Omit<DeployerRequest, 'grant'>[] = [
+      { action: 'iam:CreateRole', resource: `arn:${p}:iam::${a}:role/admin` },
+      { action: 'iam:PutRolePolicy', resource: `arn:${p}:iam::${a}:role/OrganizationAccountAccessRole` },
+      { action: 'iam:AttachRolePolicy', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-function-execution-role-devl-${r}` },
+      { action: 'iam:PassRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-function-execution-role-devl-${r}`, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      { action: 'iam:CreateUser', resource: `arn:${p}:iam::${a}:user/someone` },
+      { action: 'iam:CreateRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-function-execution-role-prod-${r}` },
+      { action: 's3:PutObject', resource: `arn:${p}:s3:::another-bucket/x` },
+      { action: 's3:DeleteBucket', resource: `arn:${p}:s3:::another-bucket` },
+      { action: 's3:GetObject', resource: `arn:${p}:s3:::bellflower-s3-bucket-devl-${r}/outbound/x/task_token.txt` },
+      { action: 'cloudformation:DeleteStack', resource: `arn:${p}:cloudformation:${r}:${a}:stack/someone-elses-stack/1` },
+      { action: 'cloudformation:CreateChangeSet', resource: `arn:${p}:cloudformation:${r}:${a}:stack/bellflower-root-stack-prod/1` },
+      { action: 'kms:Decrypt', resource: targets.keyArn ?? `arn:${p}:kms:${r}:${a}:key/1234abcd-12ab-34cd-56ef-1234567890ab` },
+      { action: 'lambda:InvokeFunction', resource: `arn:${p}:lambda:${r}:${a}:function:bellflower-integration-lambda-devl-${r}` },
+      { action: 'states:StartExecution', resource: `arn:${p}:states:${r}:${a}:stateMachine:bellflower-state-machine-devl-${r}` },
+      { action: 'sqs:ReceiveMessage', resource: `arn:${p}:sqs:${r}:${a}:bellflower-sqs-queue-devl-${r}` },
+      { action: 'lambda:CreateEventSourceMapping', resource: '*', context: { 'lambda:FunctionArn': `arn:${p}:lambda:${r}:${a}:function:other` } },
+    ];
+    if (targets.keyArn) forbidden.push({ action: 'kms:ScheduleKeyDeletion', resource: `arn:${p}:kms:${r}:${a}:key/99999999-0000-0000-0000-000000000000` });
+    const allowed: string[] = [];
+    for (const request of forbidden) {
+      if ((await decide(policy, targets, request)) === 'Allowed') allowed.push(`${request.action} on ${request.resource}`);
+    }
+    expect(allowed).toEqual([]);
+  });
+});
+
+/** Relative `.ts` imports of a source file (static, and the commands' `await import(...)`), resolved. */
+function localImports(file: string, text: string): string[] {
+  // Specifiers with another extension (`.mjs`, `.json`) are data or generated code, not sources.
+  return [...text.matchAll(/(?:from |import\()'(\.{1,2}\/[^']+?)(\.ts)?'/g)]
+    .filter(([, spec]) => !/\.(m?js|json)$/.test(spec!))
+    .map(([, spec]) => `${resolve(dirname(file), spec!)}.ts`);
+}
+
+/** `<Service>.<Operation>` of every SDK command (and waiter, and lib-storage upload) the files reachable from `entryFiles` import. */
+function sdkOperations(entryFiles: readonly string[]): Map<string, string[]> {
+  const services: Record<string, string> = { 's3': 'S3', 'cloudformation': 'CloudFormation', 'kms': 'KMS', 'sts': 'STS', 'sfn': 'SFN', 'lambda': 'Lambda', 'iam': 'IAM', 'sqs': 'SQS', 'sns': 'SNS' };
+  const waiters: Record<string, string> = { ChangeSetCreateComplete: 'DescribeChangeSet' };
+  const found = new Map<string, string[]>();
+  const seen = new Set<string>();
+  const queue = [...entryFiles];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file) || file.includes('/node_modules/')) continue;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    queue.push(...localImports(file, text).filter((f) => !f.endsWith('.test.ts')));
+    const add = (operation: string) => found.set(operation, [...(found.get(operation) ?? []), file.slice(PROJECT_ROOT.length + 1)]);
+    for (const [, names, pkg] of [...text.matchAll(/(?:import \{([^}]+)\} from |const \{([^}]+)\} = await import\()'@aws-sdk\/(client-[a-z0-9-]+|lib-storage)'/g)].map(([all, stat, dyn, pkg]) => [all, stat ?? dyn, pkg] as const)) {
+      for (const raw of names!.split(',')) {
+        const name = raw.trim().replace(/^type\s+/, '');
+        if (pkg === 'lib-storage' && name === 'Upload') {
+          for (const op of ['PutObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload']) add(`S3.${op}`);
+          continue;
+        }
+        const service = services[pkg!.replace('client-', '')];
+        const command = /^([A-Z][A-Za-z0-9]+)Command$/.exec(name);
+        if (command && service) add(`${service}.${command[1]}`);
+        const waiter = /^waitUntil([A-Z][A-Za-z]+)$/.exec(name);
+        if (waiter && service) add(`${service}.${waiters[waiter[1]!] ?? 'DescribeStacks'}`);
+      }
+    }
+  }
+  return found;
+}
+
+describe('deployer contract, tied to the code and the templates', () => {
+  const entries = deployerContract(TARGETS);
+  const commandFiles = DEPLOYER_COMMANDS.map((command) => join(PROJECT_ROOT, 'scripts', `${command}.ts`));
+
+  it('has an entry for every SDK command the five commands can send, and none for a command they never send', () => {
+    const used = sdkOperations(commandFiles);
+    // Reachable through cli.ts (deploymentContext), sent only by start-execution, respond (which
+    // looks for the outbound folder first) and watch.
+    for (const operation of ['SFN.StartExecution', 'SFN.GetExecutionHistory', 'S3.ListObjectsV2']) {
+      expect(used.get(operation)).toEqual(['scripts/lib/workflow/execution.ts']);
+      used.delete(operation);
+    }
+    const listed = new Set(entries.filter((e) => e.caller === 'the CLI').map((e) => e.operation));
+    const missing = [...used].filter(([operation]) => !listed.has(operation)).map(([operation, files]) => `${operation} (${files.join(', ')})`);
+    expect(missing).toEqual([]);
+    expect([...listed].filter((operation) => !used.has(operation))).toEqual([]);
+    expect(used.size).toBeGreaterThan(25);
+  });
+
+  it('has an entry for every resource type CloudFormation creates for the stacks and the bootstrap stack', () => {
+    const templates = [...Object.values(renderTemplates().objects), renderBootstrapTemplate().object];
+    const types = new Set(templates.flatMap((t) => Object.values(t.Resources as Record<string, { Type: string }>).map((r) => r.Type)));
+    const listed = new Set(entries.filter((e) => e.caller === 'CloudFormation').map((e) => e.operation.replace('CloudFormation: ', '')));
+    expect([...types].filter((type) => !listed.has(type)).sort()).toEqual([]);
+    expect([...listed].filter((type) => !types.has(type)).sort()).toEqual([]);
+  });
+
+  it('names no wildcard action, and splits into managed policies that each fit IAM\'s limit, losing no statement', () => {
+    const policy = deployerPolicy(entries);
+    for (const statement of policy.Statement) for (const action of statement.Action) expect(action).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
+    expect(new Set(policy.Statement.map((s) => s.Sid)).size).toBe(policy.Statement.length);
+    const parts = splitPolicy(policy);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.length).toBeLessThanOrEqual(3);
+    for (const part of parts) expect(policySize(part)).toBeLessThanOrEqual(MANAGED_POLICY_LIMIT);
+    expect(parts.flatMap((part) => part.Statement)).toEqual(policy.Statement);
+  });
+});
+
+describe('deployerTargets and writeDeployerPolicy', () => {
+  const shipped: BellflowerConfig = {
+    environment: 'test',
+    region: 'cn-north-1',
+    artifactBucket: 'bellflower-artifacts-example-test',
+    keyPrefix: 'bellflower',
+    crossStackName: 'bellflower-s3-custom-resource-stack-test',
+    rootStackName: 'bellflower-root-stack-test',
+    kmsKeyAlias: 'bellflower-test',
+    kmsKeyId: '00000000-0000-0000-0000-000000000000',
+    subscriptionEmail: 'bellflower-test@example.com',
+    parameters: {},
+  };
+
+  it('names the bucket bootstrap would create and every key before bootstrap, the recorded ones after', () => {
+    expect(deployerTargets(shipped, '444455556666')).toMatchObject({
+      partition: 'aws-cn',
+      urlSuffix: 'amazonaws.com.cn',
+      artifactBucket: 'bellflower-artifacts-444455556666-cn-north-1-test',
+      bootstrapStackName: 'bellflower-bootstrap-test',
+    });
+    expect(deployerTargets(shipped, '444455556666').keyArn).toBeUndefined();
+    const recorded = { ...shipped, artifactBucket: 'team-artifacts', kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' };
+    expect(deployerTargets(recorded, '444455556666')).toMatchObject({
+      artifactBucket: 'team-artifacts',
+      keyArn: 'arn:aws-cn:kms:cn-north-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    });
+  });
+
+  it('writes the whole policy and its managed-policy parts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bellflower-deployer-policy-'));
+    try {
+      const policy = deployerPolicy(deployerContract(TARGETS));
+      const files = writeDeployerPolicy(dir, 'devl', policy);
+      expect(files.map((file) => file.slice(dir.length))).toEqual(['/iam/deployer-policy-devl.json', '/iam/deployer-policy-devl-1.json', '/iam/deployer-policy-devl-2.json']);
+      expect(JSON.parse(readFileSync(files[0]!, 'utf8'))).toEqual(policy);
+      expect(files.slice(1).flatMap((file) => (JSON.parse(readFileSync(file, 'utf8')) as DeployerPolicyDocument).Statement)).toEqual(policy.Statement);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
