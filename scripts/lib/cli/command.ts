@@ -89,15 +89,29 @@ export function parseJsonFlag(flag: string, text: string): unknown {
   }
 }
 
-/** Reporter writing to stderr: a rewritten status line on a TTY, plain lines otherwise. */
-export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): Reporter {
+/** Seconds between two progress lines when the output is not a terminal (a CI log). */
+export const PLAIN_PROGRESS_INTERVAL_MS = 2000;
+
+/**
+ * Reporter writing to stderr: a rewritten status line on a TTY; otherwise plain lines, progress at
+ * most one line every {@link PLAIN_PROGRESS_INTERVAL_MS} and the last state when it is done, so a
+ * CI log gets a few lines, not one per uploaded part.
+ */
+export function terminalReporter(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): Reporter {
   let open = false;
   let last = '';
+  let pending: string | undefined;
+  let printedAt: number | undefined;
   const tty = Boolean(stream.isTTY);
+  const flush = (): void => {
+    if (pending !== undefined) stream.write(`${pending}\n`);
+    pending = undefined;
+  };
   return {
     info(line) {
       if (open) stream.write('\n');
       open = false;
+      flush();
       stream.write(`${line}\n`);
     },
     progress(line) {
@@ -106,14 +120,22 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
         stream.write(`\r${line.slice(0, width - 1).padEnd(Math.min(last.length, width - 1))}`);
         open = true;
       } else if (line !== last) {
-        stream.write(`${line}\n`);
+        if (printedAt === undefined || now() - printedAt >= PLAIN_PROGRESS_INTERVAL_MS) {
+          stream.write(`${line}\n`);
+          printedAt = now();
+          pending = undefined;
+        } else {
+          pending = line;
+        }
       }
       last = line;
     },
     progressDone() {
       if (open) stream.write('\n');
       open = false;
+      flush();
       last = '';
+      printedAt = undefined;
     },
   };
 }
