@@ -79,14 +79,37 @@ describe('bellflower without AWS', () => {
       bellflower(['watch']),
       bellflower([]),
       bellflower(['respond', '11111111-2222-3333-4444-555555555555', '--external-id', 'x']),
+      // No credentials in this environment: the id is refused before they are looked for.
+      bellflower(['respond', 'not-a-uuid']),
     ]);
-    expect(results.map((result) => result.code)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(results.map((result) => result.code)).toEqual([2, 2, 2, 2, 2, 2, 2]);
     expect(results[0]!.stderr).toBe("error: unknown command 'deplyo'\n(Did you mean deploy?)\n");
     expect(results[1]!.stderr).toBe("error: unknown option '--yes'\n");
     expect(results[2]!.stderr).toMatch(/argument 'staging' is invalid. Allowed choices are devl, test, prod/);
     expect(results[3]!.stderr).toBe("error: missing required argument 'execution'\n");
     expect(results[4]!.stderr).toMatch(/^Usage: bellflower <command> \[options\]/);
     expect(results[5]!.stderr).toBe('respond: --external-id needs --role-arn\n');
+    expect(results[6]!.stderr).toBe('respond: "not-a-uuid" is not an execution id (a UUID such as 2f1c9a8e-3b7d-4e21-9c55-0d6a1b2c3d4e)\n');
+  });
+
+  it('refuses an execution input the definition cannot take before looking for credentials', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bellflower-input-'));
+    try {
+      const file = join(dir, 'big.json');
+      writeFileSync(file, JSON.stringify({ blob: 'x'.repeat(300_000) }));
+      const [array, big, both] = await Promise.all([
+        bellflower(['start-execution', '--input', '[1,2]']),
+        bellflower(['start-execution', '--input-file', file]),
+        bellflower(['start-execution', '--input', '{}', '--input-file', file]),
+      ]);
+      expect(array).toMatchObject({ code: 1, stderr: 'start-execution: --input must be a JSON object such as {"order": 42}, got an array\n' });
+      expect(big.code).toBe(1);
+      expect(big.stderr).toMatch(/^start-execution: StartExecution refuses the input \(InvalidExecutionInput\): it is 300,0\d\d bytes; Step Functions accepts at most 262,144 bytes \(256 KiB\)\n$/);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toMatch(/option '--input-file <path>' cannot be used with option '--input <json>'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('shows a command\'s own help under the binary\'s name (also as `help <command>`)', async () => {

@@ -52,6 +52,9 @@ const program = withEnvironmentOptions(
   .option('--external-id <id>', 'external id to pass when assuming --role-arn (BusinessApplicationExternalId)')
   .action((executionId: string, flags: RespondFlags) =>
     run('respond', async () => {
+      const { isExecutionId } = await import('../handlers/shared/execution-id');
+      // A bad id is refused before any credentials or endpoint are looked at.
+      if (!isExecutionId(executionId)) throw new UsageError(`"${executionId}" is not an execution id (a UUID such as 2f1c9a8e-3b7d-4e21-9c55-0d6a1b2c3d4e)`);
       const { s3, bucket } = await answerTarget(flags);
       const { respond } = await import('./lib/workflow/execution');
       const failure = flags.failure !== undefined ? { cause: flags.failure, error: flags.error } : undefined;

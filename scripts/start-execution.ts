@@ -3,11 +3,12 @@
  * state machine (found from the root stack's outputs, or `--state-machine-arn` as given), prints
  * its ARN, then the execution id once `outbound/<id>/` is written.
  */
-import { Command } from 'commander';
-import { numberArgument, parseCommand, parseJsonFlag, run, withEnvironmentOptions, withJsonOption, type EnvironmentFlags } from './lib/cli/command';
+import { Command, Option } from 'commander';
+import { numberArgument, parseCommand, run, withEnvironmentOptions, withJsonOption, type EnvironmentFlags } from './lib/cli/command';
 
 interface StartFlags extends EnvironmentFlags {
-  readonly input: string;
+  readonly input?: string;
+  readonly inputFile?: string;
   readonly name?: string;
   readonly wait: number;
   readonly stateMachineArn?: string;
@@ -18,14 +19,19 @@ interface StartFlags extends EnvironmentFlags {
 const program = withJsonOption(
   withEnvironmentOptions(new Command('start-execution').description('Start an execution of the deployed state machine and print its ARN and execution id')),
 )
-  .option('--input <json>', 'execution input (JSON)', '{}')
+  .option('--input <json>', 'execution input: a JSON object, or - to read it from standard input (default {})')
+  .addOption(new Option('--input-file <path>', 'read the execution input (a JSON object) from a file').conflicts('input'))
   .option('--name <name>', 'execution name (default: generated)')
   .option('--wait <seconds>', 'how long to wait for the outbound files (0: do not wait for the execution id)', numberArgument('--wait', { unit: 'seconds' }), 120)
   .option('--state-machine-arn <arn>', 'the state machine to start, used as is (default: from the root stack outputs)')
   .option('--bucket <name>', 'integration bucket holding outbound/<id>/ (default: from the root stack outputs)')
   .action((flags: StartFlags) =>
     run('start-execution', async () => {
-      const input = parseJsonFlag('--input', flags.input);
+      // The input is checked as the definition needs it (a JSON object, at most 256 KiB) before AWS is called.
+      const { readExecutionInput } = await import('./lib/local/input');
+      const { executionInputTooLarge, payloadBytes, PAYLOAD_LIMIT_BYTES } = await import('./lib/local/limits');
+      const input = await readExecutionInput(flags);
+      if (payloadBytes(input) > PAYLOAD_LIMIT_BYTES) throw executionInputTooLarge(payloadBytes(input));
       const { commandContext, findDeployment } = await import('./lib/cli/cli');
       const { startExecution, waitForExecutionId } = await import('./lib/workflow/execution');
       const { printJson } = await import('./lib/cli/output');
