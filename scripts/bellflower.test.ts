@@ -16,9 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startMoto, type MotoServer } from '../test/support/moto';
 import { requireTool } from '../test/support/tools';
 import { createAwsClients, type AwsClients } from './lib/aws/aws';
-import { publishOptions } from './lib/cli/cli';
 import type { BellflowerConfig } from './lib/aws/config';
-import { publish } from './lib/deployment/publish';
+import { publish, publishOptions } from './lib/deployment/publish';
 import { writeFakeBuild } from './lib/testing/fake-build';
 import { COMMANDS, VERSION } from './lib/cli/program';
 

@@ -1,26 +1,24 @@
-/** `npm run publish`: synth + build into dist/, then upload to the artifact bucket and write dist/manifest.json. */
+/**
+ * `bellflower publish` (`npm run publish`): a preflight that builds and writes nothing (example
+ * values, parameters, credentials, the artifact bucket read-only), then synth + build into dist/,
+ * then the upload to the artifact bucket and dist/manifests/<env>.json.
+ */
 import { Command } from 'commander';
 import { parseCommand, run, withCommonOptions, type CommonFlags } from './lib/cli/command';
 
 const program = withCommonOptions(
-  new Command('publish').description('Build, then upload templates, code and the state machine definition to the artifact bucket'),
+  new Command('publish').description(
+    'Check the configuration, parameters and artifact bucket, then build and upload templates, code and the state machine definition; writes dist/manifests/<env>.json',
+  ),
 ).action((flags: CommonFlags) =>
   run('publish', async () => {
-    const { commandContext, publishOptions } = await import('./lib/cli/cli');
-    const { buildArtifacts, publish } = await import('./lib/deployment/publish');
+    const { commandContext } = await import('./lib/cli/cli');
+    const { publishEnvironment } = await import('./lib/deployment/publish-preflight');
+    const { displayPath } = await import('./lib/cli/paths');
     const { config, clients, distDir, plainHttp, reporter } = await commandContext(flags);
-    reporter.progress('publish: building (synth + handler zips)');
-    const build = await buildArtifacts({
-      distDir,
-      callbackTimeoutSeconds: config.callbackTimeoutSeconds,
-      callbackHeartbeatSeconds: config.callbackHeartbeatSeconds,
-    });
-    reporter.info(
-      `build: templates ${build.synthesized ? 'synthesized' : 'unchanged'}, handler zips ${build.code.built.length} built, ${build.code.reused.length} unchanged`,
-    );
-    const result = await publish(publishOptions({ config, clients, distDir, tlsOnlyPolicy: !plainHttp, reporter }));
+    const result = await publishEnvironment({ config, clients, distDir, tlsOnlyPolicy: !plainHttp, reporter });
     console.log(
-      `published ${result.manifest.artifacts.length} artifacts to s3://${config.artifactBucket}/${config.keyPrefix}/ (${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged); manifest: ${result.manifestFile}`,
+      `published ${result.manifest.artifacts.length} artifacts to s3://${config.artifactBucket}/${config.keyPrefix}/ (${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged); manifest: ${displayPath(result.manifestFile)}`,
     );
   }),
 );

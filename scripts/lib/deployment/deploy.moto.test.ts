@@ -12,12 +12,12 @@ import { TEMPLATE_PATHS } from '../../../templates/layout';
 import type { MotoServer } from '../../../test/support/moto';
 import { requireTool } from '../../../test/support/tools';
 import type { AwsClients } from '../aws/aws';
-import { publishOptions } from '../cli/cli';
 import type { BellflowerConfig } from '../aws/config';
 import { PreflightError } from '../cli/command';
-import { checkRootParameters, deploy, effectiveParameters } from './deploy';
+import { deploy } from './deploy';
+import { checkRootParameters, effectiveParameters } from './preflight';
 import { destroy } from './destroy';
-import { publish } from './publish';
+import { publish, publishOptions } from './publish';
 import { recordingReporter } from '../cli/reporter';
 import { describeStack } from './stacks';
 import { fakeCrossTemplate, writeFakeBuild } from '../testing/fake-build';
@@ -48,7 +48,7 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
     );
     expect(problems).toEqual([
       `KMS alias alias/not-the-alias does not point at key ${config.kmsKeyId} (its aliases: alias/bellflower-devl)`,
-      expect.stringMatching(/^no publish manifest at .*manifest\.json: run `npm run publish` first$/),
+      expect.stringMatching(/^no publish manifest of devl at .*manifests\/devl\.json: run `bellflower publish --env devl` first$/),
     ]);
     expect(await stackNames()).toEqual([]);
   });

@@ -19,13 +19,12 @@ import { requireTool } from '../../../test/support/tools';
 import type { PolicyDocument } from '../../../templates/iam-contract';
 import { createAwsClients, type AwsClients } from '../aws/aws';
 import { bootstrap } from './bootstrap';
-import { publishOptions } from '../cli/cli';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../aws/config';
 import { deploy } from './deploy';
 import { deployerContract, deployerPolicy, deployerTargets, splitPolicy, type DeployerPolicyDocument } from './deployer-policy';
 import { destroy } from './destroy';
 import { diffBootstrap } from './diff';
-import { publish } from './publish';
+import { publish, publishOptions } from './publish';
 import { writeFakeBuild } from '../testing/fake-build';
 
 /** The statements of services other than S3 on "*", without condition: how moto 5.2 can match them. */

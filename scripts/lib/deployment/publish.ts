@@ -1,10 +1,11 @@
 /**
  * Publish: uploads the built artifacts (templates, handler zips, state machine definition) to the
  * artifact bucket under the key prefix, creating a locked-down bucket when missing, skipping
- * objects whose content is already there, and writes `dist/manifest.json` for deploy.
+ * objects whose content is already there, and writes the environment's manifest,
+ * `dist/manifests/<env>.json`, for deploy. (`publish-preflight.ts` checks everything first.)
  */
 import type { StateMachineOptions } from '../../../asl/state-machine';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   CreateBucketCommand,
@@ -37,9 +38,27 @@ import { sourceFingerprint } from '../cli/cli-bundle';
 import { displayPath } from '../cli/paths';
 import { silentReporter, type Reporter } from '../cli/reporter';
 import { messageOf } from '../cli/command';
+import type { AwsClients } from '../aws/aws';
+import type { BellflowerConfig } from '../aws/config';
 
-/** Path of the publish manifest relative to `dist/`. */
-export const MANIFEST_PATH = 'manifest.json';
+/** Folder of the publish manifests relative to `dist/`: one `<env>.json` per environment. */
+export const MANIFESTS_DIR = 'manifests';
+
+/**
+ * Where versions before per-environment manifests wrote the one manifest of whichever environment
+ * published last. Never read: it may be another environment's; a missing manifest's message names it.
+ */
+export const LEGACY_MANIFEST_PATH = 'manifest.json';
+
+/** Path of an environment's publish manifest relative to `dist/`. */
+export function manifestPath(environment: string): string {
+  return `${MANIFESTS_DIR}/${environment}.json`;
+}
+
+/** What to run when an environment's manifest is missing or stale. */
+export function publishHint(environment: string): string {
+  return `run \`bellflower publish --env ${environment}\``;
+}
 
 /** Uploads running at the same time. */
 export const UPLOAD_CONCURRENCY = 4;
@@ -60,8 +79,9 @@ export interface ManifestArtifact {
   readonly size: number;
 }
 
-/** `dist/manifest.json`: where every artifact of the current build lives in the artifact bucket. */
+/** `dist/manifests/<env>.json`: where every artifact of an environment's last publish lives in its artifact bucket. */
 export interface PublishManifest {
+  readonly environment: string;
   readonly bucket: string;
   readonly prefix: string;
   readonly region: string;
@@ -80,11 +100,15 @@ export class PublishError extends Error {
 export interface PublishOptions {
   readonly s3: S3Client;
   readonly sts: STSClient;
+  /** The environment published: names the manifest, `dist/manifests/<environment>.json`. */
+  readonly environment: string;
   readonly region: string;
   readonly bucket: string;
   readonly prefix: string;
-  /** Folder holding the built artifacts; the manifest is written there. */
+  /** Folder holding the built artifacts; the manifest is written under it. */
   readonly distDir: string;
+  /** The caller's account when already known (the preflight asked STS). @default asked of STS */
+  readonly account?: string;
   /**
    * Put the TLS-only bucket policy on a bucket publish creates. Turn it off only for an emulator
    * reached over plain http (see {@link usesPlainHttpEndpoint}): there the policy would deny every
@@ -240,7 +264,7 @@ async function synthesizeIfChanged(distDir: string, options: StateMachineOptions
 export async function publish(options: PublishOptions): Promise<PublishResult> {
   const reporter = options.reporter ?? silentReporter;
   const artifacts = await describeArtifacts(options.distDir, options.prefix);
-  const account = await callerAccount(options.sts);
+  const account = options.account ?? (await callerAccount(options.sts));
   const bucketCreated = await ensureArtifactBucket({ ...options, account, reporter });
   const uploaded: string[] = [];
   const unchanged: string[] = [];
@@ -273,27 +297,56 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     show();
   });
   reporter.progressDone();
-  const manifest: PublishManifest = { bucket: options.bucket, prefix: options.prefix, region: options.region, artifacts };
+  const manifest: PublishManifest = {
+    environment: options.environment,
+    bucket: options.bucket,
+    prefix: options.prefix,
+    region: options.region,
+    artifacts,
+  };
   const manifestFile = writeManifest(options.distDir, manifest);
   return { manifest, manifestFile, bucketCreated, uploaded: uploaded.sort(), unchanged: unchanged.sort() };
 }
 
-/** Writes `manifest.json` into `distDir`; returns its path. */
+/** Writes the manifest of `manifest.environment` under `distDir`; returns its path. */
 export function writeManifest(distDir: string, manifest: PublishManifest): string {
-  const file = join(distDir, MANIFEST_PATH);
+  const file = join(distDir, manifestPath(manifest.environment));
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
   return file;
 }
 
-/** Reads `manifest.json` from `distDir`; throws {@link PublishError} naming the publish command. */
-export function readManifest(distDir: string): PublishManifest {
-  const file = join(distDir, MANIFEST_PATH);
+/**
+ * Reads the manifest of `environment` from `distDir`, never another environment's; throws
+ * {@link PublishError} naming `bellflower publish --env <environment>` when it is missing,
+ * unreadable or not that environment's.
+ */
+export function readManifest(distDir: string, environment: string): PublishManifest {
+  const file = join(distDir, manifestPath(environment));
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as PublishManifest;
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new PublishError(`no publish manifest at ${displayPath(file)}: run \`npm run publish\` first`, { cause: error });
+    const legacy = join(distDir, LEGACY_MANIFEST_PATH);
+    const note = existsSync(legacy)
+      ? ` (${displayPath(legacy)}, written by an earlier version, is not used: it may be another environment's)`
+      : '';
+    throw new PublishError(`no publish manifest of ${environment} at ${displayPath(file)}: ${publishHint(environment)} first${note}`, {
+      cause: error,
+    });
   }
+  let manifest: Partial<PublishManifest>;
+  try {
+    manifest = JSON.parse(text) as Partial<PublishManifest>;
+  } catch (error) {
+    throw new PublishError(`${displayPath(file)} is not valid JSON: ${publishHint(environment)} again`, { cause: error });
+  }
+  if (manifest.environment !== environment || !Array.isArray(manifest.artifacts)) {
+    throw new PublishError(
+      `${displayPath(file)} is not the publish manifest of ${environment} (it names ${JSON.stringify(manifest.environment)}): ${publishHint(environment)} again`,
+    );
+  }
+  return manifest as PublishManifest;
 }
 
 /**
@@ -302,8 +355,34 @@ export function readManifest(distDir: string): PublishManifest {
  */
 export function manifestKey(manifest: PublishManifest, path: string): string {
   const artifact = manifest.artifacts.find((candidate) => candidate.path === path);
-  if (!artifact) throw new PublishError(`the publish manifest has no ${path}: run \`npm run publish\` again`);
+  if (!artifact) throw new PublishError(`the publish manifest of ${manifest.environment} has no ${path}: ${publishHint(manifest.environment)} again`);
   return artifact.key;
+}
+
+/** The publish request of an environment: its bucket, prefix and region, with the given clients. */
+export function publishOptions(options: {
+  readonly config: BellflowerConfig;
+  readonly clients: Pick<AwsClients, 's3' | 'sts'>;
+  readonly distDir: string;
+  readonly reporter?: Reporter;
+  /** @default true */
+  readonly tlsOnlyPolicy?: boolean;
+  /** The caller's account when already known. */
+  readonly account?: string;
+}): PublishOptions {
+  const { config, clients } = options;
+  return {
+    s3: clients.s3,
+    sts: clients.sts,
+    environment: config.environment,
+    region: config.region,
+    bucket: config.artifactBucket,
+    prefix: config.keyPrefix,
+    distDir: options.distDir,
+    ...(options.tlsOnlyPolicy !== undefined ? { tlsOnlyPolicy: options.tlsOnlyPolicy } : {}),
+    ...(options.reporter !== undefined ? { reporter: options.reporter } : {}),
+    ...(options.account !== undefined ? { account: options.account } : {}),
+  };
 }
 
 /** Account id of the caller (STS). */
@@ -317,33 +396,29 @@ export async function callerAccount(sts: STSClient): Promise<string> {
   }
 }
 
-/**
- * Makes sure the artifact bucket exists in `region` and belongs to `account`; creates it when
- * missing. Returns true when it was created.
- */
-export async function ensureArtifactBucket(options: {
+/** Where the artifact bucket is to be checked: its name, the stack's region and the caller's account. */
+export interface ArtifactBucketTarget {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly region: string;
   readonly account: string;
-  readonly tlsOnlyPolicy?: boolean;
-  readonly reporter?: Reporter;
-}): Promise<boolean> {
-  const { s3, bucket, region, account } = options;
-  const tlsOnly = options.tlsOnlyPolicy ?? true;
+}
+
+/**
+ * Checks the artifact bucket without changing anything (HeadBucket, GetBucketLocation): true when
+ * it exists in `region` and belongs to `account`, false when no bucket of that name exists (S3
+ * answers 404 only then; another account's bucket answers 403), so publish can create it. Throws
+ * {@link PublishError} for a bucket of another account or region, or when S3 cannot be asked.
+ */
+export async function checkArtifactBucket(target: ArtifactBucketTarget): Promise<boolean> {
+  const { s3, bucket, region, account } = target;
   let bucketRegion: string | undefined;
   try {
     const head = await s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: account }));
     bucketRegion = head.BucketRegion;
   } catch (error) {
     const status = httpStatus(error);
-    if (status === 404) {
-      await createArtifactBucket(s3, bucket, region, account, tlsOnly);
-      options.reporter?.info(
-        `created artifact bucket s3://${bucket} (${region}): private, encrypted, versioned${tlsOnly ? ', TLS only' : ' (no TLS-only policy: plain http endpoint)'}`,
-      );
-      return true;
-    }
+    if (status === 404) return false;
     if (status === 403) {
       throw new PublishError(
         `artifact bucket ${bucket} exists but is not owned by account ${account} (or access is denied): choose another "artifactBucket"`,
@@ -362,7 +437,24 @@ export async function ensureArtifactBucket(options: {
       `artifact bucket ${bucket} is in ${bucketRegion}, not ${region}: CloudFormation needs templates in the stack's region; use another "artifactBucket"`,
     );
   }
-  return false;
+  return true;
+}
+
+/**
+ * Makes sure the artifact bucket exists in `region` and belongs to `account` ({@link checkArtifactBucket});
+ * creates it when missing. Returns true when it was created.
+ */
+export async function ensureArtifactBucket(
+  options: ArtifactBucketTarget & { readonly tlsOnlyPolicy?: boolean; readonly reporter?: Reporter },
+): Promise<boolean> {
+  if (await checkArtifactBucket(options)) return false;
+  const { s3, bucket, region, account } = options;
+  const tlsOnly = options.tlsOnlyPolicy ?? true;
+  await createArtifactBucket(s3, bucket, region, account, tlsOnly);
+  options.reporter?.info(
+    `created artifact bucket s3://${bucket} (${region}): private, encrypted, versioned${tlsOnly ? ', TLS only' : ' (no TLS-only policy: plain http endpoint)'}`,
+  );
+  return true;
 }
 
 async function locationOf(s3: S3Client, bucket: string, account: string): Promise<string> {
