@@ -21,7 +21,7 @@
 import { join } from 'node:path';
 import type { AwsClients } from '../aws/aws';
 import { exampleFields, type BellflowerConfig } from '../aws/config';
-import { CACHE_ROOT, hashOptions, readRecord, writeRecord } from '../build/build-cache';
+import { CACHE_ROOT, hashOptions, rememberedRecord } from '../build/build-cache';
 import { sourceFingerprint } from '../cli/cli-bundle';
 import { messageOf, PreflightError } from '../cli/command';
 import { silentReporter, type Reporter } from '../cli/reporter';
@@ -44,22 +44,17 @@ import {
  */
 export async function declaredStackParameters(fingerprint: () => string | undefined = sourceFingerprint): Promise<StackParameters> {
   const sources = fingerprint();
-  const memo = sources && join(CACHE_ROOT, 'stack-parameters', `${hashOptions({ sources })}.json`);
-  const remembered = memo ? readRecord<StackParameters>(memo) : undefined;
-  if (remembered?.root && remembered.cross) return remembered;
-  // Loaded only when needed: the templates are most of the modules an unchanged publish would load.
-  const { renderTemplates } = await import('../../../templates/index');
-  const { objects } = renderTemplates();
-  const parametersOf = (template: Record<string, unknown>): DeclaredParameters => (template.Parameters ?? {}) as DeclaredParameters;
-  const declared = { root: parametersOf(objects.root), cross: parametersOf(objects.cross) };
-  if (memo) {
-    try {
-      writeRecord(memo, declared);
-    } catch {
-      // Not remembered: the next publish renders again.
-    }
-  }
-  return declared;
+  return rememberedRecord(
+    sources === undefined ? undefined : join(CACHE_ROOT, 'stack-parameters', `${hashOptions({ sources })}.json`),
+    (record) => typeof record === 'object' && record !== null && 'root' in record && 'cross' in record,
+    async () => {
+      // Loaded only when needed: the templates are most of the modules an unchanged publish would load.
+      const { renderTemplates } = await import('../../../templates/index');
+      const { objects } = renderTemplates();
+      const parametersOf = (template: Record<string, unknown>) => (template.Parameters ?? {}) as DeclaredParameters;
+      return { root: parametersOf(objects.root), cross: parametersOf(objects.cross) };
+    },
+  );
 }
 
 /** Options of {@link publishPreflight}. */

@@ -33,7 +33,7 @@ import {
   type HandlerName,
 } from '../../../templates/layout';
 import { buildHandlerZips, type HandlerBuild } from '../build/build';
-import { CACHE_ROOT, hashInputs, hashOptions, inputsUnchanged, readRecord, writeRecord, type InputHashes } from '../build/build-cache';
+import { CACHE_ROOT, hashInputs, hashOptions, inputsUnchanged, readRecord, rememberedRecord, writeRecord, type InputHashes } from '../build/build-cache';
 import { sourceFingerprint } from '../cli/cli-bundle';
 import { displayPath } from '../cli/paths';
 import { silentReporter, type Reporter } from '../cli/reporter';
@@ -190,17 +190,14 @@ async function checkRootReferences(distDir: string, prefix: string, artifacts: r
  * the YAML is most of the CPU an unchanged publish would otherwise spend.
  */
 async function rootReferences(rootText: string): Promise<readonly string[]> {
-  const memo = join(CACHE_ROOT, 'root-references', `${sha256Hex(rootText)}.json`);
-  const remembered = readRecord<unknown>(memo);
-  if (Array.isArray(remembered) && remembered.every((path) => typeof path === 'string')) return remembered as string[];
-  const [{ referencedTemplatePaths }, { parseYaml }] = await Promise.all([import('../../../templates/root-stack'), import('../../../templates/yaml')]);
-  const references = referencedTemplatePaths(parseYaml(rootText) as Record<string, unknown>);
-  try {
-    writeRecord(memo, references);
-  } catch {
-    // Not remembered: the next publish parses again.
-  }
-  return references;
+  return rememberedRecord(
+    join(CACHE_ROOT, 'root-references', `${sha256Hex(rootText)}.json`),
+    (record) => Array.isArray(record) && record.every((path) => typeof path === 'string'),
+    async () => {
+      const [{ referencedTemplatePaths }, { parseYaml }] = await Promise.all([import('../../../templates/root-stack'), import('../../../templates/yaml')]);
+      return referencedTemplatePaths(parseYaml(rootText) as Record<string, unknown>);
+    },
+  );
 }
 
 /** What {@link buildArtifacts} did. */
