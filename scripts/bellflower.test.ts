@@ -6,9 +6,10 @@
 import { CreateStackCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -311,6 +312,26 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     expect(diff.stacks[0]!.changes).toEqual(expect.arrayContaining([expect.objectContaining({ logicalId: 'FolderRole', security: true })]));
     expect(none.code).toBe(0);
     expect(none.stdout).toContain('Stack bellflower-root-stack-devl: no change set no-such-change-set (nothing to execute)');
+  });
+
+  it('rejects the shipped example configuration before building or creating anything, one line per value (publish)', async () => {
+    const shipped = join(work, 'shipped-config');
+    mkdirSync(shipped);
+    copyFileSync(join(ROOT, 'config', 'devl.json'), join(shipped, 'devl.json'));
+    const dist = join(work, 'publish-dist');
+
+    const result = await bellflower(['publish', '--config-dir', shipped, '--dist', dist], env);
+
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr).filter((line) => line.startsWith('publish:'))).toEqual(
+      ['kmsKeyId', 'subscriptionEmail', 'artifactBucket'].map(
+        (field) => `publish: preflight: config/devl.json: "${field}" still holds the shipped example value; set your own`,
+      ),
+    );
+    expect(result.stderr).not.toContain('build:');
+    expect(existsSync(dist)).toBe(false);
+    const buckets = ((await clients.s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((bucket) => bucket.Name);
+    expect(buckets).not.toContain('bellflower-artifacts-example-devl');
   });
 
   it('removes the outputs file when it destroys the stacks (destroy --yes)', async () => {
