@@ -8,9 +8,22 @@ import { parseCommand, run, withCommonOptions, type CommonFlags } from './lib/cl
 
 const program = withCommonOptions(
   new Command('publish').description(
-    'Check the configuration, parameters and artifact bucket, then build and upload templates, code and the state machine definition; writes dist/manifests/<env>.json',
+    'Check the configuration, parameters, credentials and artifact bucket (changing nothing), then build and upload templates, code and the state machine definition, and write dist/manifests/<env>.json for deploy',
   ),
-).action((flags: CommonFlags) =>
+)
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Refused before the build and before any write: the shipped example values, a',
+      "--parameter or config parameter outside the templates' constraints, a bucket",
+      'name S3 refuses, an artifact bucket of another account or region. No',
+      '--parameter changes what publish builds (CloudFormation receives them at',
+      'deploy); the definition takes callbackTimeoutSeconds and',
+      'callbackHeartbeatSeconds from config/<env>.json.',
+    ].join('\n'),
+  )
+  .action((flags: CommonFlags) =>
   run('publish', async () => {
     const { commandContext } = await import('./lib/cli/cli');
     const { publishEnvironment } = await import('./lib/deployment/publish-preflight');
