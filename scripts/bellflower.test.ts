@@ -9,7 +9,7 @@ import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -334,13 +334,18 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     expect(buckets).not.toContain('bellflower-artifacts-example-devl');
   });
 
-  it('removes the outputs file when it destroys the stacks (destroy --yes)', async () => {
+  it('removes the outputs file when it destroys the stacks, and the manifest when it deletes the artifacts (destroy --yes --delete-artifacts)', async () => {
     expect(existsSync(outputsFile())).toBe(true);
+    const manifests = join(distDir(), 'manifests');
+    mkdirSync(manifests, { recursive: true });
+    for (const env of ['devl', 'prod']) copyFileSync(join(fakeDist, 'manifests', 'devl.json'), join(manifests, `${env}.json`));
 
-    const result = await bellflower(['destroy', '--yes', ...paths()], env);
+    const result = await bellflower(['destroy', '--yes', '--delete-artifacts', ...paths()], env);
 
     expect(result.code).toBe(0);
     expect(existsSync(outputsFile())).toBe(false);
+    expect(readdirSync(manifests)).toEqual(['prod.json']);
+    expect(result.stderr).toMatch(/manifests\/devl\.json: removed \(the artifacts it names are deleted\)/);
     expect(result.stdout).toMatch(/^deleted stacks: bellflower-root-stack-devl(, bellflower-s3-custom-resource-stack-devl)?\n$/);
   });
 });

@@ -28,6 +28,8 @@ import {
   manifestPath,
   publish,
   PublishError,
+  readManifest,
+  removeManifest,
   uploadFile,
 } from './publish';
 import { synthesize } from '../build/synth';
@@ -164,6 +166,17 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
     expect(second.unchanged).toHaveLength(OBJECTS);
     expect(third.unchanged).toHaveLength(OBJECTS);
     expect(bodies.count()).toBe(0);
+  });
+
+  it('keeps one manifest per environment; removing one leaves the others', async () => {
+    const distDir = fakeBuild();
+    await run(distDir);
+    await publish({ s3: clients.s3, sts: clients.sts, environment: 'prod', region: 'us-east-1', bucket: 'prod-artifacts', prefix: 'bellflower', distDir, tlsOnlyPolicy: false });
+
+    expect(removeManifest(distDir, 'prod')).toBe(join(distDir, manifestPath('prod')));
+    expect(removeManifest(distDir, 'prod')).toBeUndefined();
+    expect(readManifest(distDir, 'devl')).toMatchObject({ environment: 'devl', bucket: 'artifacts' });
+    expect(() => readManifest(distDir, 'prod')).toThrow(/no publish manifest of prod at .*manifests\/prod\.json: run `bellflower publish --env prod` first$/);
   });
 
   it('uploads a file larger than the part size in parts', async () => {

@@ -5,7 +5,7 @@
  * `dist/manifests/<env>.json`, for deploy. (`publish-preflight.ts` checks everything first.)
  */
 import type { StateMachineOptions } from '../../../asl/state-machine';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   CreateBucketCommand,
@@ -344,6 +344,17 @@ export function readManifest(distDir: string, environment: string): PublishManif
     );
   }
   return manifest as PublishManifest;
+}
+
+/**
+ * Removes the manifest of `environment` (destroy, once the artifacts it names are deleted); returns
+ * its path, or undefined when there was none. Other environments' manifests stay.
+ */
+export function removeManifest(distDir: string, environment: string): string | undefined {
+  const file = join(distDir, manifestPath(environment));
+  if (!existsSync(file)) return undefined;
+  rmSync(file, { force: true });
+  return file;
 }
 
 /**
