@@ -20,6 +20,7 @@ import { recordingReporter } from '../cli/reporter';
 import { writeFakeBuild } from '../testing/fake-build';
 import { startMotoEnvironment } from '../testing/moto-environment';
 import { preflight } from './deploy';
+import { checkConfiguration } from './preflight';
 import { declaredStackParameters, publishEnvironment } from './publish-preflight';
 import { LEGACY_MANIFEST_PATH, manifestPath, readManifest, type ArtifactBuild, type ArtifactBuildOptions } from './publish';
 
@@ -217,6 +218,40 @@ describe.runIf(requireTool('moto_server'))('publish preflight against moto', () 
     expect(() => readManifest(distDir, 'test')).toThrow(
       /manifests\/test\.json is not the publish manifest of test \(it names "devl"\): run `bellflower publish --env test` again$/,
     );
+  });
+});
+
+describe('checkConfiguration (shared by the publish and deploy preflights)', () => {
+  const config: BellflowerConfig = {
+    environment: 'devl',
+    region: 'us-east-1',
+    artifactBucket: 'bellflower-artifacts-devl',
+    keyPrefix: 'bellflower',
+    crossStackName: 'bellflower-s3-custom-resource-stack-devl',
+    rootStackName: 'bellflower-root-stack-devl',
+    kmsKeyAlias: 'bellflower-devl',
+    kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+    subscriptionEmail: 'ops@bellflower.test',
+    parameters: {},
+  };
+
+  it('rejects a heartbeat not shorter than the callback timeout, which synth would only refuse in the build', async () => {
+    const declared = await declaredStackParameters(() => undefined);
+    expect(checkConfiguration(config, declared)).toEqual([]);
+
+    const problems = checkConfiguration({ ...config, callbackTimeoutSeconds: 600, callbackHeartbeatSeconds: 600 }, declared);
+
+    expect(problems).toEqual([
+      'callbackHeartbeatSeconds 600 in config/devl.json is not a whole number of seconds shorter than the callback timeout of 600 s: lower it, or remove it (no heartbeat)',
+    ]);
+  });
+
+  it('checks a value only the cross stack declares, as CloudFormation would at deploy', () => {
+    const declared = { root: { Environment: { Type: 'String' } }, cross: { LambdaLogLevel: { Type: 'String', AllowedValues: ['INFO', 'DEBUG'] } } };
+
+    expect(checkConfiguration({ ...config, parameters: { LambdaLogLevel: 'TRACE' } }, declared)).toEqual([
+      'parameter LambdaLogLevel = "TRACE" is not one of INFO, DEBUG',
+    ]);
   });
 });
 
