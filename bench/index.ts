@@ -16,7 +16,8 @@
  *    the whole `npm test` (wall time and peak memory).
  *
  * The publish part writes the project's dist/ as `npm run publish` does (config/devl.json, moto's
- * endpoint); dist/manifest.json is put back as it was.
+ * endpoint, a bench configuration in place of the shipped example); dist/manifests/devl.json is put
+ * back as it was.
  */
 import { Command } from 'commander';
 import { spawn, spawnSync } from 'node:child_process';
@@ -166,7 +167,15 @@ async function startQuietMoto(): Promise<{ endpoint: string; stop: () => void }>
 /** 2. Publish of an unchanged tree against `aws cloudformation package`, one moto_server for both. */
 async function publishUnchanged(runs: number, work: string): Promise<void> {
   const moto = await startQuietMoto();
-  const manifestFile = join(DIST, 'manifest.json');
+  const manifestFile = join(DIST, 'manifests', 'devl.json');
+  // publish refuses the shipped example values: a configuration of the bench's own.
+  const configDir = join(work, 'config');
+  mkdirSync(configDir, { recursive: true });
+  const shipped = JSON.parse(readFileSync(join(ROOT, 'config', 'devl.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(
+    join(configDir, 'devl.json'),
+    JSON.stringify({ ...shipped, artifactBucket: 'bellflower-bench-artifacts', kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', subscriptionEmail: 'bench@bellflower.test' }),
+  );
   const savedManifest = existsSync(manifestFile) ? readFileSync(manifestFile) : undefined;
   try {
     const env = {
@@ -184,12 +193,12 @@ async function publishUnchanged(runs: number, work: string): Promise<void> {
       forcePathStyle: true,
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     });
-    const bucket = loadConfig({ env: 'devl', parameters: [] }).artifactBucket;
+    const bucket = loadConfig({ env: 'devl', configDir, parameters: [] }).artifactBucket;
     const peerBucket = 'bellflower-bench-peer';
     await s3.send(new CreateBucketCommand({ Bucket: peerBucket }));
     // A bound on each run, so that a stuck emulator fails the bench instead of hanging it.
     const timeout = 120_000;
-    const publishCommand = (): Sample => timeCommand(process.execPath, ['bin/bellflower.mjs', 'publish'], { cwd: ROOT, env, timeout });
+    const publishCommand = (): Sample => timeCommand(process.execPath, ['bin/bellflower.mjs', 'publish', '--config-dir', configDir], { cwd: ROOT, env, timeout });
     // The first publish builds and uploads everything; what is timed below is the unchanged tree.
     publishCommand();
     const zips = Object.fromEntries((Object.keys(HANDLERS) as HandlerName[]).map((handler) => [handler, join(DIST, codePath(handler))])) as Record<
@@ -205,7 +214,7 @@ async function publishUnchanged(runs: number, work: string): Promise<void> {
       });
     const results = await interleave(runs, {
       publish: publishCommand,
-      npm: () => timeCommand('npm', ['run', '-s', 'publish'], { cwd: ROOT, env, timeout }),
+      npm: () => timeCommand('npm', ['run', '-s', 'publish', '--', '--config-dir', configDir], { cwd: ROOT, env, timeout }),
       awsPackage: packageCommand(join(work, 'peer.yaml')),
     });
 

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startMoto, type MotoServer } from '../test/support/moto';
 import { requireTool } from '../test/support/tools';
+import { bellflower, emulatorEnvironment, type Result } from '../test/support/bellflower-cli';
 import { createAwsClients, type AwsClients } from './lib/aws/aws';
 import { publishOptions } from './lib/cli/cli';
 import type { BellflowerConfig } from './lib/aws/config';
@@ -23,29 +24,6 @@ import { writeFakeBuild } from './lib/testing/fake-build';
 import { COMMANDS, VERSION } from './lib/cli/program';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `bellflower <args>` with only the given environment (no AWS settings of this machine). */
-function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { onStart?: (kill: (signal: NodeJS.Signals) => void) => void } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/bellflower.mjs'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    options.onStart?.((signal) => child.kill(signal));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const lines = (text: string): string[] => text.split('\n').filter((line) => line.length > 0);
 
@@ -172,15 +150,7 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     fakeDist = writeFakeBuild();
     const config = { ...file, environment: 'devl', region: 'us-east-1', keyPrefix: 'bellflower' } as BellflowerConfig;
     await publish(publishOptions({ config, clients, distDir: fakeDist, tlsOnlyPolicy: false }));
-    env = {
-      HOME: work,
-      AWS_CONFIG_FILE: join(work, 'aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'aws-credentials'),
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-    };
+    env = emulatorEnvironment(work, moto.endpoint);
     const role = 'arn:aws:iam::123456789012:role/bellflower-sfn';
     const definition = JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } });
     const create = async (name: string) =>

@@ -1,4 +1,8 @@
-/** `npm run publish`: synth + build into dist/, then upload to the artifact bucket and write dist/manifest.json. */
+/**
+ * `bellflower publish` (`npm run publish`): checks the configuration, every parameter and the
+ * artifact bucket (read only) first, then synth + build into dist/, then uploads to the artifact
+ * bucket and writes dist/manifests/<env>.json.
+ */
 import { Command } from 'commander';
 import { parseCommand, run, withCommonOptions, type CommonFlags } from './lib/cli/command';
 
@@ -8,7 +12,9 @@ const program = withCommonOptions(
   run('publish', async () => {
     const { commandContext, publishOptions } = await import('./lib/cli/cli');
     const { buildArtifacts, publish } = await import('./lib/deployment/publish');
-    const { config, clients, distDir, plainHttp, reporter } = await commandContext(flags);
+    const { publishPreflight } = await import('./lib/deployment/deploy');
+    const { config, clients, distDir, plainHttp, reporter, target } = await commandContext(flags);
+    await publishPreflight({ config, clients, account: target.account });
     reporter.progress('publish: building (synth + handler zips)');
     const build = await buildArtifacts({
       distDir,

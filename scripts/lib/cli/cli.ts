@@ -130,6 +130,7 @@ export function publishOptions(options: {
   return {
     s3: clients.s3,
     sts: clients.sts,
+    environment: config.environment,
     region: config.region,
     bucket: config.artifactBucket,
     prefix: config.keyPrefix,

@@ -15,7 +15,8 @@ import { ConfigError, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type Bellflow
 import { writeOutputs } from '../workflow/outputs';
 import { displayPath } from '../cli/paths';
 import { sha256Hex } from '../../../templates/layout';
-import { artifactPaths, manifestKey, readManifest, type PublishManifest } from './publish';
+import { artifactPaths, checkArtifactBucket, manifestKey, readManifest, type PublishManifest } from './publish';
+import { renderArtifacts } from '../build/synth';
 import { messageOf, PreflightError } from '../cli/command';
 import { checkBucketName, checkParameterValues, type ParameterSpec } from './parameter-constraints';
 import { silentReporter, type Reporter } from '../cli/reporter';
@@ -39,13 +40,7 @@ export async function preflight(options: {
   readonly distDir: string;
 }): Promise<PreflightResult> {
   const { config, clients, distDir } = options;
-  const problems: string[] = [];
-  for (const field of exampleFields(config)) {
-    problems.push(`config/${config.environment}.json: "${field}" still holds the shipped example value; set your own`);
-  }
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(config.subscriptionEmail)) {
-    problems.push(`subscription e-mail "${config.subscriptionEmail}" is not a well-formed address`);
-  }
+  const problems = configurationProblems(config);
   const account = await checkCredentials(clients.sts, config, problems);
   if (account !== undefined) await checkKmsKey(clients.kms, config, problems);
   const manifest = checkManifest(distDir, config, problems);
@@ -55,33 +50,79 @@ export async function preflight(options: {
     root: Object.keys(rootDeclared),
     cross: Object.keys(crossDeclared),
   };
-  if (templateParameters.root.length > 0) {
+  if (templateParameters.root.length > 0) problems.push(...parameterProblems(config, rootDeclared, crossDeclared));
+  if (problems.length > 0 || account === undefined || manifest === undefined) throw new PreflightError(problems);
+  return { account, manifest, templateParameters };
+}
+
+/** The shipped example values still in place, and a malformed e-mail address: one line each. */
+export function configurationProblems(config: BellflowerConfig): string[] {
+  const problems = exampleFields(config).map(
+    (field) => `config/${config.environment}.json: "${field}" still holds the shipped example value; set your own (or run \`bellflower bootstrap --env ${config.environment}\`)`,
+  );
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(config.subscriptionEmail)) {
+    problems.push(`subscription e-mail "${config.subscriptionEmail}" is not a well-formed address`);
+  }
+  return problems;
+}
+
+/**
+ * Problems of the parameters a deploy would pass, read against the templates' declarations:
+ * unknown overrides, the root parameters checked together ({@link checkRootParameters}), every
+ * value against its template constraints, and the buckets' names against S3's rules.
+ */
+export function parameterProblems(config: BellflowerConfig, rootDeclared: DeclaredParameters, crossDeclared: DeclaredParameters): string[] {
+  const problems: string[] = [];
+  try {
+    checkParameterOverrides(config.parameters, [...Object.keys(rootDeclared), ...Object.keys(crossDeclared)]);
+  } catch (error) {
+    problems.push(messageOf(error));
+  }
+  const effective = effectiveParameters(rootDeclared, config.parameters);
+  problems.push(...checkRootParameters(config, effective));
+  const setByDeploy = {
+    [ROOT_PARAMS.environment]: config.environment,
+    [ROOT_PARAMS.kmsMasterKeyAlias]: config.kmsKeyAlias,
+    [ROOT_PARAMS.kmsMasterKeyId]: config.kmsKeyId,
+    [ROOT_PARAMS.snsSubscriptionEmail]: config.subscriptionEmail,
+    [ROOT_PARAMS.artifactBucket]: config.artifactBucket,
+  };
+  problems.push(
+    ...checkParameterValues({ ...crossDeclared, ...rootDeclared } as Record<string, ParameterSpec>, { ...effective, ...setByDeploy }),
+    ...checkBucketName(config.artifactBucket, 'artifactBucket'),
+  );
+  const integrationBase = effective[INTEGRATION_BUCKET];
+  if (integrationBase !== undefined) {
+    problems.push(...checkBucketName(`${integrationBase}-${config.environment}-${config.region}`, `the integration bucket (${INTEGRATION_BUCKET})`));
+  }
+  return problems;
+}
+
+/**
+ * What publish checks before it builds or writes anything: the configuration's example values,
+ * every parameter (`--parameter` included) against the templates as they will be synthesized, and
+ * the artifact bucket (read only: ours and in this region, or absent and then created by publish).
+ * Throws {@link PreflightError} listing every problem.
+ */
+export async function publishPreflight(options: {
+  readonly config: BellflowerConfig;
+  readonly clients: Pick<AwsClients, 's3'>;
+  readonly account: string;
+}): Promise<void> {
+  const { config, clients, account } = options;
+  const problems = configurationProblems(config);
+  const files = renderArtifacts({ callbackTimeoutSeconds: config.callbackTimeoutSeconds, callbackHeartbeatSeconds: config.callbackHeartbeatSeconds });
+  const declared = (path: string): DeclaredParameters => (parseYaml(files.get(path) ?? '') as { Parameters?: DeclaredParameters }).Parameters ?? {};
+  problems.push(...parameterProblems(config, declared(TEMPLATE_PATHS.root), declared(TEMPLATE_PATHS.cross)));
+  // The bucket is looked at only with a name S3 accepts (and not the example's).
+  if (problems.length === 0) {
     try {
-      checkParameterOverrides(config.parameters, [...templateParameters.root, ...templateParameters.cross]);
+      await checkArtifactBucket({ s3: clients.s3, bucket: config.artifactBucket, region: config.region, account });
     } catch (error) {
       problems.push(messageOf(error));
     }
-    const effective = effectiveParameters(rootDeclared, config.parameters);
-    problems.push(...checkRootParameters(config, effective));
-    // Every value against the template's own constraints, and the buckets' names against S3's rules.
-    const setByDeploy = {
-      [ROOT_PARAMS.environment]: config.environment,
-      [ROOT_PARAMS.kmsMasterKeyAlias]: config.kmsKeyAlias,
-      [ROOT_PARAMS.kmsMasterKeyId]: config.kmsKeyId,
-      [ROOT_PARAMS.snsSubscriptionEmail]: config.subscriptionEmail,
-      [ROOT_PARAMS.artifactBucket]: config.artifactBucket,
-    };
-    problems.push(
-      ...checkParameterValues({ ...crossDeclared, ...rootDeclared } as Record<string, ParameterSpec>, { ...effective, ...setByDeploy }),
-      ...checkBucketName(config.artifactBucket, 'artifactBucket'),
-    );
-    const integrationBase = effective[INTEGRATION_BUCKET];
-    if (integrationBase !== undefined) {
-      problems.push(...checkBucketName(`${integrationBase}-${config.environment}-${config.region}`, `the integration bucket (${INTEGRATION_BUCKET})`));
-    }
   }
-  if (problems.length > 0 || account === undefined || manifest === undefined) throw new PreflightError(problems);
-  return { account, manifest, templateParameters };
+  if (problems.length > 0) throw new PreflightError(problems);
 }
 
 async function checkCredentials(sts: STSClient, config: BellflowerConfig, problems: string[]): Promise<string | undefined> {
@@ -122,7 +163,7 @@ async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: s
 function checkManifest(distDir: string, config: BellflowerConfig, problems: string[]): PublishManifest | undefined {
   let manifest: PublishManifest;
   try {
-    manifest = readManifest(distDir);
+    manifest = readManifest(distDir, config.environment);
   } catch (error) {
     problems.push(messageOf(error));
     return undefined;

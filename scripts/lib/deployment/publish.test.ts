@@ -25,7 +25,7 @@ import {
   buildArtifacts,
   describeArtifacts,
   ensureArtifactBucket,
-  MANIFEST_PATH,
+  manifestPath,
   publish,
   PublishError,
   uploadFile,
@@ -80,7 +80,7 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
   };
   const run = (distDir: string, bucket = 'artifacts') =>
     // Plain http endpoint: no TLS-only policy (moto would deny every object request under it).
-    publish({ s3: clients.s3, sts: clients.sts, region: 'us-east-1', bucket, prefix: 'bellflower', distDir, tlsOnlyPolicy: false });
+    publish({ s3: clients.s3, sts: clients.sts, environment: 'devl', region: 'us-east-1', bucket, prefix: 'bellflower', distDir, tlsOnlyPolicy: false });
 
   it('creates a locked-down bucket, uploads every artifact under its key and writes the manifest', async () => {
     const distDir = fakeBuild();
@@ -88,7 +88,7 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
 
     expect(result.bucketCreated).toBe(true);
     expect(result.uploaded).toHaveLength(OBJECTS);
-    const manifest = JSON.parse(readFileSync(join(distDir, MANIFEST_PATH), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(distDir, manifestPath('devl')), 'utf8'));
     expect(manifest).toMatchObject({ bucket: 'artifacts', prefix: 'bellflower', region: 'us-east-1' });
     const byPath = Object.fromEntries(manifest.artifacts.map((a: { path: string }) => [a.path, a]));
     expect(byPath[TEMPLATE_PATHS.root].key).toBe('bellflower/cft/bellflower-root-stack.yaml');
@@ -270,6 +270,7 @@ describe('publish bucket ownership (aws-sdk-client-mock: moto does not check Exp
       const promise = publish({
         s3: new S3Client({ region: 'us-east-1' }),
         sts: new STSClient({ region: 'us-east-1' }),
+        environment: 'devl',
         region: 'us-east-1',
         bucket: 'theirs',
         prefix: 'bellflower',

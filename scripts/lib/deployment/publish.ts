@@ -1,7 +1,7 @@
 /**
  * Publish: uploads the built artifacts (templates, handler zips, state machine definition) to the
  * artifact bucket under the key prefix, creating a locked-down bucket when missing, skipping
- * objects whose content is already there, and writes `dist/manifest.json` for deploy.
+ * objects whose content is already there, and writes `dist/manifests/<env>.json` for deploy.
  */
 import type { StateMachineOptions } from '../../../asl/state-machine';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,8 +38,13 @@ import { displayPath } from '../cli/paths';
 import { silentReporter, type Reporter } from '../cli/reporter';
 import { messageOf } from '../cli/command';
 
-/** Path of the publish manifest relative to `dist/`. */
-export const MANIFEST_PATH = 'manifest.json';
+/**
+ * Path of an environment's publish manifest relative to `dist/`: one per environment, so that
+ * publishing `prod` leaves what `devl` deploys alone.
+ */
+export function manifestPath(environment: string): string {
+  return `manifests/${environment}.json`;
+}
 
 /** Uploads running at the same time. */
 export const UPLOAD_CONCURRENCY = 4;
@@ -60,7 +65,7 @@ export interface ManifestArtifact {
   readonly size: number;
 }
 
-/** `dist/manifest.json`: where every artifact of the current build lives in the artifact bucket. */
+/** `dist/manifests/<env>.json`: where every artifact of the current build lives in the artifact bucket. */
 export interface PublishManifest {
   readonly bucket: string;
   readonly prefix: string;
@@ -83,6 +88,8 @@ export interface PublishOptions {
   readonly region: string;
   readonly bucket: string;
   readonly prefix: string;
+  /** Environment whose manifest publish writes (`dist/manifests/<env>.json`). */
+  readonly environment: string;
   /** Folder holding the built artifacts; the manifest is written there. */
   readonly distDir: string;
   /**
@@ -274,25 +281,25 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   });
   reporter.progressDone();
   const manifest: PublishManifest = { bucket: options.bucket, prefix: options.prefix, region: options.region, artifacts };
-  const manifestFile = writeManifest(options.distDir, manifest);
+  const manifestFile = writeManifest(options.distDir, options.environment, manifest);
   return { manifest, manifestFile, bucketCreated, uploaded: uploaded.sort(), unchanged: unchanged.sort() };
 }
 
-/** Writes `manifest.json` into `distDir`; returns its path. */
-export function writeManifest(distDir: string, manifest: PublishManifest): string {
-  const file = join(distDir, MANIFEST_PATH);
+/** Writes the environment's manifest into `distDir`; returns its path. */
+export function writeManifest(distDir: string, environment: string, manifest: PublishManifest): string {
+  const file = join(distDir, manifestPath(environment));
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
   return file;
 }
 
-/** Reads `manifest.json` from `distDir`; throws {@link PublishError} naming the publish command. */
-export function readManifest(distDir: string): PublishManifest {
-  const file = join(distDir, MANIFEST_PATH);
+/** Reads the environment's manifest from `distDir`; throws {@link PublishError} naming the publish command. */
+export function readManifest(distDir: string, environment: string): PublishManifest {
+  const file = join(distDir, manifestPath(environment));
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as PublishManifest;
   } catch (error) {
-    throw new PublishError(`no publish manifest at ${displayPath(file)}: run \`npm run publish\` first`, { cause: error });
+    throw new PublishError(`no publish manifest for ${environment} at ${displayPath(file)}: run \`bellflower publish --env ${environment}\` first`, { cause: error });
   }
 }
 
@@ -318,32 +325,24 @@ export async function callerAccount(sts: STSClient): Promise<string> {
 }
 
 /**
- * Makes sure the artifact bucket exists in `region` and belongs to `account`; creates it when
- * missing. Returns true when it was created.
+ * Whether the artifact bucket can be used, read only: `present` (ours, in `region`) or `missing`
+ * (publish creates it). Throws {@link PublishError} for a bucket of another account or in another
+ * region, or one that cannot be checked.
  */
-export async function ensureArtifactBucket(options: {
+export async function checkArtifactBucket(options: {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly region: string;
   readonly account: string;
-  readonly tlsOnlyPolicy?: boolean;
-  readonly reporter?: Reporter;
-}): Promise<boolean> {
+}): Promise<'present' | 'missing'> {
   const { s3, bucket, region, account } = options;
-  const tlsOnly = options.tlsOnlyPolicy ?? true;
   let bucketRegion: string | undefined;
   try {
     const head = await s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: account }));
     bucketRegion = head.BucketRegion;
   } catch (error) {
     const status = httpStatus(error);
-    if (status === 404) {
-      await createArtifactBucket(s3, bucket, region, account, tlsOnly);
-      options.reporter?.info(
-        `created artifact bucket s3://${bucket} (${region}): private, encrypted, versioned${tlsOnly ? ', TLS only' : ' (no TLS-only policy: plain http endpoint)'}`,
-      );
-      return true;
-    }
+    if (status === 404) return 'missing';
     if (status === 403) {
       throw new PublishError(
         `artifact bucket ${bucket} exists but is not owned by account ${account} (or access is denied): choose another "artifactBucket"`,
@@ -362,7 +361,29 @@ export async function ensureArtifactBucket(options: {
       `artifact bucket ${bucket} is in ${bucketRegion}, not ${region}: CloudFormation needs templates in the stack's region; use another "artifactBucket"`,
     );
   }
-  return false;
+  return 'present';
+}
+
+/**
+ * {@link checkArtifactBucket}, then creates a missing bucket (private, encrypted, versioned,
+ * TLS only unless `tlsOnlyPolicy` is false). Returns true when it created the bucket.
+ */
+export async function ensureArtifactBucket(options: {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly region: string;
+  readonly account: string;
+  readonly tlsOnlyPolicy?: boolean;
+  readonly reporter?: Reporter;
+}): Promise<boolean> {
+  const { s3, bucket, region, account } = options;
+  const tlsOnly = options.tlsOnlyPolicy ?? true;
+  if ((await checkArtifactBucket(options)) === 'present') return false;
+  await createArtifactBucket(s3, bucket, region, account, tlsOnly);
+  options.reporter?.info(
+    `created artifact bucket s3://${bucket} (${region}): private, encrypted, versioned${tlsOnly ? ', TLS only' : ' (no TLS-only policy: plain http endpoint)'}`,
+  );
+  return true;
 }
 
 async function locationOf(s3: S3Client, bucket: string, account: string): Promise<string> {
