@@ -15,9 +15,9 @@
  *    cdk-nag check with CDK's built-in validation (before) and without (now); with `--npm-test`,
  *    the whole `npm test` (wall time and peak memory).
  *
- * The publish part writes the project's dist/ as `npm run publish` does (moto's endpoint, and a
- * copy of config/devl.json with the example values replaced, which publish refuses);
- * dist/manifests/devl.json is put back as it was.
+ * The publish part writes the project's dist/ as `npm run publish` does (config/devl.json, moto's
+ * endpoint, a bench configuration in place of the shipped example); dist/manifests/devl.json is put
+ * back as it was.
  */
 import { Command } from 'commander';
 import { spawn, spawnSync } from 'node:child_process';
@@ -28,8 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { unzipSync } from 'fflate';
 import { stringify } from 'yaml';
-import { DEFAULT_CONFIG_DIR } from '../scripts/lib/aws/config';
-import { manifestPath } from '../scripts/lib/deployment/publish';
+import { loadConfig } from '../scripts/lib/aws/config';
 import { synthesize } from '../scripts/lib/build/synth';
 import { codePath, HANDLERS, STATE_MACHINE_PATH, TEMPLATE_PATHS, type HandlerName } from '../templates/layout';
 import { freePort } from '../test/support/moto';
@@ -168,20 +167,16 @@ async function startQuietMoto(): Promise<{ endpoint: string; stop: () => void }>
 /** 2. Publish of an unchanged tree against `aws cloudformation package`, one moto_server for both. */
 async function publishUnchanged(runs: number, work: string): Promise<void> {
   const moto = await startQuietMoto();
-  const manifestFile = join(DIST, manifestPath('devl'));
-  const savedManifest = existsSync(manifestFile) ? readFileSync(manifestFile) : undefined;
-  // config/devl.json holds example values, which publish refuses: the bench's own copy replaces them.
+  const manifestFile = join(DIST, 'manifests', 'devl.json');
+  // publish refuses the shipped example values: a configuration of the bench's own.
   const configDir = join(work, 'config');
   mkdirSync(configDir, { recursive: true });
-  const shipped = JSON.parse(readFileSync(join(DEFAULT_CONFIG_DIR, 'devl.json'), 'utf8')) as Record<string, unknown>;
-  const benchConfig = {
-    ...shipped,
-    artifactBucket: 'bellflower-bench-artifacts',
-    kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
-    subscriptionEmail: 'bench@bellflower.test',
-  };
-  writeFileSync(join(configDir, 'devl.json'), JSON.stringify(benchConfig));
-  const configFlags = ['--config-dir', configDir];
+  const shipped = JSON.parse(readFileSync(join(ROOT, 'config', 'devl.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(
+    join(configDir, 'devl.json'),
+    JSON.stringify({ ...shipped, artifactBucket: 'bellflower-bench-artifacts', kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab', subscriptionEmail: 'bench@bellflower.test' }),
+  );
+  const savedManifest = existsSync(manifestFile) ? readFileSync(manifestFile) : undefined;
   try {
     const env = {
       ...process.env,
@@ -198,12 +193,12 @@ async function publishUnchanged(runs: number, work: string): Promise<void> {
       forcePathStyle: true,
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     });
-    const bucket = benchConfig.artifactBucket;
+    const bucket = loadConfig({ env: 'devl', configDir, parameters: [] }).artifactBucket;
     const peerBucket = 'bellflower-bench-peer';
     await s3.send(new CreateBucketCommand({ Bucket: peerBucket }));
     // A bound on each run, so that a stuck emulator fails the bench instead of hanging it.
     const timeout = 120_000;
-    const publishCommand = (): Sample => timeCommand(process.execPath, ['bin/bellflower.mjs', 'publish', ...configFlags], { cwd: ROOT, env, timeout });
+    const publishCommand = (): Sample => timeCommand(process.execPath, ['bin/bellflower.mjs', 'publish', '--config-dir', configDir], { cwd: ROOT, env, timeout });
     // The first publish builds and uploads everything; what is timed below is the unchanged tree.
     publishCommand();
     const zips = Object.fromEntries((Object.keys(HANDLERS) as HandlerName[]).map((handler) => [handler, join(DIST, codePath(handler))])) as Record<
@@ -219,7 +214,7 @@ async function publishUnchanged(runs: number, work: string): Promise<void> {
       });
     const results = await interleave(runs, {
       publish: publishCommand,
-      npm: () => timeCommand('npm', ['run', '-s', 'publish', '--', ...configFlags], { cwd: ROOT, env, timeout }),
+      npm: () => timeCommand('npm', ['run', '-s', 'publish', '--', '--config-dir', configDir], { cwd: ROOT, env, timeout }),
       awsPackage: packageCommand(join(work, 'peer.yaml')),
     });
 

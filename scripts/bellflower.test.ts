@@ -6,7 +6,6 @@
 import { CreateStackCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
-import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startMoto, type MotoServer } from '../test/support/moto';
 import { requireTool } from '../test/support/tools';
+import { bellflower, emulatorEnvironment, type Result } from '../test/support/bellflower-cli';
 import { createAwsClients, type AwsClients } from './lib/aws/aws';
 import type { BellflowerConfig } from './lib/aws/config';
 import { publish, publishOptions } from './lib/deployment/publish';
@@ -23,29 +23,6 @@ import { writeFakeBuild } from './lib/testing/fake-build';
 import { COMMANDS, VERSION } from './lib/cli/program';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `bellflower <args>` with only the given environment (no AWS settings of this machine). */
-function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { onStart?: (kill: (signal: NodeJS.Signals) => void) => void } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/bellflower.mjs'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    options.onStart?.((signal) => child.kill(signal));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const lines = (text: string): string[] => text.split('\n').filter((line) => line.length > 0);
 
@@ -172,15 +149,7 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     fakeDist = writeFakeBuild();
     const config = { ...file, environment: 'devl', region: 'us-east-1', keyPrefix: 'bellflower' } as BellflowerConfig;
     await publish(publishOptions({ config, clients, distDir: fakeDist, tlsOnlyPolicy: false }));
-    env = {
-      HOME: work,
-      AWS_CONFIG_FILE: join(work, 'aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'aws-credentials'),
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-    };
+    env = emulatorEnvironment(work, moto.endpoint);
     const role = 'arn:aws:iam::123456789012:role/bellflower-sfn';
     const definition = JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } });
     const create = async (name: string) =>
@@ -312,26 +281,6 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     expect(diff.stacks[0]!.changes).toEqual(expect.arrayContaining([expect.objectContaining({ logicalId: 'FolderRole', security: true })]));
     expect(none.code).toBe(0);
     expect(none.stdout).toContain('Stack bellflower-root-stack-devl: no change set no-such-change-set (nothing to execute)');
-  });
-
-  it('rejects the shipped example configuration before building or creating anything, one line per value (publish)', async () => {
-    const shipped = join(work, 'shipped-config');
-    mkdirSync(shipped);
-    copyFileSync(join(ROOT, 'config', 'devl.json'), join(shipped, 'devl.json'));
-    const dist = join(work, 'publish-dist');
-
-    const result = await bellflower(['publish', '--config-dir', shipped, '--dist', dist], env);
-
-    expect(result.code).toBe(1);
-    expect(lines(result.stderr).filter((line) => line.startsWith('publish:'))).toEqual(
-      ['kmsKeyId', 'subscriptionEmail', 'artifactBucket'].map(
-        (field) => `publish: preflight: config/devl.json: "${field}" still holds the shipped example value; set your own`,
-      ),
-    );
-    expect(result.stderr).not.toContain('build:');
-    expect(existsSync(dist)).toBe(false);
-    const buckets = ((await clients.s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((bucket) => bucket.Name);
-    expect(buckets).not.toContain('bellflower-artifacts-example-devl');
   });
 
   it('removes the outputs file when it destroys the stacks, and the manifest when it deletes the artifacts (destroy --yes --delete-artifacts)', async () => {

@@ -59,8 +59,7 @@ const program = new Command('local')
   .option('--region <region>', 'region of the local ARNs and of the S3 endpoint', 'us-east-1')
   .option('--log-level <level>', 'POWERTOOLS_LOG_LEVEL of the handlers', 'WARN')
   .option('--no-build', 'use the dist folder as it is instead of synthesizing and building first')
-  // Shown as "the project's dist/": the absolute path would make the README's --help text depend on the checkout's place.
-  .addOption(new Option('--dist <dir>', 'folder of the synthesized definition and the handler bundles').default(join(PROJECT_ROOT, 'dist'), "the project's dist/"))
+  .addOption(new Option('--dist <dir>', 'folder of the synthesized definition and the handler bundles').default(join(PROJECT_ROOT, 'dist'), 'the project\'s dist/'))
   .option('--json', 'print one JSON report on stdout (everything else goes to stderr)')
   .option('--report <file>', 'write the run as one self-contained HTML page (graph, path, timeline)')
   .action((options: LocalOptions) => run('local', () => runLocal(options)));

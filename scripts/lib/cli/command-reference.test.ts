@@ -10,6 +10,8 @@ describe('README command reference', () => {
     const readme = readFileSync('README.md', 'utf8');
     // On failure: run `bellflower docs` (npm run docs) and commit README.md.
     expect(readme).toContain(commandReference(helps));
+    // The same on every machine: no default names the checkout's own folder.
+    expect(commandReference(helps)).not.toContain(process.cwd());
   });
 
   it('replaces only the marked section, and rejects a README without the markers saying what to add', () => {

@@ -48,7 +48,7 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
     );
     expect(problems).toEqual([
       `KMS alias alias/not-the-alias does not point at key ${config.kmsKeyId} (its aliases: alias/bellflower-devl)`,
-      expect.stringMatching(/^no publish manifest of devl at .*manifests\/devl\.json: run `bellflower publish --env devl` first$/),
+      expect.stringMatching(/^no publish manifest for devl at .*manifests\/devl\.json: run `bellflower publish --env devl` first$/),
     ]);
     expect(await stackNames()).toEqual([]);
   });

@@ -31,7 +31,9 @@ export interface StackParameters {
 export function checkConfiguration(config: BellflowerConfig, declared: StackParameters): string[] {
   const problems: string[] = [];
   for (const field of exampleFields(config)) {
-    problems.push(`config/${config.environment}.json: "${field}" still holds the shipped example value; set your own`);
+    problems.push(
+      `config/${config.environment}.json: "${field}" still holds the shipped example value; set your own (or run \`bellflower bootstrap --env ${config.environment}\`)`,
+    );
   }
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(config.subscriptionEmail)) {
     problems.push(`subscription e-mail "${config.subscriptionEmail}" is not a well-formed address`);

@@ -83,9 +83,9 @@ describe.runIf(requireTool('moto_server'))('publish preflight against moto', () 
     const problems = await publishEnvironment({ config: shipped, clients, distDir, build, tlsOnlyPolicy: false }).catch(problemsOf);
 
     expect(problems).toEqual([
-      'config/devl.json: "kmsKeyId" still holds the shipped example value; set your own',
-      'config/devl.json: "subscriptionEmail" still holds the shipped example value; set your own',
-      'config/devl.json: "artifactBucket" still holds the shipped example value; set your own',
+      'config/devl.json: "kmsKeyId" still holds the shipped example value; set your own (or run `bellflower bootstrap --env devl`)',
+      'config/devl.json: "subscriptionEmail" still holds the shipped example value; set your own (or run `bellflower bootstrap --env devl`)',
+      'config/devl.json: "artifactBucket" still holds the shipped example value; set your own (or run `bellflower bootstrap --env devl`)',
     ]);
     expect(events).toEqual([]);
     expect(build).not.toHaveBeenCalled();
@@ -203,7 +203,7 @@ describe.runIf(requireTool('moto_server'))('publish preflight against moto', () 
 
     expect(problems).toEqual([
       expect.stringMatching(
-        /^no publish manifest of test at .*manifests\/test\.json: run `bellflower publish --env test` first \(.*manifest\.json, written by an earlier version, is not used: it may be another environment's\)$/,
+        /^no publish manifest for test at .*manifests\/test\.json: run `bellflower publish --env test` first \(.*manifest\.json, written by an earlier version, is not used: it may be another environment's\)$/,
       ),
     ]);
   });

@@ -176,7 +176,7 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
     expect(removeManifest(distDir, 'prod')).toBe(join(distDir, manifestPath('prod')));
     expect(removeManifest(distDir, 'prod')).toBeUndefined();
     expect(readManifest(distDir, 'devl')).toMatchObject({ environment: 'devl', bucket: 'artifacts' });
-    expect(() => readManifest(distDir, 'prod')).toThrow(/no publish manifest of prod at .*manifests\/prod\.json: run `bellflower publish --env prod` first$/);
+    expect(() => readManifest(distDir, 'prod')).toThrow(/no publish manifest for prod at .*manifests\/prod\.json: run `bellflower publish --env prod` first$/);
   });
 
   it('uploads a file larger than the part size in parts', async () => {

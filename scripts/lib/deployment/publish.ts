@@ -328,7 +328,7 @@ export function readManifest(distDir: string, environment: string): PublishManif
     const note = existsSync(legacy)
       ? ` (${displayPath(legacy)}, written by an earlier version, is not used: it may be another environment's)`
       : '';
-    throw new PublishError(`no publish manifest of ${environment} at ${displayPath(file)}: ${publishHint(environment)} first${note}`, {
+    throw new PublishError(`no publish manifest for ${environment} at ${displayPath(file)}: ${publishHint(environment)} first${note}`, {
       cause: error,
     });
   }

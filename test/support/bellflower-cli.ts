@@ -1,0 +1,48 @@
+/**
+ * Runs the `bellflower` binary as a user does (`node bin/bellflower.mjs`, what `npx bellflower`
+ * starts), with only the environment given (no AWS settings of this machine).
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+export interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `bellflower <args>` with only the given environment (no AWS settings of this machine). */
+export function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { onStart?: (kill: (signal: NodeJS.Signals) => void) => void } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/bellflower.mjs'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    options.onStart?.((signal) => child.kill(signal));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+
+/**
+ * The environment of a user pointed at an emulator: its endpoint, static credentials, us-east-1,
+ * and a home folder of its own (no profile or credentials file of this machine is read).
+ */
+export function emulatorEnvironment(home: string, endpoint: string): NodeJS.ProcessEnv {
+  return {
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, 'aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials'),
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+  };
+}
