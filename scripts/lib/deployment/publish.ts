@@ -334,16 +334,17 @@ export function readManifest(distDir: string, environment: string): PublishManif
   }
   let manifest: Partial<PublishManifest>;
   try {
-    manifest = JSON.parse(text) as Partial<PublishManifest>;
+    manifest = (JSON.parse(text) as Partial<PublishManifest> | null) ?? {};
   } catch (error) {
     throw new PublishError(`${displayPath(file)} is not valid JSON: ${publishHint(environment)} again`, { cause: error });
   }
-  if (manifest.environment !== environment || !Array.isArray(manifest.artifacts)) {
+  // A manifest without the field was written for this file's environment by the first version of per-environment manifests.
+  if ((manifest.environment !== undefined && manifest.environment !== environment) || !Array.isArray(manifest.artifacts)) {
     throw new PublishError(
       `${displayPath(file)} is not the publish manifest of ${environment} (it names ${JSON.stringify(manifest.environment)}): ${publishHint(environment)} again`,
     );
   }
-  return manifest as PublishManifest;
+  return { ...manifest, environment } as PublishManifest;
 }
 
 /**
