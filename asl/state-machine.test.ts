@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { buildStateMachine, DEFAULT_CALLBACK_TIMEOUT_SECONDS, PLACEHOLDERS, placeholdersIn, STATES } from './state-machine';
+import { buildStateMachine, DEFAULT_CALLBACK_TIMEOUT_SECONDS, definitionText as writtenDefinition, PLACEHOLDERS, placeholdersIn, STATES } from './state-machine';
 
 interface AslValidation {
   readonly isValid: boolean;
@@ -10,7 +10,7 @@ interface AslValidation {
 const validateAsl = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => AslValidation;
 
 type State = Record<string, unknown>;
-const definitionText = (timeout?: number) => `${JSON.stringify(buildStateMachine({ callbackTimeoutSeconds: timeout }), null, 2)}\n`;
+const definitionText = (timeout?: number) => writtenDefinition(timeout === undefined ? {} : { callbackTimeoutSeconds: timeout });
 const states = (timeout?: number) => (JSON.parse(definitionText(timeout)) as { States: Record<string, State> }).States;
 
 describe('state machine definition', () => {

@@ -70,6 +70,15 @@ const MAX_TIMEOUT_SECONDS = 31_536_000;
 
 const ph = (name: string): string => `\${${name}}`;
 
+/**
+ * The definition as synth writes it (`dist/state-machine/state-machine.json`): the exact bytes
+ * publish hashes, so that deploy can tell whether the published definition is the one an
+ * environment's configuration gives. Throws like {@link buildStateMachine}.
+ */
+export function definitionText(options: StateMachineOptions = {}): string {
+  return `${JSON.stringify(buildStateMachine(options), null, 2)}\n`;
+}
+
 /** Builds the ASL definition object. Throws a RangeError for an invalid timeout. */
 export function buildStateMachine(options: StateMachineOptions = {}): Record<string, unknown> {
   const timeout = options.callbackTimeoutSeconds ?? DEFAULT_CALLBACK_TIMEOUT_SECONDS;

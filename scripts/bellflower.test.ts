@@ -8,7 +8,7 @@ import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } fr
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +17,8 @@ import { freePort, startMoto, type MotoServer } from '../test/support/moto';
 import { requireTool } from '../test/support/tools';
 import { bellflower, emulatorEnvironment, type Result } from '../test/support/bellflower-cli';
 import { createAwsClients, type AwsClients } from './lib/aws/aws';
-import { publishOptions } from './lib/cli/cli';
 import type { BellflowerConfig } from './lib/aws/config';
-import { publish } from './lib/deployment/publish';
+import { publish, publishOptions } from './lib/deployment/publish';
 import { writeFakeBuild } from './lib/testing/fake-build';
 import { COMMANDS, VERSION } from './lib/cli/program';
 
@@ -284,13 +283,18 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     expect(none.stdout).toContain('Stack bellflower-root-stack-devl: no change set no-such-change-set (nothing to execute)');
   });
 
-  it('removes the outputs file when it destroys the stacks (destroy --yes)', async () => {
+  it('removes the outputs file when it destroys the stacks, and the manifest when it deletes the artifacts (destroy --yes --delete-artifacts)', async () => {
     expect(existsSync(outputsFile())).toBe(true);
+    const manifests = join(distDir(), 'manifests');
+    mkdirSync(manifests, { recursive: true });
+    for (const env of ['devl', 'prod']) copyFileSync(join(fakeDist, 'manifests', 'devl.json'), join(manifests, `${env}.json`));
 
-    const result = await bellflower(['destroy', '--yes', ...paths()], env);
+    const result = await bellflower(['destroy', '--yes', '--delete-artifacts', ...paths()], env);
 
     expect(result.code).toBe(0);
     expect(existsSync(outputsFile())).toBe(false);
+    expect(readdirSync(manifests)).toEqual(['prod.json']);
+    expect(result.stderr).toMatch(/manifests\/devl\.json: removed \(the artifacts it names are deleted\)/);
     expect(result.stdout).toMatch(/^deleted stacks: bellflower-root-stack-devl(, bellflower-s3-custom-resource-stack-devl)?\n$/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * `bellflower destroy` (`npm run destroy`): deletes the root stack, then the cross stack, after a
- * confirmation, and removes dist/outputs/<env>.json.
+ * confirmation, and removes dist/outputs/<env>.json (and dist/manifests/<env>.json when it deletes
+ * the artifacts).
  */
 import { Command } from 'commander';
 import { parseCommand, run, withCommonOptions, type CommonFlags } from './lib/cli/command';
@@ -25,6 +26,11 @@ const program = withCommonOptions(new Command('destroy').description('Delete the
       }
       const result = await destroy({ config, clients, reporter, deleteArtifacts: flags.deleteArtifacts, bootstrap: flags.bootstrap });
       if (removeOutputs(config.environment, distDir)) reporter.info(`${displayPath(outputsPath(config.environment, distDir))}: removed`);
+      if (flags.deleteArtifacts || result.bucketDeleted) {
+        const { removeManifest } = await import('./lib/deployment/publish');
+        const removed = removeManifest(distDir, config.environment);
+        if (removed) reporter.info(`${displayPath(removed)}: removed (the artifacts it names are deleted)`);
+      }
       console.log(`deleted stacks: ${result.deletedStacks.join(', ') || 'none (none existed)'}`);
     }),
   );

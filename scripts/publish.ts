@@ -1,32 +1,37 @@
 /**
- * `bellflower publish` (`npm run publish`): checks the configuration, every parameter and the
- * artifact bucket (read only) first, then synth + build into dist/, then uploads to the artifact
- * bucket and writes dist/manifests/<env>.json.
+ * `bellflower publish` (`npm run publish`): a preflight that builds and writes nothing (example
+ * values, parameters, credentials, the artifact bucket read-only), then synth + build into dist/,
+ * then the upload to the artifact bucket and dist/manifests/<env>.json.
  */
 import { Command } from 'commander';
 import { parseCommand, run, withCommonOptions, type CommonFlags } from './lib/cli/command';
 
 const program = withCommonOptions(
-  new Command('publish').description('Build, then upload templates, code and the state machine definition to the artifact bucket'),
-).action((flags: CommonFlags) =>
+  new Command('publish').description(
+    'Check the configuration, parameters, credentials and artifact bucket (changing nothing), then build and upload templates, code and the state machine definition, and write dist/manifests/<env>.json for deploy',
+  ),
+)
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Refused before the build and before any write: the shipped example values, a',
+      "--parameter or config parameter outside the templates' constraints, a bucket",
+      'name S3 refuses, an artifact bucket of another account or region. No',
+      '--parameter changes what publish builds (CloudFormation receives them at',
+      'deploy); the definition takes callbackTimeoutSeconds and',
+      'callbackHeartbeatSeconds from config/<env>.json.',
+    ].join('\n'),
+  )
+  .action((flags: CommonFlags) =>
   run('publish', async () => {
-    const { commandContext, publishOptions } = await import('./lib/cli/cli');
-    const { buildArtifacts, publish } = await import('./lib/deployment/publish');
-    const { publishPreflight } = await import('./lib/deployment/deploy');
-    const { config, clients, distDir, plainHttp, reporter, target } = await commandContext(flags);
-    await publishPreflight({ config, clients, account: target.account });
-    reporter.progress('publish: building (synth + handler zips)');
-    const build = await buildArtifacts({
-      distDir,
-      callbackTimeoutSeconds: config.callbackTimeoutSeconds,
-      callbackHeartbeatSeconds: config.callbackHeartbeatSeconds,
-    });
-    reporter.info(
-      `build: templates ${build.synthesized ? 'synthesized' : 'unchanged'}, handler zips ${build.code.built.length} built, ${build.code.reused.length} unchanged`,
-    );
-    const result = await publish(publishOptions({ config, clients, distDir, tlsOnlyPolicy: !plainHttp, reporter }));
+    const { commandContext } = await import('./lib/cli/cli');
+    const { publishEnvironment } = await import('./lib/deployment/publish-preflight');
+    const { displayPath } = await import('./lib/cli/paths');
+    const { config, clients, distDir, plainHttp, reporter } = await commandContext(flags);
+    const result = await publishEnvironment({ config, clients, distDir, tlsOnlyPolicy: !plainHttp, reporter });
     console.log(
-      `published ${result.manifest.artifacts.length} artifacts to s3://${config.artifactBucket}/${config.keyPrefix}/ (${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged); manifest: ${result.manifestFile}`,
+      `published ${result.manifest.artifacts.length} artifacts to s3://${config.artifactBucket}/${config.keyPrefix}/ (${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged); manifest: ${displayPath(result.manifestFile)}`,
     );
   }),
 );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG_DIR, exampleFields, loadConfig, localConfigPath } from './config';
-import { checkParameterOverrides } from '../deployment/deploy';
+import { checkParameterOverrides } from '../deployment/preflight';
 import { errorLines } from '../cli/command';
 import { PreflightError } from '../cli/command';
 

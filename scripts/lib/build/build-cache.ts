@@ -120,3 +120,26 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
 export function writeRecord(file: string, record: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
 }
+
+/**
+ * The record in `file` when `valid` accepts it; else what `compute` gives, recorded in `file` for
+ * the next call (a record that cannot be written is computed again then). Without a file (the
+ * inputs are unknown), always computed.
+ */
+export async function rememberedRecord<T>(
+  file: string | undefined,
+  valid: (record: unknown) => boolean,
+  compute: () => Promise<T>,
+): Promise<T> {
+  const remembered = file === undefined ? undefined : readRecord<unknown>(file);
+  if (remembered !== undefined && valid(remembered)) return remembered as T;
+  const record = await compute();
+  if (file !== undefined) {
+    try {
+      writeRecord(file, record);
+    } catch {
+      // Not remembered: computed again next time.
+    }
+  }
+  return record;
+}

@@ -7,7 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { buildStateMachine, type StateMachineOptions } from '../../../asl/state-machine';
+import { definitionText, type StateMachineOptions } from '../../../asl/state-machine';
 import { renderTemplates } from '../../../templates/index';
 import { STATE_MACHINE_PATH, TEMPLATE_PATHS, type TemplateName } from '../../../templates/layout';
 
@@ -26,7 +26,7 @@ export interface SynthResult {
 /** The synthesized files in memory: path relative to the output folder -> text. */
 export function renderArtifacts(options: Omit<SynthOptions, 'outDir'> = {}): Map<string, string> {
   // Built first so that an invalid timeout fails before any template work.
-  const definition = buildStateMachine({
+  const definition = definitionText({
     callbackTimeoutSeconds: options.callbackTimeoutSeconds,
     callbackHeartbeatSeconds: options.callbackHeartbeatSeconds,
   });
@@ -35,7 +35,7 @@ export function renderArtifacts(options: Omit<SynthOptions, 'outDir'> = {}): Map
   for (const [name, path] of Object.entries(TEMPLATE_PATHS) as [TemplateName, string][]) {
     files.set(path, texts[name]);
   }
-  files.set(STATE_MACHINE_PATH, `${JSON.stringify(definition, null, 2)}\n`);
+  files.set(STATE_MACHINE_PATH, definition);
   return files;
 }
 

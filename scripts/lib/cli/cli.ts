@@ -10,7 +10,6 @@ import { terminalReporter, type EnvironmentFlags } from './command';
 import { loadConfig, type BellflowerConfig } from '../aws/config';
 import { deploymentTarget, type DeploymentTarget } from '../workflow/execution';
 import { DEFAULT_DIST_DIR, deployedOutputs, type OutputsSource } from '../workflow/outputs';
-import type { PublishOptions } from '../deployment/publish';
 import type { Reporter } from './reporter';
 
 export { withCommonOptions, withEnvironmentOptions, type CommonFlags, type EnvironmentFlags } from './command';
@@ -115,27 +114,4 @@ export async function findDeployment(context: CommandContext, given: GivenTarget
   });
   const found = deploymentTarget(outputs, config.environment);
   return { stateMachineArn: given.stateMachineArn ?? found.stateMachineArn, bucket: given.bucket ?? found.bucket, source };
-}
-
-/** The publish request of an environment: its bucket, prefix and region, with the given clients. */
-export function publishOptions(options: {
-  readonly config: BellflowerConfig;
-  readonly clients: Pick<AwsClients, 's3' | 'sts'>;
-  readonly distDir: string;
-  readonly reporter?: Reporter;
-  /** @default true */
-  readonly tlsOnlyPolicy?: boolean;
-}): PublishOptions {
-  const { config, clients } = options;
-  return {
-    s3: clients.s3,
-    sts: clients.sts,
-    environment: config.environment,
-    region: config.region,
-    bucket: config.artifactBucket,
-    prefix: config.keyPrefix,
-    distDir: options.distDir,
-    ...(options.tlsOnlyPolicy !== undefined ? { tlsOnlyPolicy: options.tlsOnlyPolicy } : {}),
-    ...(options.reporter !== undefined ? { reporter: options.reporter } : {}),
-  };
 }

@@ -2,23 +2,21 @@
  * Deploy: preflight checks that touch nothing, then the cross stack and the root stack through
  * change sets, then the root outputs in `dist/outputs/<env>.json`.
  */
-import { DEFAULT_CALLBACK_TIMEOUT_SECONDS } from '../../../asl/state-machine';
+import { definitionText } from '../../../asl/state-machine';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeKeyCommand, ListAliasesCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { codePath, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../../templates/layout';
 import { CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/names';
 import { parseYaml } from '../../../templates/yaml';
 import type { AwsClients } from '../aws/aws';
-import { ConfigError, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type BellflowerConfig } from '../aws/config';
+import type { BellflowerConfig } from '../aws/config';
 import { writeOutputs } from '../workflow/outputs';
 import { displayPath } from '../cli/paths';
 import { sha256Hex } from '../../../templates/layout';
-import { artifactPaths, checkArtifactBucket, manifestKey, readManifest, type PublishManifest } from './publish';
-import { renderArtifacts } from '../build/synth';
+import { artifactPaths, manifestKey, publishHint, readManifest, type PublishManifest } from './publish';
 import { messageOf, PreflightError } from '../cli/command';
-import { checkBucketName, checkParameterValues, type ParameterSpec } from './parameter-constraints';
+import { checkConfiguration, checkCredentials, type DeclaredParameters } from './preflight';
 import { silentReporter, type Reporter } from '../cli/reporter';
 import { deployStack, type DeployStackOptions, type Polling, type StackDeployResult, type StackRequest } from './stacks';
 
@@ -31,8 +29,8 @@ export interface PreflightResult {
 }
 
 /**
- * Checks credentials, KMS key, e-mail, manifest, parameter overrides and the effective root
- * parameters (see {@link checkRootParameters}). Sends only read requests.
+ * Checks the configuration and parameters ({@link checkConfiguration}, shared with publish),
+ * credentials, KMS key and the environment's publish manifest. Sends only read requests.
  */
 export async function preflight(options: {
   readonly config: BellflowerConfig;
@@ -40,100 +38,15 @@ export async function preflight(options: {
   readonly distDir: string;
 }): Promise<PreflightResult> {
   const { config, clients, distDir } = options;
-  const problems = configurationProblems(config);
+  const root = declaredParameters(distDir, TEMPLATE_PATHS.root, config);
+  const cross = declaredParameters(distDir, TEMPLATE_PATHS.cross, config);
+  const problems = checkConfiguration(config, { root: root.parameters, cross: cross.parameters });
   const account = await checkCredentials(clients.sts, config, problems);
   if (account !== undefined) await checkKmsKey(clients.kms, config, problems);
   const manifest = checkManifest(distDir, config, problems);
-  const rootDeclared = declaredParameters(distDir, TEMPLATE_PATHS.root, problems);
-  const crossDeclared = declaredParameters(distDir, TEMPLATE_PATHS.cross, problems);
-  const templateParameters = {
-    root: Object.keys(rootDeclared),
-    cross: Object.keys(crossDeclared),
-  };
-  if (templateParameters.root.length > 0) problems.push(...parameterProblems(config, rootDeclared, crossDeclared));
+  problems.push(...root.problems, ...cross.problems);
   if (problems.length > 0 || account === undefined || manifest === undefined) throw new PreflightError(problems);
-  return { account, manifest, templateParameters };
-}
-
-/** The shipped example values still in place, and a malformed e-mail address: one line each. */
-export function configurationProblems(config: BellflowerConfig): string[] {
-  const problems = exampleFields(config).map(
-    (field) => `config/${config.environment}.json: "${field}" still holds the shipped example value; set your own (or run \`bellflower bootstrap --env ${config.environment}\`)`,
-  );
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(config.subscriptionEmail)) {
-    problems.push(`subscription e-mail "${config.subscriptionEmail}" is not a well-formed address`);
-  }
-  return problems;
-}
-
-/**
- * Problems of the parameters a deploy would pass, read against the templates' declarations:
- * unknown overrides, the root parameters checked together ({@link checkRootParameters}), every
- * value against its template constraints, and the buckets' names against S3's rules.
- */
-export function parameterProblems(config: BellflowerConfig, rootDeclared: DeclaredParameters, crossDeclared: DeclaredParameters): string[] {
-  const problems: string[] = [];
-  try {
-    checkParameterOverrides(config.parameters, [...Object.keys(rootDeclared), ...Object.keys(crossDeclared)]);
-  } catch (error) {
-    problems.push(messageOf(error));
-  }
-  const effective = effectiveParameters(rootDeclared, config.parameters);
-  problems.push(...checkRootParameters(config, effective));
-  const setByDeploy = {
-    [ROOT_PARAMS.environment]: config.environment,
-    [ROOT_PARAMS.kmsMasterKeyAlias]: config.kmsKeyAlias,
-    [ROOT_PARAMS.kmsMasterKeyId]: config.kmsKeyId,
-    [ROOT_PARAMS.snsSubscriptionEmail]: config.subscriptionEmail,
-    [ROOT_PARAMS.artifactBucket]: config.artifactBucket,
-  };
-  problems.push(
-    ...checkParameterValues({ ...crossDeclared, ...rootDeclared } as Record<string, ParameterSpec>, { ...effective, ...setByDeploy }),
-    ...checkBucketName(config.artifactBucket, 'artifactBucket'),
-  );
-  const integrationBase = effective[INTEGRATION_BUCKET];
-  if (integrationBase !== undefined) {
-    problems.push(...checkBucketName(`${integrationBase}-${config.environment}-${config.region}`, `the integration bucket (${INTEGRATION_BUCKET})`));
-  }
-  return problems;
-}
-
-/**
- * What publish checks before it builds or writes anything: the configuration's example values,
- * every parameter (`--parameter` included) against the templates as they will be synthesized, and
- * the artifact bucket (read only: ours and in this region, or absent and then created by publish).
- * Throws {@link PreflightError} listing every problem.
- */
-export async function publishPreflight(options: {
-  readonly config: BellflowerConfig;
-  readonly clients: Pick<AwsClients, 's3'>;
-  readonly account: string;
-}): Promise<void> {
-  const { config, clients, account } = options;
-  const problems = configurationProblems(config);
-  const files = renderArtifacts({ callbackTimeoutSeconds: config.callbackTimeoutSeconds, callbackHeartbeatSeconds: config.callbackHeartbeatSeconds });
-  const declared = (path: string): DeclaredParameters => (parseYaml(files.get(path) ?? '') as { Parameters?: DeclaredParameters }).Parameters ?? {};
-  problems.push(...parameterProblems(config, declared(TEMPLATE_PATHS.root), declared(TEMPLATE_PATHS.cross)));
-  // The bucket is looked at only with a name S3 accepts (and not the example's).
-  if (problems.length === 0) {
-    try {
-      await checkArtifactBucket({ s3: clients.s3, bucket: config.artifactBucket, region: config.region, account });
-    } catch (error) {
-      problems.push(messageOf(error));
-    }
-  }
-  if (problems.length > 0) throw new PreflightError(problems);
-}
-
-async function checkCredentials(sts: STSClient, config: BellflowerConfig, problems: string[]): Promise<string | undefined> {
-  try {
-    const identity = await sts.send(new GetCallerIdentityCommand({}));
-    return identity.Account;
-  } catch (error) {
-    const source = config.profile ? `profile "${config.profile}"` : 'the default credential chain';
-    problems.push(`no usable AWS credentials from ${source} in ${config.region}: ${messageOf(error)}`);
-    return undefined;
-  }
+  return { account, manifest, templateParameters: { root: Object.keys(root.parameters), cross: Object.keys(cross.parameters) } };
 }
 
 async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: string[]): Promise<void> {
@@ -160,6 +73,13 @@ async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: s
   }
 }
 
+/**
+ * The environment's manifest (`dist/manifests/<env>.json`), checked against the configuration and
+ * the build: its bucket, prefix and region are the configuration's; the templates and zips in
+ * `distDir` are those it lists (they are the same for every environment); its definition is the one
+ * this environment's callback settings give (the definition in `distDir` may be another
+ * environment's, published after this one).
+ */
 function checkManifest(distDir: string, config: BellflowerConfig, problems: string[]): PublishManifest | undefined {
   let manifest: PublishManifest;
   try {
@@ -168,14 +88,17 @@ function checkManifest(distDir: string, config: BellflowerConfig, problems: stri
     problems.push(messageOf(error));
     return undefined;
   }
+  const again = publishHint(config.environment);
   const expected = { bucket: config.artifactBucket, prefix: config.keyPrefix, region: config.region };
   for (const [field, value] of Object.entries(expected) as [keyof typeof expected, string][]) {
     if (manifest[field] !== value) {
-      problems.push(`the publish manifest is for ${field} "${manifest[field]}", the configuration says "${value}": run \`npm run publish -- --env ${config.environment}\``);
+      problems.push(`the publish manifest of ${config.environment} is for ${field} "${manifest[field]}", the configuration says "${value}": ${again}`);
     }
   }
+  const entryOf = (path: string) => manifest.artifacts.find((artifact) => artifact.path === path);
   for (const { path } of artifactPaths()) {
-    const entry = manifest.artifacts.find((artifact) => artifact.path === path);
+    if (path === STATE_MACHINE_PATH) continue;
+    const entry = entryOf(path);
     let actual: string | undefined;
     try {
       actual = sha256Hex(readFileSync(join(distDir, path)));
@@ -183,132 +106,37 @@ function checkManifest(distDir: string, config: BellflowerConfig, problems: stri
       actual = undefined;
     }
     if (!entry || entry.sha256 !== actual) {
-      problems.push(
-        `${displayPath(join(distDir, path))} does not match the last publish: run \`npm run publish -- --env ${config.environment}\``,
-      );
+      problems.push(`${displayPath(join(distDir, path))} does not match the last publish of ${config.environment}: ${again}`);
     }
+  }
+  const expectedDefinition = definitionOf(config);
+  if (expectedDefinition !== undefined && entryOf(STATE_MACHINE_PATH)?.sha256 !== sha256Hex(expectedDefinition)) {
+    problems.push(
+      `the state machine definition published for ${config.environment} is not the one config/${config.environment}.json gives (callbackTimeoutSeconds, callbackHeartbeatSeconds): ${again}`,
+    );
   }
   return manifest;
 }
 
-/** A template's `Parameters` section, as far as preflight reads it. */
-type DeclaredParameters = Readonly<Record<string, { readonly Default?: unknown }>>;
+/** The definition text the environment's callback settings give; undefined when they are invalid (reported apart). */
+function definitionOf(config: BellflowerConfig): string | undefined {
+  try {
+    return definitionText({
+      ...(config.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: config.callbackTimeoutSeconds } : {}),
+      ...(config.callbackHeartbeatSeconds !== undefined ? { callbackHeartbeatSeconds: config.callbackHeartbeatSeconds } : {}),
+    });
+  } catch {
+    return undefined;
+  }
+}
 
-function declaredParameters(distDir: string, path: string, problems: string[]): DeclaredParameters {
+function declaredParameters(distDir: string, path: string, config: BellflowerConfig): { parameters: DeclaredParameters; problems: string[] } {
   try {
     const template = parseYaml(readFileSync(join(distDir, path), 'utf8')) as { Parameters?: DeclaredParameters };
-    return template.Parameters ?? {};
+    return { parameters: template.Parameters ?? {}, problems: [] };
   } catch (error) {
-    problems.push(`cannot read ${displayPath(join(distDir, path))}: ${messageOf(error)} (run \`npm run publish\`)`);
-    return {};
+    return { parameters: {}, problems: [`cannot read ${displayPath(join(distDir, path))}: ${messageOf(error)} (${publishHint(config.environment)})`] };
   }
-}
-
-/** The root parameters a deploy would use: template defaults, then the overrides (config file + `--parameter`). */
-export function effectiveParameters(
-  declared: DeclaredParameters,
-  overrides: Readonly<Record<string, string>>,
-): Readonly<Record<string, string>> {
-  const effective: Record<string, string> = {};
-  for (const [name, { Default: fallback }] of Object.entries(declared)) {
-    const value = overrides[name] ?? (fallback === undefined ? undefined : String(fallback));
-    if (value !== undefined) effective[name] = value;
-  }
-  return effective;
-}
-
-/** Root parameters checked together (names of `templates/parameters.ts`). */
-const VISIBILITY_TIMEOUT = 'VisibilityTimeout';
-const LAMBDA_TIMEOUT = 'LambdaFunctionTimeoutSecs';
-const MAX_RECEIVE_COUNT = 'MaxReceiveCount';
-const EXPIRATION_DAYS = 'S3ObjectExpirationInDays';
-const INTEGRATION_BUCKET = 'S3IntegrationBucketName';
-
-/**
- * AWS recommends a visibility timeout of at least six times the function timeout for a Lambda
- * event source: retries after throttling then happen before the message is received again.
- */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
-
-/** Fewer receives than this dead-letter callback messages that were only throttled. */
-export const MIN_MAX_RECEIVE_COUNT = 5;
-
-/**
- * Problems CloudFormation would only report halfway through a deploy, or that would make the
- * workflow lose callbacks: a visibility timeout under six times the functions' timeout, fewer than
- * five receives before the dead-letter queue, exchange files expiring before the callback wait
- * ends, and a callback timeout Step Functions refuses. One line each, naming values and fix.
- */
-export function checkRootParameters(config: BellflowerConfig, effective: Readonly<Record<string, string>>): string[] {
-  const problems: string[] = [];
-  const visibility = Number(effective[VISIBILITY_TIMEOUT]);
-  const lambdaTimeout = Number(effective[LAMBDA_TIMEOUT]);
-  if (Number.isFinite(visibility) && Number.isFinite(lambdaTimeout) && visibility < VISIBILITY_TIMEOUT_FACTOR * lambdaTimeout) {
-    problems.push(
-      `${VISIBILITY_TIMEOUT} ${visibility} s of the callback queue is less than ${VISIBILITY_TIMEOUT_FACTOR} times ${LAMBDA_TIMEOUT} ${lambdaTimeout} s (AWS's recommendation for a Lambda event source, so that throttled messages are retried, not dead-lettered): pass --parameter ${VISIBILITY_TIMEOUT}=${VISIBILITY_TIMEOUT_FACTOR * lambdaTimeout} or more, or lower ${LAMBDA_TIMEOUT}`,
-    );
-  }
-  const receives = Number(effective[MAX_RECEIVE_COUNT]);
-  if (Number.isFinite(receives) && receives < MIN_MAX_RECEIVE_COUNT) {
-    problems.push(
-      `${MAX_RECEIVE_COUNT} ${receives} moves a callback message to the dead-letter queue after fewer than ${MIN_MAX_RECEIVE_COUNT} receives (throttling alone can do that): pass --parameter ${MAX_RECEIVE_COUNT}=${MIN_MAX_RECEIVE_COUNT} or more`,
-    );
-  }
-  const callback = config.callbackTimeoutSeconds;
-  if (callback !== undefined && !(Number.isInteger(callback) && callback >= 1 && callback <= MAX_CALLBACK_TIMEOUT_SECONDS)) {
-    problems.push(
-      `callbackTimeoutSeconds ${callback} in config/${config.environment}.json is not a whole number of seconds within 1..${MAX_CALLBACK_TIMEOUT_SECONDS} (Step Functions' limit): set it in that range or remove it (default 86400)`,
-    );
-  }
-  const expirationDays = Number(effective[EXPIRATION_DAYS]);
-  const waitSeconds = callback ?? DEFAULT_CALLBACK_TIMEOUT_SECONDS;
-  if (Number.isFinite(expirationDays) && expirationDays * 86_400 <= waitSeconds) {
-    problems.push(
-      `${EXPIRATION_DAYS} ${expirationDays} would expire task tokens and answers before the callback wait of ${waitSeconds} s ends: pass --parameter ${EXPIRATION_DAYS}=${Math.floor(waitSeconds / 86_400) + 1} or more, or shorten callbackTimeoutSeconds`,
-    );
-  }
-  return problems;
-}
-
-/**
- * Throws {@link ConfigError} when an override names no parameter of the templates, suggesting
- * the closest names.
- */
-export function checkParameterOverrides(parameters: Readonly<Record<string, string>>, declared: readonly string[]): void {
-  for (const name of Object.keys(parameters)) {
-    if (declared.includes(name)) continue;
-    const near = nearMatches(name, declared);
-    throw new ConfigError(
-      `parameter ${name} is not a parameter of the root or cross stack${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`,
-    );
-  }
-}
-
-/** Up to three names close to `name` (edit distance or a shared substring, case-insensitive). */
-export function nearMatches(name: string, candidates: readonly string[]): string[] {
-  const lower = name.toLowerCase();
-  return candidates
-    .map((candidate) => ({ candidate, distance: editDistance(lower, candidate.toLowerCase()) }))
-    .filter(
-      ({ candidate, distance }) =>
-        distance <= Math.max(2, Math.floor(name.length / 4)) ||
-        (lower.length >= 4 && candidate.toLowerCase().includes(lower)),
-    )
-    .sort((a, b) => a.distance - b.distance)
-    .slice(0, 3)
-    .map(({ candidate }) => candidate);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 /** The https URL CloudFormation reads a template from. */

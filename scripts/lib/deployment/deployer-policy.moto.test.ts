@@ -1,8 +1,9 @@
 /**
  * The deployer policy on moto with IAM enforced: a user holding exactly the generated policy (its
  * managed-policy parts) runs bootstrap, then (with the narrower policy generated from the recorded
- * key) publish, deploy of the cross stack, diff and destroy --bootstrap. Moto checks the calls the
- * CLI sends, not what CloudFormation does inside it and no KMS use; the simulator test covers those.
+ * key) publish with its preflight, deploy of the cross stack, diff and destroy --bootstrap. Moto
+ * checks the calls the CLI sends, not what CloudFormation does inside it and no KMS use; the
+ * simulator test covers those.
  * Moto 5.2 authorizes S3 calls against the bucket and object ARNs but every other service against
  * the resource "*" and evaluates no condition, so a shim grants the policy's other statements on
  * "*": here moto proves the actions of every call and the S3 resources. Every call made must have a
@@ -19,13 +20,13 @@ import { requireTool } from '../../../test/support/tools';
 import type { PolicyDocument } from '../../../templates/iam-contract';
 import { createAwsClients, type AwsClients } from '../aws/aws';
 import { bootstrap } from './bootstrap';
-import { publishOptions } from '../cli/cli';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../aws/config';
 import { deploy } from './deploy';
 import { deployerContract, deployerPolicy, deployerTargets, splitPolicy, type DeployerPolicyDocument } from './deployer-policy';
 import { destroy } from './destroy';
 import { diffBootstrap } from './diff';
-import { publish } from './publish';
+import { publishEnvironment } from './publish-preflight';
+import type { ArtifactBuild } from './publish';
 import { writeFakeBuild } from '../testing/fake-build';
 
 /** The statements of services other than S3 on "*", without condition: how moto 5.2 can match them. */
@@ -102,7 +103,9 @@ describe.runIf(requireTool('moto_server'))('deployer policy on moto with IAM enf
     // From here on the policy names the recorded key and bucket.
     parts = await grantDeployerPolicy(parts);
     const recorded = config();
-    await publish(publishOptions({ config: recorded, clients, distDir, tlsOnlyPolicy: false }));
+    // Publish as the command runs it: its preflight (credentials, the bucket read-only), then the upload; the build is the fake one.
+    const build = async (): Promise<ArtifactBuild> => ({ synthesized: false, code: { manifest: {}, built: [], reused: [] } });
+    await publishEnvironment({ config: recorded, clients, distDir, build, tlsOnlyPolicy: false });
     expect((await deploy({ config: recorded, clients, distDir, crossOnly: true, ...polling })).cross.action).toBe('created');
     expect((await diffBootstrap({ config: recorded, clients, ...polling })).status).toBe('unchanged');
     // No --delete-artifacts: its listing under "bellflower/" fails moto's signature check under IAM enforcement

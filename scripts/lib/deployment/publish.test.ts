@@ -28,6 +28,8 @@ import {
   manifestPath,
   publish,
   PublishError,
+  readManifest,
+  removeManifest,
   uploadFile,
 } from './publish';
 import { synthesize } from '../build/synth';
@@ -89,7 +91,8 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
     expect(result.bucketCreated).toBe(true);
     expect(result.uploaded).toHaveLength(OBJECTS);
     const manifest = JSON.parse(readFileSync(join(distDir, manifestPath('devl')), 'utf8'));
-    expect(manifest).toMatchObject({ bucket: 'artifacts', prefix: 'bellflower', region: 'us-east-1' });
+    expect(result.manifestFile).toBe(join(distDir, 'manifests', 'devl.json'));
+    expect(manifest).toMatchObject({ environment: 'devl', bucket: 'artifacts', prefix: 'bellflower', region: 'us-east-1' });
     const byPath = Object.fromEntries(manifest.artifacts.map((a: { path: string }) => [a.path, a]));
     expect(byPath[TEMPLATE_PATHS.root].key).toBe('bellflower/cft/bellflower-root-stack.yaml');
     const iamKeys = manifest.artifacts.filter((a: { path: string }) => a.path === TEMPLATE_PATHS.iam).map((a: { key: string }) => a.key);
@@ -163,6 +166,17 @@ describe.runIf(requireTool('moto_server'))('publish against moto', () => {
     expect(second.unchanged).toHaveLength(OBJECTS);
     expect(third.unchanged).toHaveLength(OBJECTS);
     expect(bodies.count()).toBe(0);
+  });
+
+  it('keeps one manifest per environment; removing one leaves the others', async () => {
+    const distDir = fakeBuild();
+    await run(distDir);
+    await publish({ s3: clients.s3, sts: clients.sts, environment: 'prod', region: 'us-east-1', bucket: 'prod-artifacts', prefix: 'bellflower', distDir, tlsOnlyPolicy: false });
+
+    expect(removeManifest(distDir, 'prod')).toBe(join(distDir, manifestPath('prod')));
+    expect(removeManifest(distDir, 'prod')).toBeUndefined();
+    expect(readManifest(distDir, 'devl')).toMatchObject({ environment: 'devl', bucket: 'artifacts' });
+    expect(() => readManifest(distDir, 'prod')).toThrow(/no publish manifest for prod at .*manifests\/prod\.json: run `bellflower publish --env prod` first$/);
   });
 
   it('uploads a file larger than the part size in parts', async () => {

@@ -1,10 +1,11 @@
 /**
  * Publish: uploads the built artifacts (templates, handler zips, state machine definition) to the
  * artifact bucket under the key prefix, creating a locked-down bucket when missing, skipping
- * objects whose content is already there, and writes `dist/manifests/<env>.json` for deploy.
+ * objects whose content is already there, and writes the environment's manifest,
+ * `dist/manifests/<env>.json`, for deploy. (`publish-preflight.ts` checks everything first.)
  */
 import type { StateMachineOptions } from '../../../asl/state-machine';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   CreateBucketCommand,
@@ -32,18 +33,31 @@ import {
   type HandlerName,
 } from '../../../templates/layout';
 import { buildHandlerZips, type HandlerBuild } from '../build/build';
-import { CACHE_ROOT, hashInputs, hashOptions, inputsUnchanged, readRecord, writeRecord, type InputHashes } from '../build/build-cache';
+import { CACHE_ROOT, hashInputs, hashOptions, inputsUnchanged, readRecord, rememberedRecord, writeRecord, type InputHashes } from '../build/build-cache';
 import { sourceFingerprint } from '../cli/cli-bundle';
 import { displayPath } from '../cli/paths';
 import { silentReporter, type Reporter } from '../cli/reporter';
 import { messageOf } from '../cli/command';
+import type { AwsClients } from '../aws/aws';
+import type { BellflowerConfig } from '../aws/config';
+
+/** Folder of the publish manifests relative to `dist/`: one `<env>.json` per environment. */
+export const MANIFESTS_DIR = 'manifests';
 
 /**
- * Path of an environment's publish manifest relative to `dist/`: one per environment, so that
- * publishing `prod` leaves what `devl` deploys alone.
+ * Where versions before per-environment manifests wrote the one manifest of whichever environment
+ * published last. Never read: it may be another environment's; a missing manifest's message names it.
  */
+export const LEGACY_MANIFEST_PATH = 'manifest.json';
+
+/** Path of an environment's publish manifest relative to `dist/`. */
 export function manifestPath(environment: string): string {
-  return `manifests/${environment}.json`;
+  return `${MANIFESTS_DIR}/${environment}.json`;
+}
+
+/** What to run when an environment's manifest is missing or stale. */
+export function publishHint(environment: string): string {
+  return `run \`bellflower publish --env ${environment}\``;
 }
 
 /** Uploads running at the same time. */
@@ -65,8 +79,9 @@ export interface ManifestArtifact {
   readonly size: number;
 }
 
-/** `dist/manifests/<env>.json`: where every artifact of the current build lives in the artifact bucket. */
+/** `dist/manifests/<env>.json`: where every artifact of an environment's last publish lives in its artifact bucket. */
 export interface PublishManifest {
+  readonly environment: string;
   readonly bucket: string;
   readonly prefix: string;
   readonly region: string;
@@ -85,13 +100,15 @@ export class PublishError extends Error {
 export interface PublishOptions {
   readonly s3: S3Client;
   readonly sts: STSClient;
+  /** The environment published: names the manifest, `dist/manifests/<environment>.json`. */
+  readonly environment: string;
   readonly region: string;
   readonly bucket: string;
   readonly prefix: string;
-  /** Environment whose manifest publish writes (`dist/manifests/<env>.json`). */
-  readonly environment: string;
-  /** Folder holding the built artifacts; the manifest is written there. */
+  /** Folder holding the built artifacts; the manifest is written under it. */
   readonly distDir: string;
+  /** The caller's account when already known (the preflight asked STS). @default asked of STS */
+  readonly account?: string;
   /**
    * Put the TLS-only bucket policy on a bucket publish creates. Turn it off only for an emulator
    * reached over plain http (see {@link usesPlainHttpEndpoint}): there the policy would deny every
@@ -173,17 +190,14 @@ async function checkRootReferences(distDir: string, prefix: string, artifacts: r
  * the YAML is most of the CPU an unchanged publish would otherwise spend.
  */
 async function rootReferences(rootText: string): Promise<readonly string[]> {
-  const memo = join(CACHE_ROOT, 'root-references', `${sha256Hex(rootText)}.json`);
-  const remembered = readRecord<unknown>(memo);
-  if (Array.isArray(remembered) && remembered.every((path) => typeof path === 'string')) return remembered as string[];
-  const [{ referencedTemplatePaths }, { parseYaml }] = await Promise.all([import('../../../templates/root-stack'), import('../../../templates/yaml')]);
-  const references = referencedTemplatePaths(parseYaml(rootText) as Record<string, unknown>);
-  try {
-    writeRecord(memo, references);
-  } catch {
-    // Not remembered: the next publish parses again.
-  }
-  return references;
+  return rememberedRecord(
+    join(CACHE_ROOT, 'root-references', `${sha256Hex(rootText)}.json`),
+    (record) => Array.isArray(record) && record.every((path) => typeof path === 'string'),
+    async () => {
+      const [{ referencedTemplatePaths }, { parseYaml }] = await Promise.all([import('../../../templates/root-stack'), import('../../../templates/yaml')]);
+      return referencedTemplatePaths(parseYaml(rootText) as Record<string, unknown>);
+    },
+  );
 }
 
 /** What {@link buildArtifacts} did. */
@@ -247,7 +261,7 @@ async function synthesizeIfChanged(distDir: string, options: StateMachineOptions
 export async function publish(options: PublishOptions): Promise<PublishResult> {
   const reporter = options.reporter ?? silentReporter;
   const artifacts = await describeArtifacts(options.distDir, options.prefix);
-  const account = await callerAccount(options.sts);
+  const account = options.account ?? (await callerAccount(options.sts));
   const bucketCreated = await ensureArtifactBucket({ ...options, account, reporter });
   const uploaded: string[] = [];
   const unchanged: string[] = [];
@@ -280,27 +294,68 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     show();
   });
   reporter.progressDone();
-  const manifest: PublishManifest = { bucket: options.bucket, prefix: options.prefix, region: options.region, artifacts };
-  const manifestFile = writeManifest(options.distDir, options.environment, manifest);
+  const manifest: PublishManifest = {
+    environment: options.environment,
+    bucket: options.bucket,
+    prefix: options.prefix,
+    region: options.region,
+    artifacts,
+  };
+  const manifestFile = writeManifest(options.distDir, manifest);
   return { manifest, manifestFile, bucketCreated, uploaded: uploaded.sort(), unchanged: unchanged.sort() };
 }
 
-/** Writes the environment's manifest into `distDir`; returns its path. */
-export function writeManifest(distDir: string, environment: string, manifest: PublishManifest): string {
-  const file = join(distDir, manifestPath(environment));
+/** Writes the manifest of `manifest.environment` under `distDir`; returns its path. */
+export function writeManifest(distDir: string, manifest: PublishManifest): string {
+  const file = join(distDir, manifestPath(manifest.environment));
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
   return file;
 }
 
-/** Reads the environment's manifest from `distDir`; throws {@link PublishError} naming the publish command. */
+/**
+ * Reads the manifest of `environment` from `distDir`, never another environment's; throws
+ * {@link PublishError} naming `bellflower publish --env <environment>` when it is missing,
+ * unreadable or not that environment's.
+ */
 export function readManifest(distDir: string, environment: string): PublishManifest {
   const file = join(distDir, manifestPath(environment));
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as PublishManifest;
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new PublishError(`no publish manifest for ${environment} at ${displayPath(file)}: run \`bellflower publish --env ${environment}\` first`, { cause: error });
+    const legacy = join(distDir, LEGACY_MANIFEST_PATH);
+    const note = existsSync(legacy)
+      ? ` (${displayPath(legacy)}, written by an earlier version, is not used: it may be another environment's)`
+      : '';
+    throw new PublishError(`no publish manifest for ${environment} at ${displayPath(file)}: ${publishHint(environment)} first${note}`, {
+      cause: error,
+    });
   }
+  let manifest: Partial<PublishManifest>;
+  try {
+    manifest = (JSON.parse(text) as Partial<PublishManifest> | null) ?? {};
+  } catch (error) {
+    throw new PublishError(`${displayPath(file)} is not valid JSON: ${publishHint(environment)} again`, { cause: error });
+  }
+  // A manifest without the field was written for this file's environment by the first version of per-environment manifests.
+  if ((manifest.environment !== undefined && manifest.environment !== environment) || !Array.isArray(manifest.artifacts)) {
+    throw new PublishError(
+      `${displayPath(file)} is not the publish manifest of ${environment} (it names ${JSON.stringify(manifest.environment)}): ${publishHint(environment)} again`,
+    );
+  }
+  return { ...manifest, environment } as PublishManifest;
+}
+
+/**
+ * Removes the manifest of `environment` (destroy, once the artifacts it names are deleted); returns
+ * its path, or undefined when there was none. Other environments' manifests stay.
+ */
+export function removeManifest(distDir: string, environment: string): string | undefined {
+  const file = join(distDir, manifestPath(environment));
+  if (!existsSync(file)) return undefined;
+  rmSync(file, { force: true });
+  return file;
 }
 
 /**
@@ -309,8 +364,34 @@ export function readManifest(distDir: string, environment: string): PublishManif
  */
 export function manifestKey(manifest: PublishManifest, path: string): string {
   const artifact = manifest.artifacts.find((candidate) => candidate.path === path);
-  if (!artifact) throw new PublishError(`the publish manifest has no ${path}: run \`npm run publish\` again`);
+  if (!artifact) throw new PublishError(`the publish manifest of ${manifest.environment} has no ${path}: ${publishHint(manifest.environment)} again`);
   return artifact.key;
+}
+
+/** The publish request of an environment: its bucket, prefix and region, with the given clients. */
+export function publishOptions(options: {
+  readonly config: BellflowerConfig;
+  readonly clients: Pick<AwsClients, 's3' | 'sts'>;
+  readonly distDir: string;
+  readonly reporter?: Reporter;
+  /** @default true */
+  readonly tlsOnlyPolicy?: boolean;
+  /** The caller's account when already known. */
+  readonly account?: string;
+}): PublishOptions {
+  const { config, clients } = options;
+  return {
+    s3: clients.s3,
+    sts: clients.sts,
+    environment: config.environment,
+    region: config.region,
+    bucket: config.artifactBucket,
+    prefix: config.keyPrefix,
+    distDir: options.distDir,
+    ...(options.tlsOnlyPolicy !== undefined ? { tlsOnlyPolicy: options.tlsOnlyPolicy } : {}),
+    ...(options.reporter !== undefined ? { reporter: options.reporter } : {}),
+    ...(options.account !== undefined ? { account: options.account } : {}),
+  };
 }
 
 /** Account id of the caller (STS). */
@@ -324,25 +405,29 @@ export async function callerAccount(sts: STSClient): Promise<string> {
   }
 }
 
-/**
- * Whether the artifact bucket can be used, read only: `present` (ours, in `region`) or `missing`
- * (publish creates it). Throws {@link PublishError} for a bucket of another account or in another
- * region, or one that cannot be checked.
- */
-export async function checkArtifactBucket(options: {
+/** Where the artifact bucket is to be checked: its name, the stack's region and the caller's account. */
+export interface ArtifactBucketTarget {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly region: string;
   readonly account: string;
-}): Promise<'present' | 'missing'> {
-  const { s3, bucket, region, account } = options;
+}
+
+/**
+ * Checks the artifact bucket without changing anything (HeadBucket, GetBucketLocation): true when
+ * it exists in `region` and belongs to `account`, false when no bucket of that name exists (S3
+ * answers 404 only then; another account's bucket answers 403), so publish can create it. Throws
+ * {@link PublishError} for a bucket of another account or region, or when S3 cannot be asked.
+ */
+export async function checkArtifactBucket(target: ArtifactBucketTarget): Promise<boolean> {
+  const { s3, bucket, region, account } = target;
   let bucketRegion: string | undefined;
   try {
     const head = await s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: account }));
     bucketRegion = head.BucketRegion;
   } catch (error) {
     const status = httpStatus(error);
-    if (status === 404) return 'missing';
+    if (status === 404) return false;
     if (status === 403) {
       throw new PublishError(
         `artifact bucket ${bucket} exists but is not owned by account ${account} (or access is denied): choose another "artifactBucket"`,
@@ -361,24 +446,19 @@ export async function checkArtifactBucket(options: {
       `artifact bucket ${bucket} is in ${bucketRegion}, not ${region}: CloudFormation needs templates in the stack's region; use another "artifactBucket"`,
     );
   }
-  return 'present';
+  return true;
 }
 
 /**
- * {@link checkArtifactBucket}, then creates a missing bucket (private, encrypted, versioned,
- * TLS only unless `tlsOnlyPolicy` is false). Returns true when it created the bucket.
+ * Makes sure the artifact bucket exists in `region` and belongs to `account` ({@link checkArtifactBucket});
+ * creates it when missing. Returns true when it was created.
  */
-export async function ensureArtifactBucket(options: {
-  readonly s3: S3Client;
-  readonly bucket: string;
-  readonly region: string;
-  readonly account: string;
-  readonly tlsOnlyPolicy?: boolean;
-  readonly reporter?: Reporter;
-}): Promise<boolean> {
+export async function ensureArtifactBucket(
+  options: ArtifactBucketTarget & { readonly tlsOnlyPolicy?: boolean; readonly reporter?: Reporter },
+): Promise<boolean> {
+  if (await checkArtifactBucket(options)) return false;
   const { s3, bucket, region, account } = options;
   const tlsOnly = options.tlsOnlyPolicy ?? true;
-  if ((await checkArtifactBucket(options)) === 'present') return false;
   await createArtifactBucket(s3, bucket, region, account, tlsOnly);
   options.reporter?.info(
     `created artifact bucket s3://${bucket} (${region}): private, encrypted, versioned${tlsOnly ? ', TLS only' : ' (no TLS-only policy: plain http endpoint)'}`,

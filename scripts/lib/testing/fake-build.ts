@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { stringify } from 'yaml';
-import { buildStateMachine } from '../../../asl/state-machine';
+import { definitionText, type StateMachineOptions } from '../../../asl/state-machine';
 import { codePath, HANDLERS, STATE_MACHINE_PATH, TEMPLATE_PATHS, type HandlerName } from '../../../templates/layout';
 import { CROSS_EXPORTS, CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/names';
 
@@ -83,7 +83,15 @@ export function fakeRootTemplate(): Record<string, unknown> {
 }
 
 /** Writes a fake build into a new temporary folder (or `dir`) and returns the folder. */
-export function writeFakeBuild(options: { readonly dir?: string; readonly codeSeed?: string; readonly cross?: Record<string, unknown> } = {}): string {
+export function writeFakeBuild(
+  options: {
+    readonly dir?: string;
+    readonly codeSeed?: string;
+    readonly cross?: Record<string, unknown>;
+    /** The callback settings of the definition, as an environment's configuration gives them. @default none */
+    readonly definition?: StateMachineOptions;
+  } = {},
+): string {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bellflower-dist-'));
   const write = (path: string, body: string | Uint8Array): void => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -103,6 +111,6 @@ export function writeFakeBuild(options: { readonly dir?: string; readonly codeSe
     // Fixed mtime: the same input gives the same bytes, as the real build does.
     write(codePath(handler), zipSync({ 'index.mjs': [strToU8(source), { mtime: new Date('2020-01-01T00:00:00Z') }] }));
   }
-  write(STATE_MACHINE_PATH, `${JSON.stringify(buildStateMachine(), null, 2)}\n`);
+  write(STATE_MACHINE_PATH, definitionText(options.definition));
   return dir;
 }
