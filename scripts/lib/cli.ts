@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { createAwsClients, usesPlainHttpEndpoint, type AwsClients } from './aws';
-import { loadConfig, type BellflowerConfig } from './config';
+import { CONFIG_NAMES, configName, loadConfig, type BellflowerConfig } from './config';
 import { deploymentTarget, type DeploymentTarget } from './execution';
 import { DEFAULT_DIST_DIR, readOutputs } from './outputs';
 import type { PublishOptions } from './publish';
@@ -27,7 +27,7 @@ export interface CommonFlags extends EnvironmentFlags {
 /** Adds `-e, --env`, `--region` and `--profile`. */
 export function withEnvironmentOptions(command: Command): Command {
   return command
-    .addOption(new Option('-e, --env <env>', 'environment: config/<env>.json, dist/outputs/<env>.json').choices(['devl', 'test', 'prod']).default('devl'))
+    .addOption(new Option('-e, --env <env>', 'environment: config/<env>.json, dist/outputs/<env>.json').choices(CONFIG_NAMES).default('devl'))
     .option('--region <region>', 'AWS region (overrides the config file and AWS_REGION)')
     .option('--profile <profile>', 'named AWS profile (overrides the config file and AWS_PROFILE)');
 }
@@ -54,27 +54,43 @@ export interface CommandContext {
 
 /** Where a context reads its files from (tests). */
 export interface ContextPaths {
-  /** @default the project's `config/` */
+  /** @default `BELLFLOWER_CONFIG_DIR`, else the project's `config/` */
   readonly configDir?: string;
-  /** @default the project's `dist/` */
+  /** @default `BELLFLOWER_DIST_DIR`, else the project's `dist/` */
   readonly distDir?: string;
+}
+
+/** Dummy credentials for a local emulator (`endpoint` in the configuration), unless the environment sets some. */
+export function emulatorCredentials(env = process.env): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } {
+  return {
+    accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'testing',
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'testing',
+    ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+  };
 }
 
 /** Loads the configuration and creates the clients (no request sent). */
 export function commandContext(flags: EnvironmentFlags & { readonly parameter?: readonly string[] }, paths: ContextPaths = {}): CommandContext {
+  const configDir = paths.configDir ?? process.env.BELLFLOWER_CONFIG_DIR;
   const config = loadConfig({
     env: flags.env,
-    ...(paths.configDir !== undefined ? { configDir: paths.configDir } : {}),
+    ...(configDir !== undefined ? { configDir } : {}),
     ...(flags.region !== undefined ? { region: flags.region } : {}),
     ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
     parameters: flags.parameter ?? [],
   });
-  const clients = createAwsClients({ region: config.region, ...(config.profile !== undefined ? { profile: config.profile } : {}) });
+  // An emulator's endpoint from the configuration; AWS_ENDPOINT_URL, when set, still wins.
+  const endpoint = config.endpoint !== undefined ? (process.env.AWS_ENDPOINT_URL ?? config.endpoint) : undefined;
+  const clients = createAwsClients({
+    region: config.region,
+    ...(config.profile !== undefined ? { profile: config.profile } : {}),
+    ...(endpoint !== undefined ? { endpoint, credentials: emulatorCredentials() } : {}),
+  });
   return {
     config,
     clients,
-    distDir: paths.distDir ?? DEFAULT_DIST_DIR,
-    plainHttp: usesPlainHttpEndpoint({}),
+    distDir: paths.distDir ?? process.env.BELLFLOWER_DIST_DIR ?? DEFAULT_DIST_DIR,
+    plainHttp: usesPlainHttpEndpoint(endpoint !== undefined ? { endpoint } : {}),
     reporter: terminalReporter(),
   };
 }
@@ -87,7 +103,7 @@ export interface DeploymentContext extends CommandContext {
 /** {@link commandContext} plus the root stack outputs of the last deploy; throws when they are missing. */
 export function deploymentContext(flags: EnvironmentFlags, paths: ContextPaths = {}): DeploymentContext {
   const context = commandContext(flags, paths);
-  const env = context.config.environment;
+  const env = configName(context.config);
   return { ...context, target: deploymentTarget(readOutputs(env, context.distDir), env) };
 }
 

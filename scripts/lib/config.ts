@@ -15,6 +15,9 @@ export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../config', import.m
 
 /** The resolved configuration of one environment (file + flags + defaults). */
 export interface BellflowerConfig {
+  /** The configuration's name (`--env`, `config/<name>.json`, `dist/outputs/<name>.json`). @default environment */
+  readonly name?: ConfigName;
+  /** The stacks' `Environment` parameter: the name itself, or the file's `environment` field. */
   readonly environment: EnvironmentName;
   /** AWS region of the stacks and of the artifact bucket. */
   readonly region: string;
@@ -40,7 +43,23 @@ export interface BellflowerConfig {
   readonly callbackHeartbeatSeconds?: number;
   /** Overrides of root/cross stack parameters that deploy does not set itself. */
   readonly parameters: Readonly<Record<string, string>>;
+  /**
+   * A local AWS API emulator every client talks to, with dummy credentials (`npm run emulator`);
+   * `AWS_ENDPOINT_URL` overrides it. Never set for AWS.
+   */
+  readonly endpoint?: string;
 }
+
+/** The configuration's name: {@link BellflowerConfig.name}, else its environment. */
+export function configName(config: Pick<BellflowerConfig, 'name' | 'environment'>): ConfigName {
+  return config.name ?? config.environment;
+}
+
+/** Names accepted by `--env`: the three stack environments and the local emulator's rehearsal. */
+export const CONFIG_NAMES = [...ENVIRONMENTS, 'emulator'] as const;
+
+/** One of {@link CONFIG_NAMES}. */
+export type ConfigName = (typeof CONFIG_NAMES)[number];
 
 /** A configuration file or flag is missing or invalid; the message names the field and the file. */
 export class ConfigError extends Error {
@@ -88,6 +107,15 @@ export const configFileSchema = z
       .optional()
       .describe('AWS region; --region, then this field, then AWS_REGION / AWS_DEFAULT_REGION'),
     profile: z.string().min(1).optional().describe('named AWS profile; --profile overrides it'),
+    environment: z
+      .enum(ENVIRONMENTS)
+      .optional()
+      .describe("the stacks' Environment parameter; default the file's name (required for config/emulator.json)"),
+    endpoint: z
+      .string()
+      .regex(/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/, 'must be a local emulator such as "http://127.0.0.1:4599" (never AWS)')
+      .optional()
+      .describe('a local AWS API emulator (npm run emulator) every command talks to with dummy credentials; AWS_ENDPOINT_URL overrides it'),
     artifactBucket: z
       .string()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 lowercase letters, digits, "." and "-")')
@@ -142,8 +170,8 @@ export interface LoadConfigOptions {
 
 /** Reads, validates and resolves `config/<env>.json`. Throws {@link ConfigError}. */
 export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
-  const environment = parseEnvironment(options.env);
-  const file = join(options.configDir ?? DEFAULT_CONFIG_DIR, `${environment}.json`);
+  const name = parseConfigName(options.env);
+  const file = join(options.configDir ?? DEFAULT_CONFIG_DIR, `${name}.json`);
   const shown = displayPath(file);
   let text: string;
   try {
@@ -167,6 +195,10 @@ export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
     throw new ConfigError(`${shown}: ${message}`, { cause: parsed.error });
   }
   const data = parsed.data;
+  const environment = data.environment ?? (ENVIRONMENTS as readonly string[]).find((env) => env === name);
+  if (environment === undefined) {
+    throw new ConfigError(`${shown}: field "environment" is required (the stacks' Environment: ${ENVIRONMENTS.join(', ')})`);
+  }
   const region = options.region ?? data.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) {
     throw new ConfigError(`no region: set "region" in ${shown}, pass --region, or set AWS_REGION`);
@@ -180,25 +212,27 @@ export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
   }
   const profile = options.profile ?? data.profile;
   return {
-    environment,
+    name,
+    environment: environment as EnvironmentName,
     region,
     ...(profile !== undefined ? { profile } : {}),
     artifactBucket: data.artifactBucket,
     keyPrefix: data.keyPrefix,
-    crossStackName: data.crossStackName ?? `bellflower-s3-custom-resource-stack-${environment}`,
-    rootStackName: data.rootStackName ?? `bellflower-root-stack-${environment}`,
+    crossStackName: data.crossStackName ?? `bellflower-s3-custom-resource-stack-${name}`,
+    rootStackName: data.rootStackName ?? `bellflower-root-stack-${name}`,
     kmsKeyAlias: data.kmsKeyAlias,
     kmsKeyId: data.kmsKeyId,
     subscriptionEmail: data.subscriptionEmail,
     ...(data.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: data.callbackTimeoutSeconds } : {}),
     ...(data.callbackHeartbeatSeconds !== undefined ? { callbackHeartbeatSeconds: data.callbackHeartbeatSeconds } : {}),
     parameters,
+    ...(data.endpoint !== undefined ? { endpoint: data.endpoint.replace(/\/$/, '') } : {}),
   };
 }
 
-function parseEnvironment(env: string): EnvironmentName {
-  if ((ENVIRONMENTS as readonly string[]).includes(env)) return env as EnvironmentName;
-  throw new ConfigError(`--env "${env}" is not one of ${ENVIRONMENTS.join(', ')}`);
+function parseConfigName(env: string): ConfigName {
+  if ((CONFIG_NAMES as readonly string[]).includes(env)) return env as ConfigName;
+  throw new ConfigError(`--env "${env}" is not one of ${CONFIG_NAMES.join(', ')}`);
 }
 
 /** Parses `Key=Value` flags (the value may contain "="). */

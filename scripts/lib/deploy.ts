@@ -11,7 +11,7 @@ import { codePath, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../templates/la
 import { CROSS_PARAMS, ROOT_PARAMS } from '../../templates/names';
 import { parseYaml } from '../../templates/yaml';
 import type { AwsClients } from './aws';
-import { ConfigError, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type BellflowerConfig } from './config';
+import { ConfigError, configName, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type BellflowerConfig } from './config';
 import { writeOutputs } from './outputs';
 import { displayPath } from './paths';
 import { sha256Hex } from '../../templates/layout';
@@ -41,7 +41,7 @@ export async function preflight(options: {
   const { config, clients, distDir } = options;
   const problems: string[] = [];
   for (const field of exampleFields(config)) {
-    problems.push(`config/${config.environment}.json: "${field}" still holds the shipped example value; set your own`);
+    problems.push(`config/${configName(config)}.json: "${field}" still holds the shipped example value; set your own`);
   }
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(config.subscriptionEmail)) {
     problems.push(`subscription e-mail "${config.subscriptionEmail}" is not a well-formed address`);
@@ -130,7 +130,7 @@ function checkManifest(distDir: string, config: BellflowerConfig, problems: stri
   const expected = { bucket: config.artifactBucket, prefix: config.keyPrefix, region: config.region };
   for (const [field, value] of Object.entries(expected) as [keyof typeof expected, string][]) {
     if (manifest[field] !== value) {
-      problems.push(`the publish manifest is for ${field} "${manifest[field]}", the configuration says "${value}": run \`npm run publish -- --env ${config.environment}\``);
+      problems.push(`the publish manifest is for ${field} "${manifest[field]}", the configuration says "${value}": run \`npm run publish -- --env ${configName(config)}\``);
     }
   }
   for (const { path } of artifactPaths()) {
@@ -143,7 +143,7 @@ function checkManifest(distDir: string, config: BellflowerConfig, problems: stri
     }
     if (!entry || entry.sha256 !== actual) {
       problems.push(
-        `${displayPath(join(distDir, path))} does not match the last publish: run \`npm run publish -- --env ${config.environment}\``,
+        `${displayPath(join(distDir, path))} does not match the last publish: run \`npm run publish -- --env ${configName(config)}\``,
       );
     }
   }
@@ -216,7 +216,7 @@ export function checkRootParameters(config: BellflowerConfig, effective: Readonl
   const callback = config.callbackTimeoutSeconds;
   if (callback !== undefined && !(Number.isInteger(callback) && callback >= 1 && callback <= MAX_CALLBACK_TIMEOUT_SECONDS)) {
     problems.push(
-      `callbackTimeoutSeconds ${callback} in config/${config.environment}.json is not a whole number of seconds within 1..${MAX_CALLBACK_TIMEOUT_SECONDS} (Step Functions' limit): set it in that range or remove it (default 86400)`,
+      `callbackTimeoutSeconds ${callback} in config/${configName(config)}.json is not a whole number of seconds within 1..${MAX_CALLBACK_TIMEOUT_SECONDS} (Step Functions' limit): set it in that range or remove it (default 86400)`,
     );
   }
   const expirationDays = Number(effective[EXPIRATION_DAYS]);
@@ -362,6 +362,6 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const cross = await deployStack(clients.cloudFormation, requests.cross, stackOptions);
   if (options.crossOnly) return { cross, outputs: {} };
   const root = await deployStack(clients.cloudFormation, requests.root, stackOptions);
-  const outputsFile = writeOutputs(config.environment, root.outputs, distDir);
+  const outputsFile = writeOutputs(configName(config), root.outputs, distDir);
   return { cross, root, outputs: root.outputs, outputsFile };
 }
