@@ -441,6 +441,33 @@ def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: 
             return 200, {"status": 200}, json.dumps("{}")
         return original_cfn_response(self)
 
+    # 11. A deleted stack came back to life: moto computes a stack's outputs lazily from its resource
+    # map, which creates any resource it does not hold, so DescribeStacks on a DELETE_COMPLETE stack
+    # re-created the functions, roles, queues and nested stacks (and buckets) its outputs name.
+    # Once deleted, a stack keeps no template to create from.
+    original_stack_delete = patches.require(cfn_models.Stack, "delete")
+
+    def stack_delete(self: Any) -> None:
+        original_stack_delete(self)
+        self.resource_map._resource_json_map = {}
+        self.output_map = parsing.OutputMap(self.resource_map, {}, self.stack_id)
+
+    patches.replace(cfn_models.Stack, "delete", stack_delete, "cloudformation: deleted stacks re-create nothing")
+
+    # 12. moto's CloudFormation delete of a bucket that still holds objects "succeeds" and leaves it
+    # (S3 refuses with BucketNotEmpty). Raising lets the stack delete retry it after the folders
+    # custom resource, deleted in the same pass in any order, has emptied it.
+    from moto.s3.exceptions import BucketNotEmpty
+    from moto.s3.models import FakeBucket
+
+    def bucket_delete(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str) -> None:
+        backend = s3_backends[account_id][get_partition(region_name)]
+        if backend.delete_bucket(resource_name) is None and resource_name in backend.buckets:
+            raise BucketNotEmpty(resource_name)
+
+    patches.require(FakeBucket, "delete_from_cloudformation_json")
+    patches.replace(FakeBucket, "delete_from_cloudformation_json", classmethod(bucket_delete), "s3: deleting a non-empty bucket fails (BucketNotEmpty)")
+
     patches.replace(custom, "create_from_cloudformation_json", classmethod(custom_create), "cloudformation: custom resources keep their properties")
     patches.replace(custom, "delete", custom_delete, "cloudformation: custom resources receive Delete", new=True)
     patches.replace(custom, "update_from_cloudformation_json", classmethod(custom_update), "cloudformation: custom resources receive Update", new=True)
