@@ -19,6 +19,7 @@ import copy
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -506,6 +507,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--check", action="store_true", help="apply the patches, print them and exit")
     args = parser.parse_args(argv)
     os.environ["MOTO_PORT"] = str(args.port)
+    # SIGTERM (npm run emulator stopping it) ends the server like Ctrl-C: the work folder is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     work_dir = tempfile.mkdtemp(prefix="bellflower-emulator-")
@@ -526,7 +529,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"bellflower emulator: moto {EXPECTED_MOTO_VERSION} with {len(applied)} patches on http://{args.host}:{args.port}\n")
         sys.stderr.flush()
         moto_main(["-H", args.host, "-p", str(args.port)])
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
