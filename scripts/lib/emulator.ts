@@ -172,3 +172,18 @@ function launcherFailure(output: string, python: string): string {
 function lastLine(text: string): string {
   return text.trim().split('\n').pop() ?? '';
 }
+
+/**
+ * What AWS does that the emulator does not model, so that the rehearsal cannot prove it (the
+ * README's "Rehearse the deployment without AWS" lists the same lines; the lifecycle test prints them).
+ */
+export const EMULATOR_KNOWN_GAPS: readonly string[] = [
+  'IAM is not enforced: the functions sign their calls with a session of their own role, but moto checks no policy (its enforcement is all or nothing, its Step Functions engine signs with fixed keys no IAM user holds, custom-resource answers are unsigned, and AWS::IAM::RolePolicy has no model); the IAM simulator tests prove the policies',
+  'KMS is not enforced: objects, queues and the topic are not really encrypted with the key, and the key policy is not evaluated',
+  'bucket, queue and topic policies (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy) and CloudWatch alarms are not created (moto has no CloudFormation model for them)',
+  'SQS and S3 deliveries to the integration function are synchronous and never retried; a failed message is not redriven to the dead-letter queue',
+  'no rollback: a failed create or update leaves the stack as it is, and a failed delete stops the delete',
+  'a nested stack update replaces the nested stack (moto deletes and re-creates it) instead of updating its resources in place',
+  'the SNS e-mail subscription sends no e-mail; the notifications are visible in the execution history (npm run watch)',
+  'Lambda runs the function with this machine\'s node, not the nodejs24.x runtime on arm64, with no memory limit, concurrency limit or X-Ray tracing',
+];
