@@ -183,6 +183,7 @@ export const EMULATOR_KNOWN_GAPS: readonly string[] = [
   'bucket, queue and topic policies (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy) and CloudWatch alarms are not created (moto has no CloudFormation model for them)',
   'SQS and S3 deliveries to the integration function are synchronous and never retried; a failed message is not redriven to the dead-letter queue',
   'no rollback: a failed create or update leaves the stack as it is, and a failed delete stops the delete',
+  "a timed-out wait ends the execution as States.Runtime, not States.Timeout: moto's Step Functions engine refuses a Fail state's error name beginning with States. even when it comes from ErrorPath (the wait itself fails with States.Timeout and the failure notification is sent)",
   'a nested stack update replaces the nested stack (moto deletes and re-creates it) instead of updating its resources in place',
   'the SNS e-mail subscription sends no e-mail; the notifications are visible in the execution history (npm run watch)',
   'Lambda runs the function with this machine\'s node, not the nodejs24.x runtime on arm64, with no memory limit, concurrency limit or X-Ray tracing',
