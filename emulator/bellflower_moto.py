@@ -495,6 +495,10 @@ def create_kms_key(region: str, key_id: str, alias: str) -> None:
     backend.create_alias(key_id, f"alias/{alias}")
 
 
+def stop_like_ctrl_c(*_: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="moto with Bellflower's patches")
     parser.add_argument("--host", default="127.0.0.1")
@@ -508,7 +512,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ["MOTO_PORT"] = str(args.port)
     # SIGTERM (npm run emulator stopping it) ends the server like Ctrl-C: the work folder is removed.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, stop_like_ctrl_c)
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     work_dir = tempfile.mkdtemp(prefix="bellflower-emulator-")
@@ -529,7 +533,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"bellflower emulator: moto {EXPECTED_MOTO_VERSION} with {len(applied)} patches on http://{args.host}:{args.port}\n")
         sys.stderr.flush()
         moto_main(["-H", args.host, "-p", str(args.port)])
-    except (KeyboardInterrupt, SystemExit):
+    except KeyboardInterrupt:
         pass
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
   it('applies defaults and lets flags override the file', () => {
     const config = loadConfig({ env: 'test', configDir: withFile('test', { ...valid, parameters: { DelaySeconds: '5' } }), region: 'us-west-2', profile: 'ops', parameters: ['DelaySeconds=9', 'SNSTopicDisplayName=a=b'] });
     expect(config).toEqual({
+      name: 'test',
       environment: 'test',
       region: 'us-west-2',
       profile: 'ops',
@@ -78,6 +79,27 @@ describe('loadConfig', () => {
     for (const env of ['devl', 'test', 'prod']) {
       expect(exampleFields(loadConfig({ env }))).toEqual(['kmsKeyId', 'subscriptionEmail', 'artifactBucket']);
     }
+  });
+
+  it('loads the emulator configuration: devl stacks named after it, a local endpoint, nothing deploy refuses', () => {
+    const config = loadConfig({ env: 'emulator' });
+    expect(config).toMatchObject({
+      name: 'emulator',
+      environment: 'devl',
+      endpoint: 'http://127.0.0.1:4599',
+      crossStackName: 'bellflower-s3-custom-resource-stack-emulator',
+      rootStackName: 'bellflower-root-stack-emulator',
+    });
+    expect(exampleFields(config)).toEqual([]);
+  });
+
+  it('rejects an emulator file without the stack environment, and an endpoint that is not local', () => {
+    expect(() => loadConfig({ env: 'emulator', configDir: withFile('emulator', valid) })).toThrow(
+      `${join(dir, 'emulator.json')}: field "environment" is required (the stacks' Environment: devl, test, prod)`,
+    );
+    expect(() => loadConfig({ env: 'devl', configDir: withFile('devl', { ...valid, endpoint: 'https://s3.amazonaws.com' }) })).toThrow(
+      /field "endpoint" must be a local emulator such as "http:\/\/127\.0\.0\.1:4599" \(never AWS\)/,
+    );
   });
 });
 
