@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 import zipfile
+from urllib.parse import parse_qs, urlparse
 from typing import Any, Callable
 
 EXPECTED_MOTO_VERSION = "5.2.1"
@@ -69,7 +70,7 @@ class Patches:
         self.applied.append(label)
 
 
-def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: str) -> list[str]:
+def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: str, function_iam: bool = True) -> list[str]:
     import moto
 
     if moto.__version__ != EXPECTED_MOTO_VERSION:
@@ -114,7 +115,7 @@ def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: 
 
     def role_credentials(fn: Any) -> dict[str, str]:
         # The function's calls are signed with a session of its own execution role, as in Lambda.
-        role = sts_backends[fn.account_id]["global"].assume_role(
+        role = sts_backends[fn.account_id][get_partition(fn.region)].assume_role(
             region_name=fn.region, role_session_name=fn.function_name[:64], role_arn=fn.role,
             policy="", duration=3600, external_id="",
         )
@@ -303,6 +304,102 @@ def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: 
         cached.cache_clear()
     patches.applied.append("sns: AWS::SNS::Subscription CloudFormation model")
 
+    # 6b. AWS::IAM::RolePolicy: no CloudFormation model either, so the s3 stack's grants to the
+    # custom-resource roles were never attached.
+    from moto.iam.models import iam_backends
+
+    if "AWS::IAM::RolePolicy" in parsing.get_model_map():
+        raise EmulatorStartError("moto already models AWS::IAM::RolePolicy: patch 'iam: role policy model' may be obsolete")
+
+    class IamRolePolicy(CloudFormationModel):
+        __module__ = "moto.iam.bellflower_emulator"
+
+        def __init__(self, role_name: str, policy_name: str) -> None:
+            self.role_name = role_name
+            self.policy_name = policy_name
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::IAM::RolePolicy"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return f"{self.role_name}|{self.policy_name}"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any) -> "IamRolePolicy":  # type: ignore[override]
+            properties = cloudformation_json["Properties"]
+            document = properties["PolicyDocument"]
+            iam_backends[account_id][get_partition(region_name)].put_role_policy(
+                properties["RoleName"], properties["PolicyName"], document if isinstance(document, str) else json.dumps(document)
+            )
+            return cls(properties["RoleName"], properties["PolicyName"])
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str) -> "IamRolePolicy":  # type: ignore[override]
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            try:
+                iam_backends[account_id][get_partition(region_name)].delete_role_policy(self.role_name, self.policy_name)
+            except Exception:  # the role may be gone already (deleted with its stack): nothing left to detach
+                pass
+
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
+    patches.applied.append("iam: AWS::IAM::RolePolicy CloudFormation model")
+
+    # 6c. IAM for the S3 calls of role sessions (the functions', patch 1, and any sts:AssumeRole
+    # session). moto's enforcement is all or nothing for a server: its Step Functions engine signs
+    # with fixed keys no IAM user holds and custom-resource answers are unsigned, so it cannot be
+    # switched on for the whole flow. Here every S3 request signed with a role session is
+    # authenticated and checked against the role's policies (action, bucket or object ARN), as moto
+    # does under enforcement. Left unchecked: other services (moto evaluates their calls against the
+    # resource "*", which refuses every statement scoped to an ARN) and DeleteObjects (moto asks for
+    # s3:DeleteObject on the bucket; S3 checks s3:DeleteObjectVersion on each key). Requests with
+    # long-term keys keep moto's setting (unchecked unless enforcement is switched on).
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    original_authorize = patches.require(ActionAuthenticatorMixin, "_authenticate_and_authorize_action")
+
+    def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        header = self.headers.get("Authorization") or ""
+        key = header.split("Credential=", 1)[1].split("/", 1)[0] if "Credential=" in header else None
+        role_session = key is not None and key.startswith("ASIA")
+        delete_objects = self.method == "POST" and "delete" in parse_qs(urlparse(self.uri).query, keep_blank_values=True)
+        if not function_iam or not role_session or iam_request_cls.__name__ != "S3IAMRequest" or delete_objects:
+            return original_authorize(self, iam_request_cls, resource)
+        parsed = urlparse(self.uri)
+        iam_request = iam_request_cls(
+            account_id=self.current_account, method=self.method,
+            path=parsed.path + (f"?{parsed.query}" if parsed.query else ""),
+            data=self.data, body=self.raw_body, headers=self.headers, action=self._get_action(),
+        )
+        iam_request.check_signature()
+        iam_request.check_action_permitted(resource)
+
+    patches.replace(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize, "iam: role sessions' S3 calls checked against the role")
+
+    # 6d. An assumed role's inline policies created by CloudFormation (the role's Policies) are kept
+    # as parsed documents, which moto's evaluation of an assumed role's policies cannot read (KeyError
+    # 'policy_document'): they are handed over as JSON text.
+    from moto.iam.access_control import AssumedRoleAccessKey
+
+    original_collect = patches.require(AssumedRoleAccessKey, "collect_policies")
+
+    def collect_policies(self: Any) -> list[Any]:
+        return [
+            json.dumps(policy) if isinstance(policy, dict) and "policy_document" not in policy else policy
+            for policy in original_collect(self)
+        ]
+
+    patches.replace(AssumedRoleAccessKey, "collect_policies", collect_policies, "iam: assumed roles' CloudFormation inline policies readable")
+
     # 7. State machines. moto reads only DefinitionString and creates CloudFormation's state
     # machines in a backend that never executes them. Here DefinitionS3Location (or Definition) is
     # read and DefinitionSubstitutions applied, and every state machine lives in the executing
@@ -469,6 +566,22 @@ def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: 
     patches.require(FakeBucket, "delete_from_cloudformation_json")
     patches.replace(FakeBucket, "delete_from_cloudformation_json", classmethod(bucket_delete), "s3: deleting a non-empty bucket fails (BucketNotEmpty)")
 
+    # 13. Delete order. moto deletes a stack's resources in no particular order, so a custom resource
+    # could outlive the bucket it empties, or the role policy that lets it. CloudFormation deletes in
+    # reverse dependency order, and a custom resource depends on what it manages: custom resources
+    # now go first, then moto deletes the rest.
+    original_map_delete = patches.require(parsing.ResourceMap, "delete")
+
+    def map_delete(self: Any) -> None:
+        for logical_id, resource in list(self._parsed_resources.items()):
+            retained = (self._resource_json_map.get(logical_id) or {}).get("DeletionPolicy") == "Retain"
+            if isinstance(resource, custom) and not retained:
+                resource.delete(self._account_id, self._region_name)
+                self._parsed_resources.pop(logical_id)
+        original_map_delete(self)
+
+    patches.replace(parsing.ResourceMap, "delete", map_delete, "cloudformation: custom resources deleted before what they manage")
+
     patches.replace(custom, "create_from_cloudformation_json", classmethod(custom_create), "cloudformation: custom resources keep their properties")
     patches.replace(custom, "delete", custom_delete, "cloudformation: custom resources receive Delete", new=True)
     patches.replace(custom, "update_from_cloudformation_json", classmethod(custom_update), "cloudformation: custom resources receive Update", new=True)
@@ -508,6 +621,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--region", default="us-east-1", help="region of the KMS key")
     parser.add_argument("--kms-key-id", default=None, help="create a KMS key with this id at start-up")
     parser.add_argument("--kms-alias", default=None, help="alias (without alias/) of that key")
+    parser.add_argument("--no-function-iam", action="store_true", help="do not check the functions' calls against their roles")
     parser.add_argument("--check", action="store_true", help="apply the patches, print them and exit")
     args = parser.parse_args(argv)
     os.environ["MOTO_PORT"] = str(args.port)
@@ -518,7 +632,7 @@ def main(argv: list[str] | None = None) -> None:
     work_dir = tempfile.mkdtemp(prefix="bellflower-emulator-")
     try:
         try:
-            applied = apply_patches(args.port, args.node, args.sdk_node_modules, work_dir)
+            applied = apply_patches(args.port, args.node, args.sdk_node_modules, work_dir, function_iam=not args.no_function_iam)
         except ImportError as error:
             fail(f"moto is not installed ({error}): pip install 'moto[server]=={EXPECTED_MOTO_VERSION}'")
         except EmulatorStartError as error:

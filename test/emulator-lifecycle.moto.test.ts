@@ -16,7 +16,8 @@ import { join, resolve } from 'node:path';
 import { DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../scripts/lib/aws';
@@ -175,6 +176,24 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     // taken from $.Error, so the execution ends States.Runtime there, naming States.Timeout.
     expect(timeout.stdout).toMatch(/== FAILED in [\d.]+ s: States\.Runtime \(.*'States\.Timeout'/);
   }, 120_000);
+
+  it("refuses a role session the S3 calls its policies do not grant (the functions' roles are enforced)", async () => {
+    const outputs = JSON.parse(readFileSync(join(workDir, 'dist', 'outputs', 'emulator.json'), 'utf8')) as Record<string, string>;
+    const session = await clients.sts.send(
+      new AssumeRoleCommand({ RoleArn: outputs.BellflowerProcessingLambdaFunctionExecutionRoleArn, RoleSessionName: 'processing' }),
+    );
+    const asProcessing = createAwsClients({
+      region: clients.region,
+      endpoint: emulator.endpoint,
+      credentials: {
+        accessKeyId: session.Credentials!.AccessKeyId!,
+        secretAccessKey: session.Credentials!.SecretAccessKey!,
+        sessionToken: session.Credentials!.SessionToken!,
+      },
+    });
+    // The processing function's role grants no S3 action at all.
+    await expect(asProcessing.s3.send(new ListObjectsV2Command({ Bucket: outputs.BellflowerS3BucketName }))).rejects.toThrow(/Access Denied/);
+  }, 30_000);
 
   it('reports "no changes" when deploying the same build again', async () => {
     const again = await command('deploy');

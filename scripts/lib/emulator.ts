@@ -178,7 +178,7 @@ function lastLine(text: string): string {
  * README's "Rehearse the deployment without AWS" lists the same lines; the lifecycle test prints them).
  */
 export const EMULATOR_KNOWN_GAPS: readonly string[] = [
-  'IAM is not enforced: the functions sign their calls with a session of their own role, but moto checks no policy (its enforcement is all or nothing, its Step Functions engine signs with fixed keys no IAM user holds, custom-resource answers are unsigned, and AWS::IAM::RolePolicy has no model); the IAM simulator tests prove the policies',
+  "IAM is enforced only for the S3 calls of role sessions (the functions' own calls, and sessions from sts:AssumeRole): moto evaluates other services' calls against the resource \"*\" and DeleteObjects as s3:DeleteObject on the bucket, its Step Functions engine signs with fixed keys no IAM user holds, custom-resource answers are unsigned, and the dummy keys of the commands are not checked; the IAM simulator tests prove the rest",
   'KMS is not enforced: objects, queues and the topic are not really encrypted with the key, and the key policy is not evaluated',
   'bucket, queue and topic policies (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy) and CloudWatch alarms are not created (moto has no CloudFormation model for them)',
   'SQS and S3 deliveries to the integration function are synchronous and never retried; a failed message is not redriven to the dead-letter queue',
