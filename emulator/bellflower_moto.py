@@ -311,6 +311,8 @@ def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: 
     if "AWS::IAM::RolePolicy" in parsing.get_model_map():
         raise EmulatorStartError("moto already models AWS::IAM::RolePolicy: patch 'iam: role policy model' may be obsolete")
 
+    # Shaped like SnsSubscription on purpose: moto finds models among CloudFormationModel's direct
+    # subclasses only, so the two cannot share a base class.
     class IamRolePolicy(CloudFormationModel):
         __module__ = "moto.iam.bellflower_emulator"
 
@@ -608,8 +610,12 @@ def create_kms_key(region: str, key_id: str, alias: str) -> None:
     backend.create_alias(key_id, f"alias/{alias}")
 
 
-def stop_like_ctrl_c(*_: Any) -> None:
-    raise KeyboardInterrupt
+class Stopped(Exception):
+    """SIGTERM: the server stops and cleans up, exit code 0."""
+
+
+def stop_on_sigterm(*_: Any) -> None:
+    raise Stopped
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -626,7 +632,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ["MOTO_PORT"] = str(args.port)
     # SIGTERM (npm run emulator stopping it) ends the server like Ctrl-C: the work folder is removed.
-    signal.signal(signal.SIGTERM, stop_like_ctrl_c)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    interrupted = False
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     work_dir = tempfile.mkdtemp(prefix="bellflower-emulator-")
@@ -648,9 +655,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.flush()
         moto_main(["-H", args.host, "-p", str(args.port)])
     except KeyboardInterrupt:
+        interrupted = True
+    except Stopped:
         pass
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
+    if interrupted:
+        sys.exit(130)  # Ctrl-C, as shells report it
 
 
 if __name__ == "__main__":

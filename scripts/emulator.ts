@@ -23,12 +23,13 @@ const program = new Command('emulator')
         kmsKeyAlias: config.kmsKeyAlias,
         ...(flags.verbose ? { onLog: (text: string) => process.stderr.write(text) } : {}),
       });
+      // Handled every time: a terminal's Ctrl-C reaches this process both directly and relayed by tsx.
       let interrupted = false;
-      process.once('SIGINT', () => {
+      process.on('SIGINT', () => {
         interrupted = true;
         void emulator.stop();
       });
-      process.once('SIGTERM', () => void emulator.stop());
+      process.on('SIGTERM', () => void emulator.stop());
       console.log(`emulator: moto on ${emulator.endpoint}, KMS key ${config.kmsKeyId} (alias/${config.kmsKeyAlias}) in ${config.region}`);
       if (config.endpoint !== emulator.endpoint) {
         console.log(`not the endpoint of config/emulator.json (${config.endpoint}): export AWS_ENDPOINT_URL as below`);
@@ -37,7 +38,8 @@ const program = new Command('emulator')
       console.log('then: npm run publish -- --env emulator && npm run deploy -- --env emulator (see README, "Rehearse the deployment without AWS")');
       console.log('Ctrl-C stops it.');
       const code = await emulator.exited;
-      if (interrupted) {
+      // 130: the launcher itself got the terminal's Ctrl-C (it may exit before our handler runs).
+      if (interrupted || code === 130) {
         console.log('emulator: stopped');
         process.exitCode = 130;
       } else if (code !== 0) {

@@ -82,7 +82,7 @@ describe.runIf(requireTool('moto_server'))('the launcher and npm run emulator', 
     // A terminal's Ctrl-C: SIGINT to the whole process group.
     process.kill(-child.pid!, 'SIGINT');
     expect(await exited).toBe(130);
-    expect(stdout.trim().split('\n').pop()).toBe('emulator: stopped');
+    expect(stdout.trim().split('\n').pop(), stdout + stderr).toBe('emulator: stopped');
     expect(stderr).toBe('');
     await expect(fetch(`${endpoint}/moto-api/`)).rejects.toThrow();
   }, 30_000);
