@@ -34,7 +34,8 @@ const program = withEnvironmentOptions(
       checkEndpointVariables();
       const interactive = isInteractive(flags);
       if (flags.guided && !interactive) reporter.info(flags.yes ? '--yes: asking nothing' : 'no terminal: asking nothing (flags and defaults only)');
-      const paths = flags.configDir !== undefined ? { configDir: flags.configDir } : {};
+      const configDir = flags.configDir ?? (process.env.BELLFLOWER_CONFIG_DIR || undefined);
+      const paths = configDir !== undefined ? { configDir } : {};
       const loaded = loadConfig({
         env: flags.env,
         ...paths,

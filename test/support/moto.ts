@@ -3,8 +3,8 @@
  * real S3/SQS/SNS/CloudFormation/IAM/KMS/Step Functions API. Never talks to real AWS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freeLoopbackPort } from '../../scripts/lib/aws/emulator';
 
 /** A running moto server. */
 export interface MotoServer {
@@ -23,19 +23,8 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-/** Asks the OS for a free loopback port. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** Asks the OS for a free loopback port (the emulator command's helper). */
+export const freePort = freeLoopbackPort;
 
 /** Starts `moto_server` and waits until it answers (at most `timeoutMs`). */
 export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {

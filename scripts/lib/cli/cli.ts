@@ -51,7 +51,8 @@ export async function commandContext(
 ): Promise<CommandContext> {
   const reporter = options.reporter ?? terminalReporter();
   checkEndpointVariables();
-  const configDir = options.configDir ?? flags.configDir;
+  // BELLFLOWER_CONFIG_DIR / BELLFLOWER_DIST_DIR: another set of files (the emulator's, see `bellflower emulator`).
+  const configDir = options.configDir ?? flags.configDir ?? (process.env.BELLFLOWER_CONFIG_DIR || undefined);
   const config = loadConfig({
     env: flags.env,
     ...(configDir !== undefined ? { configDir } : {}),
@@ -71,7 +72,7 @@ export async function commandContext(
   return {
     config,
     clients,
-    distDir: options.distDir ?? flags.dist ?? DEFAULT_DIST_DIR,
+    distDir: options.distDir ?? flags.dist ?? (process.env.BELLFLOWER_DIST_DIR || undefined) ?? DEFAULT_DIST_DIR,
     plainHttp: usesPlainHttpEndpoint({}),
     reporter,
     target,

@@ -33,6 +33,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'logs', summary: "tail the functions' and the state machine's logs", load: () => import('../../logs') },
   { name: 'destroy', summary: 'delete the root stack, then the cross stack', load: () => import('../../destroy') },
   { name: 'deployer-policy', summary: 'print and write the IAM policy that running bootstrap, publish, deploy, diff and destroy needs', load: () => import('../../deployer-policy') },
+  { name: 'emulator', summary: 'start the local AWS emulator (moto, patched) to rehearse the deployment without AWS', load: () => import('../../emulator') },
   { name: 'local', summary: 'run the whole workflow on this machine (no AWS account, no Docker)', load: () => import('../../local') },
   { name: 'docs', summary: 'regenerate the README sections made from the code', load: () => import('../../docs') },
 ];

@@ -1,0 +1,240 @@
+/**
+ * The README's real-deployment flow on the local emulator (`bellflower emulator`: moto with
+ * Bellflower's patches), through the real commands (`bin/bellflower.mjs <command>`, what
+ * `npm run <command>` runs) with the settings the emulator prints: publish, deploy both stacks, a
+ * success, a business failure, a processing failure and a timeout, a redeploy with no changes, an
+ * update of a parameter, then destroy with nothing left. No AWS account, no Docker: everything is
+ * on 127.0.0.1.
+ *
+ * The test's own copy of config/emulator/devl.json (BELLFLOWER_CONFIG_DIR) shortens the callback
+ * timeout; the build goes to a temporary dist (BELLFLOWER_DIST_DIR), so the project's dist/ is
+ * left alone.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients, type AwsClients } from '../scripts/lib/aws/aws';
+import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, startEmulator, type RunningEmulator } from '../scripts/lib/aws/emulator';
+import { requireTool } from './support/tools';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const shipped = JSON.parse(readFileSync(join(ROOT, EMULATOR_CONFIG_DIR, 'devl.json'), 'utf8')) as Record<string, unknown>;
+/** Short enough for the timeout execution, long enough for respond to answer the others under load. */
+const CALLBACK_TIMEOUT_SECONDS = 15;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+describe.runIf(requireTool('moto_server'))('the README deployment flow on the emulator (bellflower emulator, its exported settings)', () => {
+  let emulator: RunningEmulator;
+  let clients: AwsClients;
+  let workDir: string;
+  let env: NodeJS.ProcessEnv;
+
+  /** Runs `bellflower <command> <args>` (what `npm run <command> -- <args>` runs, without npm's start-up). */
+  function command(name: string, args: readonly string[] = []): Promise<CommandResult> {
+    return new Promise((resolveRun, reject) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'bellflower.mjs'), name, ...args], { cwd: ROOT, env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolveRun({ code, stdout, stderr }));
+    });
+  }
+
+  /** Like {@link command}, failing with the command's own output when it does not exit 0. */
+  async function succeed(name: string, args: readonly string[] = []): Promise<string> {
+    const result = await command(name, args);
+    if (result.code !== 0) throw new Error(`${name} exited ${result.code}: ${result.stderr.trim()}\n${result.stdout.trim()}`);
+    return result.stdout;
+  }
+
+  /** start-execution: the execution ARN (always printed first) and, once the outbound files exist, its id. */
+  async function startExecution(input: unknown): Promise<{ arn: string; id?: string; result: CommandResult }> {
+    const result = await command('start-execution', ['--input', JSON.stringify(input), '--wait', '60']);
+    const arn = /^execution: (\S+)$/m.exec(result.stdout)?.[1];
+    if (!arn) throw new Error(`start-execution printed no execution ARN: ${result.stderr.trim()}`);
+    const id = /^execution id: (\S+)$/m.exec(result.stdout)?.[1];
+    return { arn, ...(id !== undefined ? { id } : {}), result };
+  }
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'bellflower-emulator-'));
+    emulator = await startEmulator({
+      port: 0,
+      region: String(shipped.region),
+      kmsKeyId: String(shipped.kmsKeyId),
+      kmsKeyAlias: String(shipped.kmsKeyAlias),
+    });
+    const configDir = join(workDir, 'config');
+    mkdirSync(configDir);
+    writeFileSync(join(configDir, 'devl.json'), JSON.stringify({ ...shipped, callbackTimeoutSeconds: CALLBACK_TIMEOUT_SECONDS }, null, 2));
+    const { AWS_PROFILE: _profile, ...rest } = process.env;
+    // What `bellflower emulator` tells the user to export, with the test's own config and dist folders.
+    env = {
+      ...rest,
+      AWS_ENDPOINT_URL: emulator.endpoint,
+      AWS_REGION: String(shipped.region),
+      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+      BELLFLOWER_CONFIG_DIR: configDir,
+      BELLFLOWER_DIST_DIR: join(workDir, 'dist'),
+      NODE_NO_WARNINGS: '1',
+    };
+    clients = createAwsClients({ region: String(shipped.region), endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await emulator?.stop();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('publishes the artifacts and deploys the cross stack and the root stack', async () => {
+    expect(await succeed('publish')).toMatch(/^published 17 artifacts to s3:\/\/bellflower-artifacts-emulator\/bellflower\/ \(17 uploaded, 0 unchanged\)/m);
+    const deployed = await succeed('deploy', ['--require-approval', 'never']);
+    expect(deployed).toMatch(/^BellflowerStepFunctionArn = arn:aws:states:us-east-1:\d{12}:stateMachine:bellflower-state-machine-devl-us-east-1$/m);
+    expect(deployed).toMatch(/^BellflowerS3BucketName = bellflower-integration-bucket-devl-us-east-1$/m);
+    for (const name of ['bellflower-s3-custom-resource-stack-devl', 'bellflower-root-stack-devl']) {
+      const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: name }));
+      expect(Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
+    }
+    // The cross stack's exports reached the root stack (imports), and the folders custom resource ran.
+    const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: 'bellflower-s3-custom-resource-stack-devl' }));
+    expect((Stacks?.[0]?.Outputs ?? []).map((o) => o.ExportName).sort()).toEqual([
+      'bellflower-s3-custom-resource-stack-devl-S3CreateFolderCustomResourceLambdaFunctionArn',
+      'bellflower-s3-custom-resource-stack-devl-S3CustomResourceLambdaFunctionExecutionRoleArn',
+      'bellflower-s3-custom-resource-stack-devl-S3NoticationCustomResourceLambdaFunctionArn',
+      'bellflower-s3-custom-resource-stack-devl-S3NotificationCustomResourceLambdaFunctionExecutionRoleArn',
+    ]);
+  }, 90_000);
+
+  it('runs a success, a business failure, a processing failure and a timeout end to end', async () => {
+    const watch = (arn: string) => command('watch', [arn, '--poll', '0.5']);
+    // The four flows run side by side, each as a user would run it: start, answer (or not), watch.
+    const [success, businessFailure, processingFailure, timeout] = await Promise.all([
+      (async () => {
+        const started = await startExecution({ order: 1 });
+        expect(started.id).toMatch(UUID);
+        const answered = await succeed('respond', [started.id!]);
+        expect(answered).toMatch(/^wrote s3:\/\/bellflower-integration-bucket-devl-us-east-1\/inbound\/[0-9a-f-]{36}\/success\.json$/m);
+        return { ...(await watch(started.arn)), arn: started.arn };
+      })(),
+      (async () => {
+        const started = await startExecution({ order: 2 });
+        expect(await succeed('respond', [started.id!, '--failure', 'order rejected'])).toMatch(/\/failure\.json$/m);
+        return watch(started.arn);
+      })(),
+      (async () => {
+        // No outbound files are ever written: start-execution says so and fails.
+        const started = await startExecution({ order: 3, simulateFailure: true });
+        expect(started.result.code).toBe(1);
+        expect(started.result.stderr).toMatch(/ended \(ExecutionFailed: SimulatedProcessingError\) before its outbound files appeared/);
+        return watch(started.arn);
+      })(),
+      (async () => {
+        const started = await startExecution({ order: 4 });
+        expect(started.id).toMatch(UUID);
+        return watch(started.arn);
+      })(),
+    ]);
+    expect(success.code).toBe(0);
+    expect(success.stdout).toMatch(/SNS notification "Bellflower execution succeeded": \{"order":1,"execution_id":"[0-9a-f-]{36}"/);
+    expect(success.stdout).toMatch(/== SUCCEEDED in/);
+    // The answer is kept in the execution's output ($.response), as the README says.
+    const { output } = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: success.arn }));
+    expect(JSON.parse(output ?? '{}')).toMatchObject({ order: 1, status_code: 200, response: { status: 'Response Received' } });
+
+    expect(businessFailure.code).toBe(1);
+    expect(businessFailure.stdout).toMatch(/SNS notification "Bellflower execution failed"/);
+    expect(businessFailure.stdout).toMatch(/== FAILED in [\d.]+ s: BusinessApplicationFailure/);
+
+    expect(processingFailure.code).toBe(1);
+    // Three attempts (5 s, then 10 s apart), then the failure notification.
+    expect(processingFailure.stdout.match(/Processing Lambda failed: SimulatedProcessingError/g)).toHaveLength(3);
+    expect(processingFailure.stdout).toMatch(/Processing Lambda: retry 2/);
+    expect(processingFailure.stdout).toMatch(/SNS notification "Bellflower execution failed"/);
+    expect(processingFailure.stdout).toMatch(/== FAILED in [\d.]+ s: SimulatedProcessingError/);
+
+    expect(timeout.code).toBe(1);
+    expect(timeout.stdout).toMatch(/SNS notification "Bellflower execution failed"/);
+    expect(timeout.stdout).toMatch(/Wait For Response failed: States\.Timeout$/m);
+    // Known gap (EMULATOR_KNOWN_GAPS): moto's engine refuses the Fail state's States.* error name
+    // taken from $.Error, so the execution ends States.Runtime there, naming States.Timeout.
+    expect(timeout.stdout).toMatch(/== FAILED in [\d.]+ s: States\.Runtime \(.*'States\.Timeout'/);
+  }, 120_000);
+
+  it("refuses a role session the S3 calls its policies do not grant (the functions' roles are enforced)", async () => {
+    const outputs = JSON.parse(readFileSync(join(workDir, 'dist', 'outputs', 'devl.json'), 'utf8')) as Record<string, string>;
+    const session = await clients.sts.send(
+      new AssumeRoleCommand({ RoleArn: outputs.BellflowerProcessingLambdaFunctionExecutionRoleArn, RoleSessionName: 'processing' }),
+    );
+    const asProcessing = createAwsClients({
+      region: clients.region,
+      endpoint: emulator.endpoint,
+      credentials: {
+        accessKeyId: session.Credentials!.AccessKeyId!,
+        secretAccessKey: session.Credentials!.SecretAccessKey!,
+        sessionToken: session.Credentials!.SessionToken!,
+      },
+    });
+    // The processing function's role grants no S3 action at all.
+    await expect(asProcessing.s3.send(new ListObjectsV2Command({ Bucket: outputs.BellflowerS3BucketName }))).rejects.toThrow(/Access Denied/);
+  }, 30_000);
+
+  it('reports "no changes" when deploying the same build again', async () => {
+    const again = await command('deploy', ['--require-approval', 'never']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/^bellflower-s3-custom-resource-stack-devl: no changes$/m);
+    expect(again.stderr).toMatch(/^bellflower-root-stack-devl: no changes$/m);
+  }, 60_000);
+
+  it('updates a parameter (LambdaFunctionMemory) and the updated deployment still answers', async () => {
+    const updated = await command('deploy', ['--require-approval', 'never', '--parameter', 'LambdaFunctionMemory=512']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stderr).toMatch(/bellflower-root-stack-devl: UPDATE_COMPLETE/);
+    const lambda = new LambdaClient({ region: clients.region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+    for (const name of ['bellflower-processing-lambda-devl-us-east-1', 'bellflower-integration-lambda-devl-us-east-1']) {
+      expect((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).MemorySize).toBe(512);
+    }
+    const started = await startExecution({ order: 5 });
+    expect(started.id).toMatch(UUID);
+    await succeed('respond', [started.id!]);
+    expect((await command('watch', [started.arn, '--poll', '0.5'])).code).toBe(0);
+  }, 90_000);
+
+  it('destroys both stacks and the artifacts, leaving no stack, bucket, function or queue', async () => {
+    const destroyed = await succeed('destroy', ['--yes', '--delete-artifacts']);
+    expect(destroyed).toMatch(/^deleted stacks: bellflower-root-stack-devl, bellflower-s3-custom-resource-stack-devl$/m);
+    const stacks = await clients.cloudFormation.send(new ListStacksCommand({}));
+    expect((stacks.StackSummaries ?? []).filter((s) => s.StackStatus !== 'DELETE_COMPLETE')).toEqual([]);
+    // The integration bucket held the executions' files: it is gone because the folders custom
+    // resource received the Delete event and emptied it.
+    expect((await clients.s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
+    const lambda = new LambdaClient({ region: clients.region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+    expect((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
+    const sqs = new SQSClient({ region: clients.region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+    expect((await sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []).toEqual([]);
+  }, 60_000);
+
+  describe('not modelled by the emulator (known gaps)', () => {
+    it('prints each gap, and the README lists the same ones', () => {
+      console.info(`not modelled by the emulator:\n${EMULATOR_KNOWN_GAPS.map((gap) => `  - ${gap}`).join('\n')}`);
+      const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+      for (const gap of EMULATOR_KNOWN_GAPS) expect(readme.includes(`- ${gap}`), `README lists "${gap}"`).toBe(true);
+    });
+  });
+});
