@@ -145,6 +145,9 @@ def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: 
             "AWS_ENDPOINT_URL": endpoint,
             "BELLFLOWER_FUNCTION_ARN": self.function_arn,
             "BELLFLOWER_REQUEST_ID": request_id,
+            # The function runs on this machine's node, not nodejs24.x: the SDK's notice that its
+            # 2027 releases need Node 22 would fill the function's logs, where Lambda prints none.
+            "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED": "true",
             **role_credentials(self),
         }
         env.update({key: str(value) for key, value in (self.environment_vars or {}).items()})
