@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       environment: 'test',
       region: 'us-west-2',
       regionSource: '--region',
+      configDir: dir,
       profile: 'ops',
       artifactBucket: 'my-artifacts',
       keyPrefix: 'bellflower',

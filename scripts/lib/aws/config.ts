@@ -21,6 +21,8 @@ export interface BellflowerConfig {
   readonly region: string;
   /** Where {@link region} came from (`--region`, `AWS_REGION`, the file, the profile), for the messages. */
   readonly regionSource?: string;
+  /** Folder the configuration was read from, when not the project's `config/` (`--config-dir`, BELLFLOWER_CONFIG_DIR). */
+  readonly configDir?: string;
   /** Named AWS profile; when absent the standard credential chain applies. */
   readonly profile?: string;
   /** Bucket holding templates, handler zips and the state machine definition. */
@@ -207,6 +209,7 @@ export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
     environment,
     region,
     regionSource,
+    ...(options.configDir !== undefined ? { configDir: options.configDir } : {}),
     ...(profile !== undefined ? { profile } : {}),
     artifactBucket: data.artifactBucket,
     keyPrefix: data.keyPrefix,
@@ -300,4 +303,9 @@ export function exampleFields(config: BellflowerConfig): string[] {
   if (EXAMPLE_EMAIL.test(config.subscriptionEmail)) fields.push('subscriptionEmail');
   if (/example/.test(config.artifactBucket)) fields.push('artifactBucket');
   return fields;
+}
+
+/** The file an environment's configuration comes from, as messages name it (e.g. `config/devl.json`). */
+export function configFilePath(config: Pick<BellflowerConfig, 'environment' | 'configDir'>, suffix: '.json' | '.local.json' = '.json'): string {
+  return displayPath(join(config.configDir ?? DEFAULT_CONFIG_DIR, `${config.environment}${suffix}`));
 }

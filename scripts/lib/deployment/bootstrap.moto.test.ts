@@ -184,7 +184,7 @@ describe.runIf(requireTool('moto_server'))('bootstrap against moto', () => {
     );
     const missing = '11111111-2222-3333-4444-555555555555';
     await expect(plan({ kmsKeyId: missing })).rejects.toThrow(
-      `the configuration names KMS key ${missing}, which does not exist in us-east-1: remove "kmsKeyId" from config/devl.json and config/devl.local.json to have bootstrap create one`,
+      `the configuration names KMS key ${missing}, which does not exist in us-east-1: remove "kmsKeyId" from ${join(configDir, 'devl.json')} and ${join(configDir, 'devl.local.json')} to have bootstrap create one`,
     );
     const { KeyMetadata: disabled } = await clients.kms.send(new CreateKeyCommand({}));
     await clients.kms.send(new DisableKeyCommand({ KeyId: disabled!.KeyId }));

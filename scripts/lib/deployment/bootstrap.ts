@@ -17,7 +17,7 @@ import { BOOTSTRAP } from '../../../templates/logical-ids';
 import { ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
 import type { AwsClients } from '../aws/aws';
 import { messageOf } from '../cli/command';
-import { exampleFields, localConfigPath, type BellflowerConfig } from '../aws/config';
+import { configFilePath, exampleFields, localConfigPath, type BellflowerConfig } from '../aws/config';
 import { displayPath } from '../cli/paths';
 import { callerAccount, httpStatus } from './publish';
 import { silentReporter, type Reporter } from '../cli/reporter';
@@ -104,7 +104,7 @@ export async function planBootstrap(options: PlanOptions): Promise<BootstrapPlan
       : await describeKey(clients.kms, `alias/${config.kmsKeyAlias}`, `alias/${config.kmsKeyAlias} exists`);
     if (named && !found) {
       throw new BootstrapError(
-        `the configuration names KMS key ${named}, which does not exist in ${config.region}: remove "kmsKeyId" from config/${config.environment}.json and config/${config.environment}.local.json to have bootstrap create one`,
+        `the configuration names KMS key ${named}, which does not exist in ${config.region}: remove "kmsKeyId" from ${configFilePath(config)} and ${configFilePath(config, '.local.json')} to have bootstrap create one`,
       );
     }
     key = found ? { origin: 'existing', id: found.KeyId! } : { origin: 'new' };

@@ -10,7 +10,7 @@ import { codePath, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../../templates
 import { CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/names';
 import { parseYaml } from '../../../templates/yaml';
 import type { AwsClients } from '../aws/aws';
-import type { BellflowerConfig } from '../aws/config';
+import { configFilePath, type BellflowerConfig } from '../aws/config';
 import { writeOutputs } from '../workflow/outputs';
 import { displayPath } from '../cli/paths';
 import { sha256Hex } from '../../../templates/layout';
@@ -112,7 +112,7 @@ function checkManifest(distDir: string, config: BellflowerConfig, problems: stri
   const expectedDefinition = definitionOf(config);
   if (expectedDefinition !== undefined && entryOf(STATE_MACHINE_PATH)?.sha256 !== sha256Hex(expectedDefinition)) {
     problems.push(
-      `the state machine definition published for ${config.environment} is not the one config/${config.environment}.json gives (callbackTimeoutSeconds, callbackHeartbeatSeconds): ${again}`,
+      `the state machine definition published for ${config.environment} is not the one ${configFilePath(config)} gives (callbackTimeoutSeconds, callbackHeartbeatSeconds): ${again}`,
     );
   }
   return manifest;

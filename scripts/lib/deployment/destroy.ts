@@ -11,7 +11,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/aws';
-import type { BellflowerConfig } from '../aws/config';
+import { configFilePath, type BellflowerConfig } from '../aws/config';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { bootstrapResources, bootstrapStackName, forgetBootstrapOutputs } from './bootstrap';
 import { messageOf } from '../cli/command';
@@ -78,7 +78,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
       bucketDeleted ||= held.bucket !== undefined;
       if (held.key !== undefined) reporter.info(await keyDeletionState(clients, held.key));
       if (forgetBootstrapOutputs(config.environment, held, options.configDir)) {
-        reporter.info(`config/${config.environment}.local.json: the deleted key and bucket are no longer recorded`);
+        reporter.info(`${configFilePath(config, '.local.json')}: the deleted key and bucket are no longer recorded`);
       }
     } else {
       reporter.info(`${bootstrapStack}: does not exist`);

@@ -8,7 +8,7 @@
 import { DEFAULT_CALLBACK_TIMEOUT_SECONDS } from '../../../asl/state-machine';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { ROOT_PARAMS } from '../../../templates/names';
-import { ConfigError, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type BellflowerConfig } from '../aws/config';
+import { ConfigError, configFilePath, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type BellflowerConfig } from '../aws/config';
 import { messageOf } from '../cli/command';
 import { checkBucketName, checkParameterValues, type ParameterSpec } from './parameter-constraints';
 
@@ -32,7 +32,7 @@ export function checkConfiguration(config: BellflowerConfig, declared: StackPara
   const problems: string[] = [];
   for (const field of exampleFields(config)) {
     problems.push(
-      `config/${config.environment}.json: "${field}" still holds the shipped example value; set your own (or run \`bellflower bootstrap --env ${config.environment}\`)`,
+      `${configFilePath(config)}: "${field}" still holds the shipped example value; set your own (or run \`bellflower bootstrap --env ${config.environment}\`)`,
     );
   }
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(config.subscriptionEmail)) {
@@ -131,14 +131,14 @@ export function checkRootParameters(config: BellflowerConfig, effective: Readonl
   const callback = config.callbackTimeoutSeconds;
   if (callback !== undefined && !(Number.isInteger(callback) && callback >= 1 && callback <= MAX_CALLBACK_TIMEOUT_SECONDS)) {
     problems.push(
-      `callbackTimeoutSeconds ${callback} in config/${config.environment}.json is not a whole number of seconds within 1..${MAX_CALLBACK_TIMEOUT_SECONDS} (Step Functions' limit): set it in that range or remove it (default 86400)`,
+      `callbackTimeoutSeconds ${callback} in ${configFilePath(config)} is not a whole number of seconds within 1..${MAX_CALLBACK_TIMEOUT_SECONDS} (Step Functions' limit): set it in that range or remove it (default 86400)`,
     );
   }
   const waitSeconds = callback ?? DEFAULT_CALLBACK_TIMEOUT_SECONDS;
   const heartbeat = config.callbackHeartbeatSeconds;
   if (heartbeat !== undefined && !(Number.isInteger(heartbeat) && heartbeat >= 1 && heartbeat < waitSeconds)) {
     problems.push(
-      `callbackHeartbeatSeconds ${heartbeat} in config/${config.environment}.json is not a whole number of seconds shorter than the callback timeout of ${waitSeconds} s: lower it, or remove it (no heartbeat)`,
+      `callbackHeartbeatSeconds ${heartbeat} in ${configFilePath(config)} is not a whole number of seconds shorter than the callback timeout of ${waitSeconds} s: lower it, or remove it (no heartbeat)`,
     );
   }
   const expirationDays = Number(effective[EXPIRATION_DAYS]);

@@ -83,9 +83,9 @@ describe.runIf(requireTool('moto_server'))('publish preflight against moto', () 
     const problems = await publishEnvironment({ config: shipped, clients, distDir, build, tlsOnlyPolicy: false }).catch(problemsOf);
 
     expect(problems).toEqual([
-      'config/devl.json: "kmsKeyId" still holds the shipped example value; set your own (or run `bellflower bootstrap --env devl`)',
-      'config/devl.json: "subscriptionEmail" still holds the shipped example value; set your own (or run `bellflower bootstrap --env devl`)',
-      'config/devl.json: "artifactBucket" still holds the shipped example value; set your own (or run `bellflower bootstrap --env devl`)',
+      `${join(configDir, 'devl.json')}: "kmsKeyId" still holds the shipped example value; set your own (or run \`bellflower bootstrap --env devl\`)`,
+      `${join(configDir, 'devl.json')}: "subscriptionEmail" still holds the shipped example value; set your own (or run \`bellflower bootstrap --env devl\`)`,
+      `${join(configDir, 'devl.json')}: "artifactBucket" still holds the shipped example value; set your own (or run \`bellflower bootstrap --env devl\`)`,
     ]);
     expect(events).toEqual([]);
     expect(build).not.toHaveBeenCalled();
