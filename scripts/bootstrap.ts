@@ -4,7 +4,7 @@
  * cannot infer; every question has a flag.
  */
 import { Command } from 'commander';
-import { parseCommand, run, terminalReporter, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli/command';
+import { configDirOf, parseCommand, run, terminalReporter, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli/command';
 
 interface BootstrapFlags extends EnvironmentFlags {
   readonly email?: string;
@@ -34,7 +34,7 @@ const program = withEnvironmentOptions(
       checkEndpointVariables();
       const interactive = isInteractive(flags);
       if (flags.guided && !interactive) reporter.info(flags.yes ? '--yes: asking nothing' : 'no terminal: asking nothing (flags and defaults only)');
-      const configDir = flags.configDir ?? (process.env.BELLFLOWER_CONFIG_DIR || undefined);
+      const configDir = configDirOf(flags);
       const paths = configDir !== undefined ? { configDir } : {};
       const loaded = loadConfig({
         env: flags.env,

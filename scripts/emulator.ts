@@ -14,11 +14,9 @@ const program = new Command('emulator')
   .option('--verbose', "print the emulator's request log and the functions' errors", false)
   .action((flags: { port?: number; verbose: boolean }) =>
     run('emulator', async () => {
-      const { join } = await import('node:path');
       const { loadConfig } = await import('./lib/aws/config');
       const { EMULATOR_CONFIG_DIR, EMULATOR_DEFAULT_PORT, exportLines, startEmulator } = await import('./lib/aws/emulator');
-      const { PROJECT_ROOT } = await import('./lib/cli/cli-bundle');
-      const config = loadConfig({ env: 'devl', configDir: join(PROJECT_ROOT, EMULATOR_CONFIG_DIR), processEnv: {} });
+      const config = loadConfig({ env: 'devl', configDir: EMULATOR_CONFIG_DIR, processEnv: {} });
       const emulator = await startEmulator({
         port: flags.port ?? EMULATOR_DEFAULT_PORT,
         region: config.region,

@@ -29,9 +29,9 @@ const program = withJsonOption(
     run('start-execution', async () => {
       // The input is checked as the definition needs it (a JSON object, at most 256 KiB) before AWS is called.
       const { readExecutionInput } = await import('./lib/local/input');
-      const { executionInputTooLarge, payloadBytes, PAYLOAD_LIMIT_BYTES } = await import('./lib/local/limits');
+      const { checkExecutionInputSize } = await import('./lib/local/limits');
       const input = await readExecutionInput(flags);
-      if (payloadBytes(input) > PAYLOAD_LIMIT_BYTES) throw executionInputTooLarge(payloadBytes(input));
+      checkExecutionInputSize(input);
       const { commandContext, findDeployment } = await import('./lib/cli/cli');
       const { startExecution, waitForExecutionId } = await import('./lib/workflow/execution');
       const { printJson } = await import('./lib/cli/output');

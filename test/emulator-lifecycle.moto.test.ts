@@ -10,7 +10,6 @@
  * timeout; the build goes to a temporary dist (BELLFLOWER_DIST_DIR), so the project's dist/ is
  * left alone.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,19 +22,14 @@ import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../scripts/lib/aws/aws';
 import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, startEmulator, type RunningEmulator } from '../scripts/lib/aws/emulator';
+import { bellflower, type Result } from './support/bellflower-cli';
 import { requireTool } from './support/tools';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const shipped = JSON.parse(readFileSync(join(ROOT, EMULATOR_CONFIG_DIR, 'devl.json'), 'utf8')) as Record<string, unknown>;
+const shipped = JSON.parse(readFileSync(join(EMULATOR_CONFIG_DIR, 'devl.json'), 'utf8')) as Record<string, unknown>;
 /** Short enough for the timeout execution, long enough for respond to answer the others under load. */
 const CALLBACK_TIMEOUT_SECONDS = 15;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
-
-interface CommandResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 describe.runIf(requireTool('moto_server'))('the README deployment flow on the emulator (bellflower emulator, its exported settings)', () => {
   let emulator: RunningEmulator;
@@ -44,17 +38,7 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
   let env: NodeJS.ProcessEnv;
 
   /** Runs `bellflower <command> <args>` (what `npm run <command> -- <args>` runs, without npm's start-up). */
-  function command(name: string, args: readonly string[] = []): Promise<CommandResult> {
-    return new Promise((resolveRun, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'bin', 'bellflower.mjs'), name, ...args], { cwd: ROOT, env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolveRun({ code, stdout, stderr }));
-    });
-  }
+  const command = (name: string, args: readonly string[] = []): Promise<Result> => bellflower([name, ...args], env);
 
   /** Like {@link command}, failing with the command's own output when it does not exit 0. */
   async function succeed(name: string, args: readonly string[] = []): Promise<string> {
@@ -64,7 +48,7 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
   }
 
   /** start-execution: the execution ARN (always printed first) and, once the outbound files exist, its id. */
-  async function startExecution(input: unknown): Promise<{ arn: string; id?: string; result: CommandResult }> {
+  async function startExecution(input: unknown): Promise<{ arn: string; id?: string; result: Result }> {
     const result = await command('start-execution', ['--input', JSON.stringify(input), '--wait', '60']);
     const arn = /^execution: (\S+)$/m.exec(result.stdout)?.[1];
     if (!arn) throw new Error(`start-execution printed no execution ARN: ${result.stderr.trim()}`);

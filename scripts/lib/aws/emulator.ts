@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CONFIG_DIR_VARIABLE, DIST_DIR_VARIABLE } from '../cli/command';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -86,22 +87,16 @@ export function exportLines(endpoint: string, region: string): string[] {
     `export AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId}`,
     `export AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey}`,
     `export AWS_REGION=${region}`,
-    `export ${CONFIG_DIR_VARIABLE}=${join(PROJECT_ROOT, EMULATOR_CONFIG_DIR)}`,
-    `export ${DIST_DIR_VARIABLE}=${join(PROJECT_ROOT, EMULATOR_DIST_DIR)}`,
+    `export ${CONFIG_DIR_VARIABLE}=${EMULATOR_CONFIG_DIR}`,
+    `export ${DIST_DIR_VARIABLE}=${EMULATOR_DIST_DIR}`,
   ];
 }
 
-/** Variable naming the configuration folder the commands read (`config/` when unset). */
-export const CONFIG_DIR_VARIABLE = 'BELLFLOWER_CONFIG_DIR';
+/** The emulator's configuration folder: `<env>.json` files for the emulator. */
+export const EMULATOR_CONFIG_DIR = join(PROJECT_ROOT, 'config', 'emulator');
 
-/** Variable naming the folder of the build, the manifests and the outputs (`dist/` when unset). */
-export const DIST_DIR_VARIABLE = 'BELLFLOWER_DIST_DIR';
-
-/** The emulator's configuration folder (relative to the project): `<env>.json` files for the emulator. */
-export const EMULATOR_CONFIG_DIR = 'config/emulator';
-
-/** The emulator's build and outputs folder, apart from the project's `dist/` (relative to the project). */
-export const EMULATOR_DIST_DIR = 'dist/emulator';
+/** The emulator's build and outputs folder, apart from the project's `dist/`. */
+export const EMULATOR_DIST_DIR = join(PROJECT_ROOT, 'dist', 'emulator');
 
 /** The port `bellflower emulator` listens on unless `--port` says otherwise. */
 export const EMULATOR_DEFAULT_PORT = 4599;

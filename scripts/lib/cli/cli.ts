@@ -6,7 +6,7 @@
  * and refused credentials stop it there, each with its fix.
  */
 import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine, usesPlainHttpEndpoint, type AwsClients, type AwsTarget } from '../aws/aws';
-import { terminalReporter, type EnvironmentFlags } from './command';
+import { configDirOf, distDirOf, terminalReporter, type EnvironmentFlags } from './command';
 import { loadConfig, type BellflowerConfig } from '../aws/config';
 import { deploymentTarget, type DeploymentTarget } from '../workflow/execution';
 import { DEFAULT_DIST_DIR, deployedOutputs, type OutputsSource } from '../workflow/outputs';
@@ -51,8 +51,7 @@ export async function commandContext(
 ): Promise<CommandContext> {
   const reporter = options.reporter ?? terminalReporter();
   checkEndpointVariables();
-  // BELLFLOWER_CONFIG_DIR / BELLFLOWER_DIST_DIR: another set of files (the emulator's, see `bellflower emulator`).
-  const configDir = options.configDir ?? flags.configDir ?? (process.env.BELLFLOWER_CONFIG_DIR || undefined);
+  const configDir = options.configDir ?? configDirOf(flags);
   const config = loadConfig({
     env: flags.env,
     ...(configDir !== undefined ? { configDir } : {}),
@@ -72,7 +71,7 @@ export async function commandContext(
   return {
     config,
     clients,
-    distDir: options.distDir ?? flags.dist ?? (process.env.BELLFLOWER_DIST_DIR || undefined) ?? DEFAULT_DIST_DIR,
+    distDir: options.distDir ?? distDirOf(flags) ?? DEFAULT_DIST_DIR,
     plainHttp: usesPlainHttpEndpoint({}),
     reporter,
     target,

@@ -267,6 +267,22 @@ export interface EnvironmentFlags {
   readonly dist?: string;
 }
 
+/** Variable naming another configuration folder (the emulator's, see `bellflower emulator`). */
+export const CONFIG_DIR_VARIABLE = 'BELLFLOWER_CONFIG_DIR';
+
+/** Variable naming another folder of the build, the manifests and the outputs (the emulator's). */
+export const DIST_DIR_VARIABLE = 'BELLFLOWER_DIST_DIR';
+
+/** The configuration folder: `--config-dir`, else {@link CONFIG_DIR_VARIABLE}; undefined means the project's `config/`. */
+export function configDirOf(flags: Pick<EnvironmentFlags, 'configDir'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return flags.configDir ?? (env[CONFIG_DIR_VARIABLE] || undefined);
+}
+
+/** The build folder: `--dist`, else {@link DIST_DIR_VARIABLE}; undefined means the project's `dist/`. */
+export function distDirOf(flags: Pick<EnvironmentFlags, 'dist'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return flags.dist ?? (env[DIST_DIR_VARIABLE] || undefined);
+}
+
 /** Flags of the commands that publish, deploy, diff or destroy. */
 export interface CommonFlags extends EnvironmentFlags {
   readonly parameter: readonly string[];

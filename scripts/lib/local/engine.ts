@@ -22,7 +22,7 @@ import { EXTERNAL_S3_DEFAULTS, localS3Client, LOCAL_CREDENTIALS, startEmbeddedS3
 import { matchesFilter, s3Event, INBOUND_NOTIFICATION, type CreatedObject } from './s3-events';
 import { seconds, type EntryWithoutTime, type ExecutionStatus, type TimelineEntry } from './timeline';
 import { isExecutionId } from '../../../handlers/shared/execution-id';
-import { dataLimitExceeded, executionInputTooLarge, payloadBytes, PAYLOAD_LIMIT_BYTES, sqsMessageTooLong } from './limits';
+import { checkExecutionInputSize, dataLimitExceeded, payloadBytes, PAYLOAD_LIMIT_BYTES, sqsMessageTooLong } from './limits';
 
 /** Account id used in local ARNs. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -712,8 +712,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     if (namesUsed.has(name)) throw new LocalEngineError(`an execution named ${name} already ran in this engine`);
     // StartExecution takes any JSON; `null` is a value, not a missing input.
     const input = executionOptions.input === undefined ? {} : executionOptions.input;
-    const inputBytes = payloadBytes(input);
-    if (inputBytes > PAYLOAD_LIMIT_BYTES) throw executionInputTooLarge(inputBytes);
+    checkExecutionInputSize(input);
     namesUsed.add(name);
     const arn = `${resources.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     let rejectHalted!: (reason: unknown) => void;

@@ -36,6 +36,12 @@ export function executionInputTooLarge(bytes: number): AwsServiceError {
   );
 }
 
+/** Throws what StartExecution answers ({@link executionInputTooLarge}) for an input over the quota. */
+export function checkExecutionInputSize(input: unknown): void {
+  const bytes = payloadBytes(input);
+  if (bytes > PAYLOAD_LIMIT_BYTES) throw executionInputTooLarge(bytes);
+}
+
 /** Error and cause of the terminal `States.DataLimitExceeded` (not caught by `States.ALL`, never retried). */
 export function dataLimitExceeded(state: string, what: 'input' | 'result' | 'output', bytes: number): { error: string; cause: string } {
   const subject = what === 'input' ? `the input of the state/task '${state}' (after Parameters)` : `the state/task '${state}' ${what === 'result' ? 'returned a result' : 'produced an output'}`;
