@@ -6,8 +6,8 @@
  *
  * 1. Commands: `bellflower synth` from the prebuilt bundle (`node bin/bellflower.mjs synth`, and through
  *    `npm run -s synth`) against an equivalent CDK app (bench/cdk-app: `node app.mjs` with
- *    `CDK_VALIDATION=false`, and `npx cdk synth -q` with CDK's default validation), and against
- *    the command before (`tsx scripts/synth.ts`); `--version`.
+ *    `CDK_VALIDATION=false`, and `npx cdk synth -q` with CDK's default validation); `--version`
+ *    and `--help` against a bare `node -e ''`.
  * 2. Publish of an unchanged tree against `aws cloudformation package` of the same artifacts, both
  *    against one moto_server on 127.0.0.1; bytes sent again after a rebuild.
  * 3. Handler zips and cold start: source map inside (before), beside (now), see bench/handlers.ts.
@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { unzipSync } from 'fflate';
 import { stringify } from 'yaml';
-import { loadConfig } from '../scripts/lib/aws/config';
+import { loadConfig } from '../scripts/lib/core/config';
 import { synthesize } from '../scripts/lib/build/synth';
 import { codePath, HANDLERS, STATE_MACHINE_PATH, TEMPLATE_PATHS, type HandlerName } from '../templates/layout';
 import { freePort } from '../test/support/moto';
@@ -67,7 +67,6 @@ async function commands(runs: number, work: string): Promise<void> {
   const results = await interleave(runs, {
     bundle: node('bin/bellflower.mjs', ['synth', '--out', join(work, 'bundle')]),
     npm: () => timeCommand('npm', ['run', '-s', 'synth', '--', '--out', join(work, 'npm')], { cwd: ROOT }),
-    before: () => timeCommand(join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/synth.ts', '--out', join(work, 'tsx')], { cwd: ROOT }),
     cdkApp: node(join(CDK_APP, 'app.mjs'), [], { CDK_VALIDATION: 'false', CDK_OUTDIR: join(work, 'cdk-app') }),
     cdkSynth: () =>
       timeCommand('npx', ['cdk', 'synth', '-q', '--no-notices', '-o', join(work, 'cdk-synth')], {
@@ -75,23 +74,26 @@ async function commands(runs: number, work: string): Promise<void> {
         env: { ...process.env, ...cdkEnv },
       }),
     version: node('bin/bellflower.mjs', ['--version']),
+    help: node('bin/bellflower.mjs', ['--help']),
+    bare: () => timeCommand(process.execPath, ['-e', ''], { cwd: ROOT }),
   });
   printSection(
     `1. Commands start without compiling TypeScript (median of ${runs} interleaved runs)`,
     [
       ['`bellflower synth` (`node bin/bellflower.mjs synth`, the prebuilt bundle)', results.bundle],
       ['`npm run -s synth` (bundle)', results.npm],
-      ['`tsx scripts/synth.ts` (before)', results.before],
       ['`node app.mjs`, CDK app, CDK_VALIDATION=false', results.cdkApp],
       ['`npx cdk synth -q`, same app', results.cdkSynth],
       ['`bellflower --version`', results.version],
+      ['`bellflower --help`', results.help],
+      ["`node -e ''` (bare interpreter)", results.bare],
     ],
     [
-      ratioRow('bellflower synth / CDK app', results.bundle, results.cdkApp, '<= 0.4'),
+      ratioRow('bellflower synth / CDK app', results.bundle, results.cdkApp, '<= 0.3'),
       ratioRow('npm run synth / CDK app', results.npm, results.cdkApp, ''),
       ratioRow('npm run synth / cdk synth', results.npm, results.cdkSynth, '<= 0.1'),
       ratioRow('bellflower synth / cdk synth', results.bundle, results.cdkSynth, '<= 0.1'),
-      ratioRow('bellflower synth / tsx (before)', results.bundle, results.before, ''),
+      ratioRow("bellflower --help / node -e ''", results.help, results.bare, '<= 1.3'),
       ['--version CPU', '', formatMs(results.version.cpuMs), '< 150 ms'],
     ],
   );

@@ -16,11 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startMoto, type MotoServer } from '../test/support/moto';
 import { requireTool } from '../test/support/tools';
 import { bellflower, emulatorEnvironment, type Result } from '../test/support/bellflower-cli';
-import { createAwsClients, type AwsClients } from './lib/aws/aws';
-import type { BellflowerConfig } from './lib/aws/config';
+import { createAwsClients, type AwsClients } from './lib/core/aws';
+import type { BellflowerConfig } from './lib/core/config';
 import { publish, publishOptions } from './lib/deployment/publish';
-import { writeFakeBuild } from './lib/testing/fake-build';
-import { COMMANDS, VERSION } from './lib/cli/program';
+import { writeFakeBuild } from '../test/support/fake-build';
+import { COMMANDS, VERSION } from './program';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 

@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type MotoServer } from '../test/support/moto';
 import { MOTO_ACCOUNT } from '../test/support/moto-iam';
 import { requireTool } from '../test/support/tools';
-import { DEFAULT_CONFIG_DIR } from './lib/aws/config';
+import { DEFAULT_CONFIG_DIR } from './lib/core/config';
 
 /** Runs the command with stdin closed; resolves with its exit code and output. */
 function bootstrapCommand(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-deprecation', '--import', 'tsx', 'scripts/bootstrap.ts', ...args], {
+    const child = spawn(process.execPath, ['--no-deprecation', 'bin/bellflower.mjs', 'bootstrap', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '', NODE_NO_WARNINGS: '1', ...env },
     });

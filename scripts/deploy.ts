@@ -3,8 +3,9 @@
  * in dist/outputs/<env>.json. IAM and security changes are shown and asked about first
  * (`--require-approval`); `--no-execute` keeps the change sets for review, `--change-set` executes them.
  */
-import { Command, Option } from 'commander';
-import { parseCommand, run, UsageError, withCommonOptions, withJsonOption, type CommonFlags } from './lib/cli/command';
+import { Option } from 'commander';
+import { type BellflowerCommand, type CommonFlags, withCommonOptions, withJsonOption } from './cli/command';
+import { UsageError } from './lib/core/errors';
 
 interface DeployFlags extends CommonFlags {
   readonly replaceFailed: boolean;
@@ -15,72 +16,74 @@ interface DeployFlags extends CommonFlags {
   readonly json?: boolean;
 }
 
-const program = withJsonOption(
-  withCommonOptions(new Command('deploy').description('Deploy the cross stack, then the root stack, from the last publish, through change sets')),
-)
-  .option('--replace-failed', 'delete and re-create a stack left in ROLLBACK_COMPLETE', false)
-  .addOption(
-    new Option('--require-approval <level>', 'which changes a person must approve at the terminal (refused without one, unless never)')
-      .choices(['never', 'broadening', 'any-change'])
-      .default('broadening', 'broadening: IAM, KMS, policies and security properties'),
+/** `bellflower deploy`. */
+export const command: BellflowerCommand<DeployFlags> = {
+  name: 'deploy',
+  options: (command) =>
+    withJsonOption(
+    withCommonOptions(command.description('Deploy the cross stack, then the root stack, from the last publish, through change sets')),
   )
-  .option('--no-rollback', 'keep what was created or updated when the deploy fails (to debug it); deploy again once fixed')
-  .option('--no-execute', 'create the change sets and keep them for review (bellflower diff --change-set <name>); nothing changes')
-  .option('--change-set <name>', 'execute the change sets of that name kept by --no-execute, instead of creating new ones')
-  .action((flags: DeployFlags) =>
-    run('deploy', async () => {
-      if (flags.changeSet !== undefined && !flags.execute) throw new UsageError('--change-set executes a kept change set; it cannot go with --no-execute');
-      const { commandContext } = await import('./lib/cli/cli');
-      const { deploy } = await import('./lib/deployment/deploy');
-      const { approvalGate } = await import('./lib/deployment/approval');
-      const { CHANGE_SET_NAME, newChangeSetName } = await import('./lib/deployment/stacks');
-      const { confirm } = await import('./lib/cli/command');
-      const { colorsFor, printJson } = await import('./lib/cli/output');
-      if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
-        throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
-      }
-      const { config, clients, distDir, reporter, target } = await commandContext(flags);
-      const colors = colorsFor(process.stderr);
-      const changeSetName = flags.execute ? undefined : newChangeSetName();
-      const result = await deploy({
-        config,
-        clients,
-        distDir,
-        reporter,
-        replaceFailed: flags.replaceFailed,
-        changeSets: {
-          execute: flags.execute,
-          disableRollback: !flags.rollback,
-          ...(changeSetName !== undefined ? { changeSetName } : {}),
-          ...(flags.changeSet !== undefined ? { existingChangeSet: flags.changeSet } : {}),
-          approve: approvalGate({
-            level: flags.requireApproval,
-            cloudFormation: clients.cloudFormation,
-            reporter,
-            interactive: Boolean(process.stdin.isTTY),
-            ask: confirm,
-            highlight: (change, line) => (change.security ? colors.red(line) : change.action === 'Add' ? colors.green(line) : colors.yellow(line)),
-          }),
-        },
+    .option('--replace-failed', 'delete and re-create a stack left in ROLLBACK_COMPLETE', false)
+    .addOption(
+      new Option('--require-approval <level>', 'which changes a person must approve at the terminal (refused without one, unless never)')
+        .choices(['never', 'broadening', 'any-change'])
+        .default('broadening', 'broadening: IAM, KMS, policies and security properties'),
+    )
+    .option('--no-rollback', 'keep what was created or updated when the deploy fails (to debug it); deploy again once fixed')
+    .option('--no-execute', 'create the change sets and keep them for review (bellflower diff --change-set <name>); nothing changes')
+    .option('--change-set <name>', 'execute the change sets of that name kept by --no-execute, instead of creating new ones'),
+  run: async ({ flags }) => {
+    if (flags.changeSet !== undefined && !flags.execute) throw new UsageError('--change-set executes a kept change set; it cannot go with --no-execute');
+    const { commandContext } = await import('./cli/context');
+    const { deploy } = await import('./lib/deployment/deploy');
+    const { approvalGate } = await import('./lib/deployment/approval');
+    const { CHANGE_SET_NAME, newChangeSetName } = await import('./lib/deployment/stacks');
+    const { confirm } = await import('./cli/command');
+    const { colorsFor, printJson } = await import('./lib/core/output');
+    if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
+      throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
+    }
+    const { config, clients, distDir, reporter, target } = await commandContext(flags);
+    const colors = colorsFor(process.stderr);
+    const changeSetName = flags.execute ? undefined : newChangeSetName();
+    const result = await deploy({
+      config,
+      clients,
+      distDir,
+      reporter,
+      replaceFailed: flags.replaceFailed,
+      changeSets: {
+        execute: flags.execute,
+        disableRollback: !flags.rollback,
+        ...(changeSetName !== undefined ? { changeSetName } : {}),
+        ...(flags.changeSet !== undefined ? { existingChangeSet: flags.changeSet } : {}),
+        approve: approvalGate({
+          level: flags.requireApproval,
+          cloudFormation: clients.cloudFormation,
+          reporter,
+          interactive: Boolean(process.stdin.isTTY),
+          ask: confirm,
+          highlight: (change, line) => (change.security ? colors.red(line) : change.action === 'Add' ? colors.green(line) : colors.yellow(line)),
+        }),
+      },
+    });
+    const stacks = [result.cross, ...(result.root ? [result.root] : [])];
+    if (flags.json) {
+      printJson({
+        account: target.account,
+        region: config.region,
+        environment: config.environment,
+        stacks: stacks.map(({ stackName, action, changeSetName: name }) => ({ stackName, action, ...(name ? { changeSetName: name } : {}) })),
+        outputs: result.outputs,
+        ...(result.outputsFile ? { outputsFile: result.outputsFile } : {}),
       });
-      const stacks = [result.cross, ...(result.root ? [result.root] : [])];
-      if (flags.json) {
-        printJson({
-          account: target.account,
-          region: config.region,
-          environment: config.environment,
-          stacks: stacks.map(({ stackName, action, changeSetName: name }) => ({ stackName, action, ...(name ? { changeSetName: name } : {}) })),
-          outputs: result.outputs,
-          ...(result.outputsFile ? { outputsFile: result.outputsFile } : {}),
-        });
-        return;
-      }
-      for (const [key, value] of Object.entries(result.outputs)) console.log(`${key} = ${value}`);
-      if (result.outputsFile) console.log(`outputs written to ${result.outputsFile}`);
-      if (!flags.execute && stacks.some((stack) => stack.action === 'change-set-kept')) {
-        console.log(`change sets kept as ${changeSetName}: review with \`bellflower diff --env ${config.environment} --change-set ${changeSetName}\`, execute with \`bellflower deploy --env ${config.environment} --change-set ${changeSetName}\``);
-      }
-    }),
-  );
+      return;
+    }
+    for (const [key, value] of Object.entries(result.outputs)) console.log(`${key} = ${value}`);
+    if (result.outputsFile) console.log(`outputs written to ${result.outputsFile}`);
+    if (!flags.execute && stacks.some((stack) => stack.action === 'change-set-kept')) {
+      console.log(`change sets kept as ${changeSetName}: review with \`bellflower diff --env ${config.environment} --change-set ${changeSetName}\`, execute with \`bellflower deploy --env ${config.environment} --change-set ${changeSetName}\``);
+    }
+  },
+};
 
-await parseCommand(program);

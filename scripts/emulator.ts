@@ -5,44 +5,45 @@
  * README's commands (`publish`, `deploy`, `start-execution`, `respond`, `watch`, `logs`, `destroy`)
  * run against it unchanged. Ctrl-C stops it (exit code 130).
  */
-import { Command } from 'commander';
-import { numberArgument, parseCommand, run } from './lib/cli/command';
+import { type BellflowerCommand, numberArgument } from './cli/command';
 
-const program = new Command('emulator')
-  .description('Start the local AWS emulator (moto with Bellflower\'s patches) to rehearse publish, deploy, run and destroy')
-  .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (default: 4599)', numberArgument('--port', { integer: true, min: 0 }))
-  .option('--verbose', "print the emulator's request log and the functions' errors", false)
-  .action((flags: { port?: number; verbose: boolean }) =>
-    run('emulator', async () => {
-      const { loadConfig } = await import('./lib/aws/config');
-      const { EMULATOR_CONFIG_DIR, EMULATOR_DEFAULT_PORT, exportLines, startEmulator } = await import('./lib/aws/emulator');
-      const config = loadConfig({ env: 'devl', configDir: EMULATOR_CONFIG_DIR, processEnv: {} });
-      const emulator = await startEmulator({
-        port: flags.port ?? EMULATOR_DEFAULT_PORT,
-        region: config.region,
-        kmsKeyId: config.kmsKeyId,
-        kmsKeyAlias: config.kmsKeyAlias,
-        ...(flags.verbose ? { onLog: (text: string) => process.stderr.write(text) } : {}),
-      });
-      // Handled every time: a terminal's Ctrl-C reaches the launcher too, which may exit first.
-      let interrupted = false;
-      process.on('SIGINT', () => {
-        interrupted = true;
-        void emulator.stop();
-      });
-      process.on('SIGTERM', () => void emulator.stop());
-      console.log(`emulator: moto on ${emulator.endpoint}, KMS key ${config.kmsKeyId} (alias/${config.kmsKeyAlias}) in ${config.region}`);
-      console.log('In another terminal, export these, then follow "Deploy to AWS" (publish, deploy, start-execution, respond, watch, logs, destroy):');
-      for (const line of exportLines(emulator.endpoint, config.region)) console.log(line);
-      console.log('Ctrl-C stops it.');
-      const code = await emulator.exited;
-      if (interrupted || code === 130) {
-        console.log('emulator: stopped');
-        process.exitCode = 130;
-      } else if (code !== 0) {
-        throw new Error(`the emulator exited with code ${code}`);
-      }
-    }),
-  );
+/** `bellflower emulator`. */
+export const command: BellflowerCommand<{ port?: number; verbose: boolean }> = {
+  name: 'emulator',
+  options: (command) =>
+    command
+    .description('Start the local AWS emulator (moto with Bellflower\'s patches) to rehearse publish, deploy, run and destroy')
+    .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (default: 4599)', numberArgument('--port', { integer: true, min: 0 }))
+    .option('--verbose', "print the emulator's request log and the functions' errors", false),
+  run: async ({ flags }) => {
+    const { loadConfig } = await import('./lib/core/config');
+    const { EMULATOR_CONFIG_DIR, EMULATOR_DEFAULT_PORT, exportLines, startEmulator } = await import('./lib/emulator/emulator');
+    const config = loadConfig({ env: 'devl', configDir: EMULATOR_CONFIG_DIR, processEnv: {} });
+    const emulator = await startEmulator({
+      port: flags.port ?? EMULATOR_DEFAULT_PORT,
+      region: config.region,
+      kmsKeyId: config.kmsKeyId,
+      kmsKeyAlias: config.kmsKeyAlias,
+      ...(flags.verbose ? { onLog: (text: string) => process.stderr.write(text) } : {}),
+    });
+    // Handled every time: a terminal's Ctrl-C reaches the launcher too, which may exit first.
+    let interrupted = false;
+    process.on('SIGINT', () => {
+      interrupted = true;
+      void emulator.stop();
+    });
+    process.on('SIGTERM', () => void emulator.stop());
+    console.log(`emulator: moto on ${emulator.endpoint}, KMS key ${config.kmsKeyId} (alias/${config.kmsKeyAlias}) in ${config.region}`);
+    console.log('In another terminal, export these, then follow "Deploy to AWS" (publish, deploy, start-execution, respond, watch, logs, destroy):');
+    for (const line of exportLines(emulator.endpoint, config.region)) console.log(line);
+    console.log('Ctrl-C stops it.');
+    const code = await emulator.exited;
+    if (interrupted || code === 130) {
+      console.log('emulator: stopped');
+      process.exitCode = 130;
+    } else if (code !== 0) {
+      throw new Error(`the emulator exited with code ${code}`);
+    }
+  },
+};
 
-await parseCommand(program);

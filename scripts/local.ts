@@ -15,10 +15,10 @@
  *
  * Ctrl-C stops the run: the execution is aborted, every server closed, one line says so, exit 130.
  */
-import { Command, Option } from 'commander';
+import { Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { numberArgument, parseCommand, run } from './lib/cli/command';
+import { numberArgument, type BellflowerCommand } from './cli/command';
 import { buildLocalArtifacts, loadLocalDefinition } from './lib/local/artifacts';
 import { loadWorkflowBundles, PROJECT_ROOT } from './lib/local/bundles';
 import { startLocalEngine, ORIGINAL_DELAYS, type AnswerMode, type ExecutionReport, type LocalEngine } from './lib/local/engine';
@@ -46,23 +46,28 @@ interface LocalOptions {
   readonly report?: string;
 }
 
-const program = new Command('local')
-  .description('Run the Bellflower workflow locally: state machine, real handler bundles, S3, callback')
-  .option('--input <json>', 'execution input: a JSON object, or - to read it from standard input (default {})')
-  .addOption(new Option('--input-file <path>', 'read the execution input (a JSON object) from a file').conflicts('input'))
-  .addOption(new Option('--answer <kind>', 'how the business application answers').choices(['success', 'failure']).default('success'))
-  .option('--manual', 'do not answer automatically: wait and print the command that answers')
-  .option('--fail-processing', 'make the processing Lambda fail (input simulateFailure: true)')
-  .option('--timeout <seconds>', 'timeout of "Wait For Response"; nobody answers unless --answer is given', numberArgument('--timeout', { min: 0.001, unit: 'seconds' }))
-  .option('--delay-scale <factor>', 'factor applied to the original delays (5 s processing, 5 s/10 s retries, 2 s answer)', numberArgument('--delay-scale'), 1)
-  .option('--endpoint <url>', 'S3 endpoint to use instead of the embedded server (moto, LocalStack)')
-  .option('--region <region>', 'region of the local ARNs and of the S3 endpoint', 'us-east-1')
-  .option('--log-level <level>', 'POWERTOOLS_LOG_LEVEL of the handlers', 'WARN')
-  .option('--no-build', 'use the dist folder as it is instead of synthesizing and building first')
-  .addOption(new Option('--dist <dir>', 'folder of the synthesized definition and the handler bundles').default(join(PROJECT_ROOT, 'dist'), 'the project\'s dist/'))
-  .option('--json', 'print one JSON report on stdout (everything else goes to stderr)')
-  .option('--report <file>', 'write the run as one self-contained HTML page (graph, path, timeline)')
-  .action((options: LocalOptions) => run('local', () => runLocal(options)));
+/** `bellflower local`. */
+export const command: BellflowerCommand<LocalOptions> = {
+  name: 'local',
+  options: (command) =>
+    command
+    .description('Run the Bellflower workflow locally: state machine, real handler bundles, S3, callback')
+    .option('--input <json>', 'execution input: a JSON object, or - to read it from standard input (default {})')
+    .addOption(new Option('--input-file <path>', 'read the execution input (a JSON object) from a file').conflicts('input'))
+    .addOption(new Option('--answer <kind>', 'how the business application answers').choices(['success', 'failure']).default('success'))
+    .option('--manual', 'do not answer automatically: wait and print the command that answers')
+    .option('--fail-processing', 'make the processing Lambda fail (input simulateFailure: true)')
+    .option('--timeout <seconds>', 'timeout of "Wait For Response"; nobody answers unless --answer is given', numberArgument('--timeout', { min: 0.001, unit: 'seconds' }))
+    .option('--delay-scale <factor>', 'factor applied to the original delays (5 s processing, 5 s/10 s retries, 2 s answer)', numberArgument('--delay-scale'), 1)
+    .option('--endpoint <url>', 'S3 endpoint to use instead of the embedded server (moto, LocalStack)')
+    .option('--region <region>', 'region of the local ARNs and of the S3 endpoint', 'us-east-1')
+    .option('--log-level <level>', 'POWERTOOLS_LOG_LEVEL of the handlers', 'WARN')
+    .option('--no-build', 'use the dist folder as it is instead of synthesizing and building first')
+    .addOption(new Option('--dist <dir>', 'folder of the synthesized definition and the handler bundles').default(join(PROJECT_ROOT, 'dist'), 'the project\'s dist/'))
+    .option('--json', 'print one JSON report on stdout (everything else goes to stderr)')
+    .option('--report <file>', 'write the run as one self-contained HTML page (graph, path, timeline)'),
+  run: ({ flags, parsed }) => runLocal(flags, parsed.getOptionValueSource('answer') === 'cli'),
+};
 
 function manualInstructions(engine: LocalEngine, id: string): string {
   const key = `s3://${engine.bucket}/inbound/${id}`;
@@ -118,11 +123,11 @@ class Interruption {
   }
 }
 
-async function runLocal(options: LocalOptions): Promise<void> {
+async function runLocal(options: LocalOptions, answerGiven: boolean): Promise<void> {
   const interruption = new Interruption(Date.now());
   const stdout = options.json ? divertStdout() : undefined;
   try {
-    const report = await runOnce(options, interruption, (text) => (stdout ? stdout.write(text) : process.stdout.write(text)));
+    const report = await runOnce(options, answerGiven, interruption, (text) => (stdout ? stdout.write(text) : process.stdout.write(text)));
     if (interruption.at !== undefined || !report) {
       process.stderr.write(`${interruption.line()}\n`);
       process.exitCode = 130;
@@ -136,12 +141,12 @@ async function runLocal(options: LocalOptions): Promise<void> {
 /** One run; undefined when interrupted before the execution started. */
 async function runOnce(
   options: LocalOptions,
+  answerGiven: boolean,
   interruption: Interruption,
   writeStdout: (text: string) => void,
 ): Promise<ExecutionReport | undefined> {
   let input = await readExecutionInput(options);
   if (options.failProcessing) input = { ...input, simulateFailure: true };
-  const answerGiven = program.getOptionValueSource('answer') === 'cli';
   const answer: AnswerMode = options.manual || (options.timeout !== undefined && !answerGiven) ? 'none' : options.answer;
   const say = (line: string): void => {
     if (!options.json) console.log(line);
@@ -201,4 +206,3 @@ async function runOnce(
   return report;
 }
 
-await parseCommand(program);

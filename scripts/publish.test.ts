@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bellflower, emulatorEnvironment } from '../test/support/bellflower-cli';
 import { startMoto, type MotoServer } from '../test/support/moto';
 import { requireTool } from '../test/support/tools';
-import { createAwsClients, type AwsClients } from './lib/aws/aws';
-import { loadConfig } from './lib/aws/config';
+import { createAwsClients, type AwsClients } from './lib/core/aws';
+import { loadConfig } from './lib/core/config';
 import { preflight } from './lib/deployment/deploy';
 import { manifestPath } from './lib/deployment/publish';
 

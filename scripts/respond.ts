@@ -6,8 +6,8 @@
  * access; with `--endpoint` and `--bucket` it answers a local run (`npm run local -- --manual`).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Command } from 'commander';
-import { parseCommand, run, UsageError, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli/command';
+import { type BellflowerCommand, type EnvironmentFlags, withEnvironmentOptions } from './cli/command';
+import { UsageError } from './lib/core/errors';
 
 type RespondFlags = EnvironmentFlags & {
   failure?: string;
@@ -22,8 +22,8 @@ type RespondFlags = EnvironmentFlags & {
 async function answerTarget(flags: RespondFlags): Promise<{ s3: S3Client; bucket: string }> {
   if (flags.externalId !== undefined && flags.roleArn === undefined) throw new UsageError('--external-id needs --role-arn');
   if (flags.endpoint === undefined) {
-    const { commandContext, findDeployment } = await import('./lib/cli/cli');
-    const { assumeRoleOptions, createAwsClients } = await import('./lib/aws/aws');
+    const { commandContext, findDeployment } = await import('./cli/context');
+    const { assumeRoleOptions, createAwsClients } = await import('./lib/core/aws');
     const context = await commandContext(flags);
     const { clients, config } = context;
     const bucket = flags.bucket ?? (await findDeployment(context)).bucket;
@@ -33,34 +33,36 @@ async function answerTarget(flags: RespondFlags): Promise<{ s3: S3Client; bucket
     return { s3: createAwsClients(options).s3, bucket };
   }
   if (!flags.bucket) throw new UsageError('--endpoint needs --bucket (the local run prints both)');
-  const { checkEndpoint } = await import('./lib/aws/aws');
+  const { checkEndpoint } = await import('./lib/core/aws');
   const { localS3Client } = await import('./lib/local/s3-backend');
   checkEndpoint('--endpoint', flags.endpoint);
   return { s3: localS3Client(flags.endpoint, flags.region ?? 'us-east-1'), bucket: flags.bucket };
 }
 
-const program = withEnvironmentOptions(
-  new Command('respond')
-    .description('Answer a waiting execution as the business application (success.json or failure.json)')
-    .argument('<execution-id>', 'the execution id (UUID) shown by start-execution or the local run'),
-)
-  .option('--failure <reason>', 'answer failure.json with this cause instead of success.json')
-  .option('--error <code>', 'error code of a failure answer', 'BusinessApplicationFailure')
-  .option('--endpoint <url>', 'S3 endpoint of a local run (static local credentials, region us-east-1 unless --region); needs --bucket')
-  .option('--bucket <name>', 'integration bucket, used as is (default: from the root stack outputs)')
-  .option('--role-arn <arn>', 'act as the business application: assume this role (output BellflowerBusinessApplicationRoleArn)')
-  .option('--external-id <id>', 'external id to pass when assuming --role-arn (BusinessApplicationExternalId)')
-  .action((executionId: string, flags: RespondFlags) =>
-    run('respond', async () => {
-      const { isExecutionId } = await import('../handlers/shared/execution-id');
-      // A bad id is refused before any credentials or endpoint are looked at.
-      if (!isExecutionId(executionId)) throw new UsageError(`"${executionId}" is not an execution id (a UUID such as 2f1c9a8e-3b7d-4e21-9c55-0d6a1b2c3d4e)`);
-      const { s3, bucket } = await answerTarget(flags);
-      const { respond } = await import('./lib/workflow/execution');
-      const failure = flags.failure !== undefined ? { cause: flags.failure, error: flags.error } : undefined;
-      const key = await respond({ s3, bucket, executionId, failure });
-      console.log(`wrote s3://${bucket}/${key}`);
-    }),
-  );
+/** `bellflower respond`. */
+export const command: BellflowerCommand<RespondFlags> = {
+  name: 'respond',
+  options: (command) =>
+    withEnvironmentOptions(
+    command
+      .description('Answer a waiting execution as the business application (success.json or failure.json)')
+      .argument('<execution-id>', 'the execution id (UUID) shown by start-execution or the local run'),
+  )
+    .option('--failure <reason>', 'answer failure.json with this cause instead of success.json')
+    .option('--error <code>', 'error code of a failure answer', 'BusinessApplicationFailure')
+    .option('--endpoint <url>', 'S3 endpoint of a local run (static local credentials, region us-east-1 unless --region); needs --bucket')
+    .option('--bucket <name>', 'integration bucket, used as is (default: from the root stack outputs)')
+    .option('--role-arn <arn>', 'act as the business application: assume this role (output BellflowerBusinessApplicationRoleArn)')
+    .option('--external-id <id>', 'external id to pass when assuming --role-arn (BusinessApplicationExternalId)'),
+  run: async ({ flags, args: [executionId] }) => {
+    const { isExecutionId } = await import('../handlers/shared/execution-id');
+    // A bad id is refused before any credentials or endpoint are looked at.
+    if (!isExecutionId(executionId)) throw new UsageError(`"${executionId}" is not an execution id (a UUID such as 2f1c9a8e-3b7d-4e21-9c55-0d6a1b2c3d4e)`);
+    const { s3, bucket } = await answerTarget(flags);
+    const { respond } = await import('./lib/workflow/execution');
+    const failure = flags.failure !== undefined ? { cause: flags.failure, error: flags.error } : undefined;
+    const key = await respond({ s3, bucket, executionId, failure });
+    console.log(`wrote s3://${bucket}/${key}`);
+  },
+};
 
-await parseCommand(program);

@@ -49,7 +49,7 @@ describe('synthesize', () => {
 
 describe('npm run synth', () => {
   it('fails with a message naming the bad --callback-timeout-seconds value', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/synth.ts', '--out', tmpdir(), '--callback-timeout-seconds', 'soon'], {
+    const result = spawnSync(process.execPath, ['bin/bellflower.mjs', 'synth', '--out', tmpdir(), '--callback-timeout-seconds', 'soon'], {
       encoding: 'utf8',
     });
     expect(result.status).not.toBe(0);

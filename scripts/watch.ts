@@ -5,47 +5,48 @@
  * `--report run.html` also draws the execution as the page `bellflower local --report` writes
  * (its definition read with DescribeStateMachineForExecution).
  */
-import { Command } from 'commander';
-import { numberArgument, parseCommand, run, withEnvironmentOptions, type EnvironmentFlags } from './lib/cli/command';
+import { type BellflowerCommand, type EnvironmentFlags, numberArgument, withEnvironmentOptions } from './cli/command';
 import type { TimelineEntry } from './lib/local/timeline';
 
-const program = withEnvironmentOptions(
-  new Command('watch')
-    .description('Follow an execution to its end and print its timeline')
-    .argument('<execution>', 'execution ARN (used as is), or execution name (resolved against the deployed state machine)'),
-)
-  .option('--poll <seconds>', 'seconds between two reads of the history', numberArgument('--poll', { min: 0.001, unit: 'seconds' }), 2)
-  .option('--report <file>', 'at the end, write the execution as one self-contained HTML page (graph, path, timeline)')
-  .action((execution: string, flags: EnvironmentFlags & { poll: number; report?: string }) =>
-    run('watch', async () => {
-      const { commandContext, findDeployment } = await import('./lib/cli/cli');
-      const { executionArnOf, followExecution, HistoryTimeline } = await import('./lib/workflow/execution');
-      const { timelinePrinter } = await import('./lib/local/timeline');
-      const context = await commandContext(flags);
-      const executionArn = execution.startsWith('arn:') ? execution : executionArnOf(execution, (await findDeployment(context)).stateMachineArn);
-      console.log(`execution: ${executionArn}`);
-      const timeline = new HistoryTimeline();
-      const print = timelinePrinter((line) => console.log(line));
-      let status = 'RUNNING';
-      const entries: TimelineEntry[] = [];
-      for await (const event of followExecution({ sfn: context.clients.sfn, executionArn, pollMs: flags.poll * 1000 })) {
-        for (const entry of timeline.add(event)) {
-          print(entry);
-          entries.push(entry);
-          if (entry.kind === 'execution-ended') status = entry.status;
-        }
+/** `bellflower watch`. */
+export const command: BellflowerCommand<EnvironmentFlags & { poll: number; report?: string }> = {
+  name: 'watch',
+  options: (command) =>
+    withEnvironmentOptions(
+    command
+      .description('Follow an execution to its end and print its timeline')
+      .argument('<execution>', 'execution ARN (used as is), or execution name (resolved against the deployed state machine)'),
+  )
+    .option('--poll <seconds>', 'seconds between two reads of the history', numberArgument('--poll', { min: 0.001, unit: 'seconds' }), 2)
+    .option('--report <file>', 'at the end, write the execution as one self-contained HTML page (graph, path, timeline)'),
+  run: async ({ flags, args: [execution] }) => {
+    const { commandContext, findDeployment } = await import('./cli/context');
+    const { executionArnOf, followExecution, HistoryTimeline } = await import('./lib/workflow/execution');
+    const { timelinePrinter } = await import('./lib/local/timeline');
+    const context = await commandContext(flags);
+    const executionArn = execution.startsWith('arn:') ? execution : executionArnOf(execution, (await findDeployment(context)).stateMachineArn);
+    console.log(`execution: ${executionArn}`);
+    const timeline = new HistoryTimeline();
+    const print = timelinePrinter((line) => console.log(line));
+    let status = 'RUNNING';
+    const entries: TimelineEntry[] = [];
+    for await (const event of followExecution({ sfn: context.clients.sfn, executionArn, pollMs: flags.poll * 1000 })) {
+      for (const entry of timeline.add(event)) {
+        print(entry);
+        entries.push(entry);
+        if (entry.kind === 'execution-ended') status = entry.status;
       }
-      if (flags.report) {
-        const { DescribeStateMachineForExecutionCommand } = await import('@aws-sdk/client-sfn');
-        const { writeFile } = await import('node:fs/promises');
-        const { buildReportPage } = await import('./lib/local/report');
-        const described = await context.clients.sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn }));
-        const definition = JSON.parse(described.definition ?? '{}') as Record<string, unknown>;
-        await writeFile(flags.report, buildReportPage({ definition, entries, title: executionArn.replace(/^.*:/, '') }));
-        console.log(`report: ${flags.report}`);
-      }
-      if (status !== 'SUCCEEDED') process.exitCode = 1;
-    }),
-  );
+    }
+    if (flags.report) {
+      const { DescribeStateMachineForExecutionCommand } = await import('@aws-sdk/client-sfn');
+      const { writeFile } = await import('node:fs/promises');
+      const { buildReportPage } = await import('./lib/local/report');
+      const described = await context.clients.sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn }));
+      const definition = JSON.parse(described.definition ?? '{}') as Record<string, unknown>;
+      await writeFile(flags.report, buildReportPage({ definition, entries, title: executionArn.replace(/^.*:/, '') }));
+      console.log(`report: ${flags.report}`);
+    }
+    if (status !== 'SUCCEEDED') process.exitCode = 1;
+  },
+};
 
-await parseCommand(program);

@@ -20,8 +20,8 @@ import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients, type AwsClients } from '../scripts/lib/aws/aws';
-import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, startEmulator, type RunningEmulator } from '../scripts/lib/aws/emulator';
+import { createAwsClients, type AwsClients } from '../scripts/lib/core/aws';
+import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, startEmulator, type RunningEmulator } from '../scripts/lib/emulator/emulator';
 import { bellflower, type Result } from './support/bellflower-cli';
 import { requireTool } from './support/tools';
 

@@ -26,7 +26,7 @@ import { awsCallOf } from '../handlers/shared/aws-calls';
 import { cfnEvent } from '../handlers/shared/cfn-events';
 import { customResourceS3Client } from '../handlers/shared/custom-resource-clients';
 import { AccessDeniedError } from '../handlers/shared/iam-propagation';
-import { RecordingLogger } from '../handlers/shared/recording-logger';
+import { RecordingLogger } from './support/recording-logger';
 import { foldersResource, type FoldersDeps } from '../handlers/s3-folders/folders-resource';
 import { notificationResource } from '../handlers/s3-notification/notification-resource';
 import { handleS3Event, handleSqsEvent } from '../handlers/integration/integrate';

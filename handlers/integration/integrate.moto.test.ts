@@ -20,8 +20,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { bundleHandler, BUNDLE_ENTRY } from '../../scripts/lib/build/build';
 import type { MotoServer } from '../../test/support/moto';
 import { requireTool } from '../../test/support/tools';
-import { useMotoBucket } from '../shared/moto-bucket';
-import { RecordingLogger } from '../shared/recording-logger';
+import { useMotoBucket } from '../../test/support/moto-bucket';
+import { RecordingLogger } from '../../test/support/recording-logger';
 import { handleS3Event, handleSqsEvent, type IntegrationDeps } from './integrate';
 
 const BUCKET = 'bellflower-integration-bucket';

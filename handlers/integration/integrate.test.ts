@@ -11,7 +11,7 @@ import {
 import type { S3Event, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RecordingLogger } from '../shared/recording-logger';
+import { RecordingLogger } from '../../test/support/recording-logger';
 import {
   codePoints,
   decodeS3Key,

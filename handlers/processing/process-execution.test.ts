@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecordingLogger } from '../shared/recording-logger';
+import { RecordingLogger } from '../../test/support/recording-logger';
 import {
   InvalidProcessingInputError,
   processExecution,

@@ -15,10 +15,10 @@ import { requireTool } from '../../test/support/tools';
 import { cfnEvent } from '../shared/cfn-events';
 import { CONTINUATION_KEY, continuationEvent } from '../shared/custom-resource';
 import { AccessDeniedError } from '../shared/iam-propagation';
-import { useMotoBucket } from '../shared/moto-bucket';
-import { RecordingLogger } from '../shared/recording-logger';
+import { useMotoBucket } from '../../test/support/moto-bucket';
+import { RecordingLogger } from '../../test/support/recording-logger';
 import { InvalidPropertiesError } from '../shared/resource-properties';
-import { FakeVersionedBucket } from './fake-versioned-bucket';
+import { FakeVersionedBucket } from '../../test/support/fake-versioned-bucket';
 import {
   EmptyBucketError,
   EmptyBucketIncompleteError,

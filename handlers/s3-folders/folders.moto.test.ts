@@ -9,8 +9,8 @@ import { requireTool } from '../../test/support/tools';
 import { callsOutsideContract } from '../../test/support/contract-calls';
 import { awsCallsIn } from '../shared/aws-calls';
 import { cfnEvent } from '../shared/cfn-events';
-import { useMotoBucket } from '../shared/moto-bucket';
-import { useStubServers, type StubServer } from '../shared/stub-server';
+import { useMotoBucket } from '../../test/support/moto-bucket';
+import { useStubServers, type StubServer } from '../../test/support/stub-server';
 
 const BUCKET = 'bellflower-integration-bucket';
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:bellflower-s3-folders-cr';

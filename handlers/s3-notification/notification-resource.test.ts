@@ -8,8 +8,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { beforeEach, describe, expect, it } from 'vitest';
 import { requireTool } from '../../test/support/tools';
 import { cfnEvent } from '../shared/cfn-events';
-import { useMotoBucket } from '../shared/moto-bucket';
-import { RecordingLogger } from '../shared/recording-logger';
+import { useMotoBucket } from '../../test/support/moto-bucket';
+import { RecordingLogger } from '../../test/support/recording-logger';
 import { InvalidPropertiesError } from '../shared/resource-properties';
 import { lambdaConfiguration, notificationId, notificationResource } from './notification-resource';
 

@@ -2,8 +2,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { AWS_CALL_KEY, awsCallOf, awsCallsIn, recordAwsCalls } from './aws-calls';
-import { RecordingLogger } from './recording-logger';
-import { EMPTY_VERSION_LISTING, stubClientConfig, type StubServer, useStubServers } from './stub-server';
+import { RecordingLogger } from '../../test/support/recording-logger';
+import { EMPTY_VERSION_LISTING, stubClientConfig, type StubServer, useStubServers } from '../../test/support/stub-server';
 
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAXsecret-task-token';
 

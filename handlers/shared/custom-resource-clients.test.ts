@@ -7,8 +7,8 @@ import { cfnEvent } from './cfn-events';
 import { continuationEvent } from './custom-resource';
 import { ContinuationError, continueInNewInvocation, customResourceS3Client } from './custom-resource-clients';
 import { AccessDeniedError } from './iam-propagation';
-import { RecordingLogger } from './recording-logger';
-import { EMPTY_VERSION_LISTING, s3ErrorXml, stubClientConfig, type StubServer, useStubServers } from './stub-server';
+import { RecordingLogger } from '../../test/support/recording-logger';
+import { EMPTY_VERSION_LISTING, s3ErrorXml, stubClientConfig, type StubServer, useStubServers } from '../../test/support/stub-server';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:bellflower-s3-folders-cr';
 

@@ -9,8 +9,8 @@ import {
   type CustomResourceCore,
   type CustomResourceInvocation,
 } from './custom-resource';
-import { RecordingLogger } from './recording-logger';
-import { startStubServer, type StubAnswer, type StubServer } from './stub-server';
+import { RecordingLogger } from '../../test/support/recording-logger';
+import { startStubServer, type StubAnswer, type StubServer } from '../../test/support/stub-server';
 
 /** A stand-in for CloudFormation's pre-signed S3 URL on 127.0.0.1; answers from `answers` first. */
 let server: StubServer;

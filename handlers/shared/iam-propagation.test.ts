@@ -8,7 +8,7 @@ import {
   explainAccessDenied,
   type AccessRetryOptions,
 } from './iam-propagation';
-import { EMPTY_VERSION_LISTING, s3ErrorXml, stubClientConfig, type StubServer, useStubServers } from './stub-server';
+import { EMPTY_VERSION_LISTING, s3ErrorXml, stubClientConfig, type StubServer, useStubServers } from '../../test/support/stub-server';
 
 const DENIED = { status: 403, body: s3ErrorXml('AccessDenied', 'Access Denied') };
 const FAST: AccessRetryOptions = { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 10 };

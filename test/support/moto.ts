@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freeLoopbackPort } from '../../scripts/lib/aws/emulator';
+import { freeLoopbackPort } from '../../scripts/lib/emulator/emulator';
 
 /** A running moto server. */
 export interface MotoServer {

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildHandlers } from '../../scripts/lib/build/build';
-import { buildCli, cliStaleness } from '../../scripts/lib/cli/cli-bundle';
+import { buildCli, cliStaleness } from '../../scripts/lib/build/cli-bundle';
 
 export default async function warmBuildCache(): Promise<void> {
   const outDir = await mkdtemp(join(tmpdir(), 'bellflower-warm-'));

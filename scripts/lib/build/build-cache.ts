@@ -11,14 +11,14 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sha256Hex } from '../../../templates/layout';
+import { PROJECT_ROOT } from '../core/paths';
 
 /**
  * The project's cache folder, `node_modules/.cache/bellflower/` (the usual place: git-ignored,
  * gone with a fresh `npm ci`). Everything in it is keyed by content hashes, so it is never stale.
  */
-export const CACHE_ROOT = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'node_modules', '.cache', 'bellflower');
+export const CACHE_ROOT = join(PROJECT_ROOT, 'node_modules', '.cache', 'bellflower');
 
 /**
  * Files every build depends on beside the sources esbuild reports: the lockfile (dependency

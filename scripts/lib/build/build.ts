@@ -28,6 +28,8 @@ import {
   type InputHashes,
 } from './build-cache';
 import { deterministicZip } from './zip';
+import { PROJECT_ROOT } from '../core/paths';
+import { BellflowerError } from '../core/errors';
 
 /** Options of {@link buildHandlers}. */
 export interface BuildOptions {
@@ -84,7 +86,7 @@ export const BUNDLE_ENTRY = 'index.mjs';
 export const BUNDLE_MAP = 'index.mjs.map';
 
 /** Raised when esbuild fails; the message carries esbuild's first errors. */
-export class BuildError extends Error {
+export class BuildError extends BellflowerError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'BuildError';
@@ -92,7 +94,6 @@ export class BuildError extends Error {
 }
 
 /** The project root (three levels above this file). */
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Default {@link BuildOptions.cacheDir}. */
 export const DEFAULT_BUILD_CACHE_DIR = join(CACHE_ROOT, 'handlers');

@@ -16,9 +16,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApprovalError, approvalGate, changesNeedingApproval } from './approval';
 import { diffKeptChangeSets, hasChanges, type ResourceChangeLine } from './diff';
-import { recordingReporter } from '../cli/reporter';
+import { recordingReporter } from '../../../test/support/reporter';
 import { deployStack, type StackRequest } from './stacks';
-import type { BellflowerConfig } from '../aws/config';
+import type { BellflowerConfig } from '../core/config';
 
 const ROOT_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/bellflower-root-stack-devl/1';
 const CHANGE_SET_ID = 'arn:aws:cloudformation:us-east-1:123456789012:changeSet/bellflower-20300101000000-abcdef/9';

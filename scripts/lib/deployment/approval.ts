@@ -6,8 +6,9 @@
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { describeChanges, formatChange, type ResourceChangeLine } from './diff';
-import type { Reporter } from '../cli/reporter';
+import type { Reporter } from '../core/reporter';
 import type { PendingChangeSet } from './stacks';
+import { BellflowerError } from '../core/errors';
 
 /** Which changes need a person's approval. */
 export const APPROVAL_LEVELS = ['never', 'broadening', 'any-change'] as const;
@@ -17,7 +18,7 @@ export type ApprovalLevel = (typeof APPROVAL_LEVELS)[number];
 export const DEFAULT_APPROVAL_LEVEL: ApprovalLevel = 'broadening';
 
 /** A change set was not approved (refused, or no terminal to ask); it has been deleted. */
-export class ApprovalError extends Error {
+export class ApprovalError extends BellflowerError {
   override readonly name = 'ApprovalError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

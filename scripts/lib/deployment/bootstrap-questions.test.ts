@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultAnswers, isInteractive, QUESTIONS, resolveAnswers, type Prompts } from './bootstrap-questions';
-import { ConfigError, type BellflowerConfig } from '../aws/config';
+import { ConfigError, type BellflowerConfig } from '../core/config';
 
 /** Prompts that answer from a script and record what was asked (the prompt functions are injected). */
 function scriptedPrompts(answers: Record<string, string>) {

@@ -5,7 +5,7 @@
  * decide, and missing required values fail as one error naming their flags.
  */
 import { confirm, input } from '@inquirer/prompts';
-import { BUSINESS_APPLICATION_PRINCIPAL, ConfigError, configFileSchema, EXAMPLE_EMAIL, exampleFields, type BellflowerConfig } from '../aws/config';
+import { BUSINESS_APPLICATION_PRINCIPAL, ConfigError, configFileSchema, EXAMPLE_EMAIL, exampleFields, type BellflowerConfig } from '../core/config';
 
 /** The answers bootstrap works with. */
 export interface BootstrapAnswers {

@@ -18,11 +18,11 @@ import { DeleteObjectsCommand, HeadBucketCommand, ListObjectVersionsCommand, S3C
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../aws/aws';
+import { createAwsClients } from '../core/aws';
 import { bootstrapStackName, planBootstrap, recordConfig } from './bootstrap';
-import type { BellflowerConfig } from '../aws/config';
+import type { BellflowerConfig } from '../core/config';
 import { destroy } from './destroy';
-import { recordingReporter } from '../cli/reporter';
+import { recordingReporter } from '../../../test/support/reporter';
 
 const ACCOUNT = '111122223333';
 const config: BellflowerConfig = {

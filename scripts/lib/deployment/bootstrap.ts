@@ -15,13 +15,14 @@ import { GetBucketEncryptionCommand, HeadBucketCommand, type S3Client, type Serv
 import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
 import { BOOTSTRAP } from '../../../templates/logical-ids';
 import { ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
-import type { AwsClients } from '../aws/aws';
-import { messageOf } from '../cli/command';
-import { configFilePath, exampleFields, localConfigPath, type BellflowerConfig } from '../aws/config';
-import { displayPath } from '../cli/paths';
+import type { AwsClients } from '../core/aws';
+import { messageOf } from '../core/errors';
+import { configFilePath, exampleFields, localConfigPath, type BellflowerConfig } from '../core/config';
+import { displayPath } from '../core/paths';
 import { callerAccount, httpStatus } from './publish';
-import { silentReporter, type Reporter } from '../cli/reporter';
+import { silentReporter, type Reporter } from '../core/reporter';
 import { deployStack, describeStack, type Polling, type StackDeployResult, type StackRequest } from './stacks';
+import { BellflowerError } from '../core/errors';
 
 /** Name of the bootstrap stack of an environment. */
 export const bootstrapStackName = (env: EnvironmentName): string => `bellflower-bootstrap-${env}`;
@@ -31,7 +32,7 @@ export const defaultArtifactBucket = (account: string, region: string, env: Envi
   `bellflower-artifacts-${account}-${region}-${env}`;
 
 /** Bootstrap cannot go on; the message says why and what to change. */
-export class BootstrapError extends Error {
+export class BootstrapError extends BellflowerError {
   override readonly name = 'BootstrapError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -7,15 +7,15 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MotoServer } from '../../../test/support/moto';
 import { requireTool } from '../../../test/support/tools';
-import type { AwsClients } from '../aws/aws';
-import type { BellflowerConfig } from '../aws/config';
+import type { AwsClients } from '../core/aws';
+import type { BellflowerConfig } from '../core/config';
 import { deploy } from './deploy';
 import { diffKeptChangeSets } from './diff';
 import { publish, publishOptions } from './publish';
-import { recordingReporter } from '../cli/reporter';
+import { recordingReporter } from '../../../test/support/reporter';
 import { describeStack } from './stacks';
-import { writeFakeBuild } from '../testing/fake-build';
-import { startMotoEnvironment } from '../testing/moto-environment';
+import { writeFakeBuild } from '../../../test/support/fake-build';
+import { startMotoEnvironment } from '../../../test/support/moto-environment';
 
 describe.runIf(requireTool('moto_server'))('kept change sets against moto (cross stack)', () => {
   let moto: MotoServer;

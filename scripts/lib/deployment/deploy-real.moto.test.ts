@@ -12,14 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_HANDLER, LAMBDA_RUNTIME } from '../../../templates/names';
 import type { MotoServer } from '../../../test/support/moto';
 import { requireTool } from '../../../test/support/tools';
-import type { AwsClients } from '../aws/aws';
-import type { BellflowerConfig } from '../aws/config';
+import type { AwsClients } from '../core/aws';
+import type { BellflowerConfig } from '../core/config';
 import { deploy } from './deploy';
 import { destroy } from './destroy';
 import { buildArtifacts, publish, publishOptions } from './publish';
-import { recordingReporter } from '../cli/reporter';
+import { recordingReporter } from '../../../test/support/reporter';
 import { describeStack } from './stacks';
-import { startMotoEnvironment } from '../testing/moto-environment';
+import { startMotoEnvironment } from '../../../test/support/moto-environment';
 
 describe.runIf(requireTool('moto_server'))('deploy of the real cross stack against moto', () => {
   let moto: MotoServer;

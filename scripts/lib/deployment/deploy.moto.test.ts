@@ -11,17 +11,17 @@ import { stringify } from 'yaml';
 import { TEMPLATE_PATHS } from '../../../templates/layout';
 import type { MotoServer } from '../../../test/support/moto';
 import { requireTool } from '../../../test/support/tools';
-import type { AwsClients } from '../aws/aws';
-import type { BellflowerConfig } from '../aws/config';
-import { PreflightError } from '../cli/command';
+import type { AwsClients } from '../core/aws';
+import type { BellflowerConfig } from '../core/config';
+import { PreflightError } from '../core/errors';
 import { deploy } from './deploy';
 import { checkRootParameters, effectiveParameters } from './preflight';
 import { destroy } from './destroy';
 import { publish, publishOptions } from './publish';
-import { recordingReporter } from '../cli/reporter';
+import { recordingReporter } from '../../../test/support/reporter';
 import { describeStack } from './stacks';
-import { fakeCrossTemplate, writeFakeBuild } from '../testing/fake-build';
-import { startMotoEnvironment } from '../testing/moto-environment';
+import { fakeCrossTemplate, writeFakeBuild } from '../../../test/support/fake-build';
+import { startMotoEnvironment } from '../../../test/support/moto-environment';
 
 describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', () => {
   let moto: MotoServer;

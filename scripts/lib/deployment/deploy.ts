@@ -9,15 +9,15 @@ import { DescribeKeyCommand, ListAliasesCommand, type KMSClient } from '@aws-sdk
 import { codePath, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../../templates/layout';
 import { CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/names';
 import { parseYaml } from '../../../templates/yaml';
-import type { AwsClients } from '../aws/aws';
-import { configFilePath, type BellflowerConfig } from '../aws/config';
-import { writeOutputs } from '../workflow/outputs';
-import { displayPath } from '../cli/paths';
+import type { AwsClients } from '../core/aws';
+import { configFilePath, type BellflowerConfig } from '../core/config';
+import { writeOutputs } from './outputs';
+import { displayPath } from '../core/paths';
 import { sha256Hex } from '../../../templates/layout';
 import { artifactPaths, manifestKey, publishHint, readManifest, type PublishManifest } from './publish';
-import { messageOf, PreflightError } from '../cli/command';
+import { messageOf, PreflightError } from '../core/errors';
 import { checkConfiguration, checkCredentials, type DeclaredParameters } from './preflight';
-import { silentReporter, type Reporter } from '../cli/reporter';
+import { silentReporter, type Reporter } from '../core/reporter';
 import { deployStack, type DeployStackOptions, type Polling, type StackDeployResult, type StackRequest } from './stacks';
 
 /** What the preflight learned, for the deploy that follows. */

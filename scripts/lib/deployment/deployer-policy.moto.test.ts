@@ -18,16 +18,16 @@ import { startMoto, type MotoServer } from '../../../test/support/moto';
 import { enforceIam, MOTO_ACCOUNT, type MotoPrincipal } from '../../../test/support/moto-iam';
 import { requireTool } from '../../../test/support/tools';
 import type { PolicyDocument } from '../../../templates/iam-contract';
-import { createAwsClients, type AwsClients } from '../aws/aws';
+import { createAwsClients, type AwsClients } from '../core/aws';
 import { bootstrap } from './bootstrap';
-import { DEFAULT_CONFIG_DIR, loadConfig } from '../aws/config';
+import { DEFAULT_CONFIG_DIR, loadConfig } from '../core/config';
 import { deploy } from './deploy';
 import { deployerContract, deployerPolicy, deployerTargets, splitPolicy, type DeployerPolicyDocument } from './deployer-policy';
 import { destroy } from './destroy';
 import { diffBootstrap } from './diff';
 import { publishEnvironment } from './publish-preflight';
 import type { ArtifactBuild } from './publish';
-import { writeFakeBuild } from '../testing/fake-build';
+import { writeFakeBuild } from '../../../test/support/fake-build';
 
 /** The statements of services other than S3 on "*", without condition: how moto 5.2 can match them. */
 function motoShim(part: DeployerPolicyDocument): PolicyDocument {

@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
 import { bootstrapStackName, defaultArtifactBucket } from './bootstrap';
-import { exampleFields, type BellflowerConfig } from '../aws/config';
+import { exampleFields, type BellflowerConfig } from '../core/config';
 
 /** The commands the policy is for. */
 export const DEPLOYER_COMMANDS = ['bootstrap', 'publish', 'deploy', 'diff', 'destroy'] as const;

@@ -10,13 +10,13 @@ import {
   type ObjectIdentifier,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { AwsClients } from '../aws/aws';
-import { configFilePath, type BellflowerConfig } from '../aws/config';
+import type { AwsClients } from '../core/aws';
+import { configFilePath, type BellflowerConfig } from '../core/config';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { bootstrapResources, bootstrapStackName, forgetBootstrapOutputs } from './bootstrap';
-import { messageOf } from '../cli/command';
+import { messageOf } from '../core/errors';
 import { callerAccount, httpStatus, PublishError } from './publish';
-import { silentReporter, type Reporter } from '../cli/reporter';
+import { silentReporter, type Reporter } from '../core/reporter';
 import { deleteStack, type Polling } from './stacks';
 
 /** Options of {@link destroy}. */

@@ -16,10 +16,10 @@ import { join } from 'node:path';
 import { TEMPLATE_PATHS } from '../../../templates/layout';
 import { parseYaml } from '../../../templates/yaml';
 import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
-import type { AwsClients } from '../aws/aws';
+import type { AwsClients } from '../core/aws';
 import { bootstrapStackRequest, planBootstrap } from './bootstrap';
 import { callerAccount } from './publish';
-import type { BellflowerConfig } from '../aws/config';
+import type { BellflowerConfig } from '../core/config';
 import { preflight, stackRequests } from './deploy';
 import { createChangeSet, describeStack, discardChangeSet, keptChangeSet, type Polling, type StackRequest } from './stacks';
 

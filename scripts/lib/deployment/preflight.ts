@@ -8,8 +8,8 @@
 import { DEFAULT_CALLBACK_TIMEOUT_SECONDS } from '../../../asl/state-machine';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { ROOT_PARAMS } from '../../../templates/names';
-import { ConfigError, configFilePath, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type BellflowerConfig } from '../aws/config';
-import { messageOf } from '../cli/command';
+import { ConfigError, configFilePath, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type BellflowerConfig } from '../core/config';
+import { messageOf } from '../core/errors';
 import { checkBucketName, checkParameterValues, type ParameterSpec } from './parameter-constraints';
 
 /** A template's `Parameters` section, as far as the preflights read it. */

@@ -19,12 +19,12 @@
  * it bakes into the definition, so a bad value fails before the build rather than at deploy.
  */
 import { join } from 'node:path';
-import type { AwsClients } from '../aws/aws';
-import { exampleFields, type BellflowerConfig } from '../aws/config';
+import type { AwsClients } from '../core/aws';
+import { exampleFields, type BellflowerConfig } from '../core/config';
 import { CACHE_ROOT, hashOptions, rememberedRecord } from '../build/build-cache';
-import { sourceFingerprint } from '../cli/cli-bundle';
-import { messageOf, PreflightError } from '../cli/command';
-import { silentReporter, type Reporter } from '../cli/reporter';
+import { sourceFingerprint } from '../build/cli-bundle';
+import { messageOf, PreflightError } from '../core/errors';
+import { silentReporter, type Reporter } from '../core/reporter';
 import { checkBucketName } from './parameter-constraints';
 import { checkConfiguration, checkCredentials, type DeclaredParameters, type StackParameters } from './preflight';
 import {

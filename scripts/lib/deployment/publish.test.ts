@@ -19,7 +19,7 @@ import { referencedTemplatePaths } from '../../../templates/root-stack';
 import { parseYaml } from '../../../templates/yaml';
 import { startMoto, type MotoServer } from '../../../test/support/moto';
 import { requireTool } from '../../../test/support/tools';
-import { createAwsClients, type AwsClients } from '../aws/aws';
+import { createAwsClients, type AwsClients } from '../core/aws';
 import {
   artifactPaths,
   buildArtifacts,
@@ -33,8 +33,8 @@ import {
   uploadFile,
 } from './publish';
 import { synthesize } from '../build/synth';
-import { recordingReporter } from '../cli/reporter';
-import { writeFakeBuild } from '../testing/fake-build';
+import { recordingReporter } from '../../../test/support/reporter';
+import { writeFakeBuild } from '../../../test/support/fake-build';
 
 /** 7 templates + 5 nested templates again under content-addressed keys + 4 zips + the definition. */
 const OBJECTS = 17;

@@ -34,12 +34,13 @@ import {
 } from '../../../templates/layout';
 import { buildHandlerZips, type HandlerBuild } from '../build/build';
 import { CACHE_ROOT, hashInputs, hashOptions, inputsUnchanged, readRecord, rememberedRecord, writeRecord, type InputHashes } from '../build/build-cache';
-import { sourceFingerprint } from '../cli/cli-bundle';
-import { displayPath } from '../cli/paths';
-import { silentReporter, type Reporter } from '../cli/reporter';
-import { messageOf } from '../cli/command';
-import type { AwsClients } from '../aws/aws';
-import type { BellflowerConfig } from '../aws/config';
+import { sourceFingerprint } from '../build/cli-bundle';
+import { displayPath } from '../core/paths';
+import { silentReporter, type Reporter } from '../core/reporter';
+import { messageOf } from '../core/errors';
+import type { AwsClients } from '../core/aws';
+import type { BellflowerConfig } from '../core/config';
+import { BellflowerError } from '../core/errors';
 
 /** Folder of the publish manifests relative to `dist/`: one `<env>.json` per environment. */
 export const MANIFESTS_DIR = 'manifests';
@@ -89,7 +90,7 @@ export interface PublishManifest {
 }
 
 /** Publish failed (bucket refused or unusable, artifact missing, upload failed). */
-export class PublishError extends Error {
+export class PublishError extends BellflowerError {
   override readonly name = 'PublishError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recordingReporter } from '../cli/reporter';
+import { recordingReporter } from '../../../test/support/reporter';
 import { rootCause } from './stack-events';
 import { deployStack, type StackRequest } from './stacks';
 

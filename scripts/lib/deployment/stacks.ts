@@ -17,12 +17,13 @@ import {
   type CloudFormationClient,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { messageOf } from '../cli/command';
-import { silentReporter, type Reporter } from '../cli/reporter';
+import { messageOf } from '../core/errors';
+import { silentReporter, type Reporter } from '../core/reporter';
 import { formatEvent, latestEventTime, rootCause, StackEventCollector } from './stack-events';
+import { BellflowerError } from '../core/errors';
 
 /** A CloudFormation operation failed; the message names the stack and the root cause. */
-export class StackError extends Error {
+export class StackError extends BellflowerError {
   override readonly name = 'StackError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

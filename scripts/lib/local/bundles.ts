@@ -10,9 +10,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { codePath, HASH_LENGTH, sha256Hex, type HandlerName } from '../../../templates/layout';
 import type { LambdaHandler, WorkflowHandlers } from './lambda';
+import { PROJECT_ROOT } from '../core/paths';
 
 /** The project root (three levels above this file). */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export { PROJECT_ROOT };
 
 /** Where bundles are extracted by default: `dist/local/` of the project. */
 export const DEFAULT_EXTRACT_ROOT = join(PROJECT_ROOT, 'dist', 'local');

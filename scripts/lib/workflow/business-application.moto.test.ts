@@ -16,7 +16,7 @@ import { deploymentPolicies } from '../../../test/support/iam-policies';
 import { startMoto, type MotoServer } from '../../../test/support/moto';
 import { enforceIam, MOTO_ACCOUNT, type MotoPrincipal } from '../../../test/support/moto-iam';
 import { requireTool } from '../../../test/support/tools';
-import { assumeRoleOptions, createAwsClients } from '../aws/aws';
+import { assumeRoleOptions, createAwsClients } from '../core/aws';
 import { respond } from './execution';
 
 const EXTERNAL_ID = 'partner-7f3a-external';

@@ -12,9 +12,10 @@ import { ROOT_OUTPUTS } from '../../../templates/names';
 import { tokenPreview } from '../local/callback-server';
 import type { EntryWithoutTime, ExecutionStatus, TimelineEntry } from '../local/timeline';
 import { isExecutionId } from '../../../handlers/shared/execution-id';
+import { BellflowerError } from '../core/errors';
 
 /** A command against a deployment failed; the message says what to do. */
-export class ExecutionCommandError extends Error {
+export class ExecutionCommandError extends BellflowerError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ExecutionCommandError';

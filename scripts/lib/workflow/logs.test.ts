@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_OUTPUTS } from '../../../templates/names';
 import { startMoto, type MotoServer } from '../../../test/support/moto';
 import { requireTool } from '../../../test/support/tools';
-import { createAwsClients, type AwsClients } from '../aws/aws';
+import { createAwsClients, type AwsClients } from '../core/aws';
 import { executionFilter, followLogEvents, formatLogEvent, logSources, LogsError, parseSince, readLogEvents, type LogEvent, type LogSource } from './logs';
 
 const outputs = {

@@ -7,7 +7,8 @@
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT_OUTPUTS } from '../../../templates/names';
-import { messageOf } from '../cli/command';
+import { messageOf } from '../core/errors';
+import { BellflowerError } from '../core/errors';
 
 /** A log group of the deployment and the short name it is shown with. */
 export interface LogSource {
@@ -26,7 +27,7 @@ export interface LogEvent {
 }
 
 /** The logs of a deployment could not be read. */
-export class LogsError extends Error {
+export class LogsError extends BellflowerError {
   override readonly name = 'LogsError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

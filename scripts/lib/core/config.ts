@@ -5,14 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { displayPath } from '../cli/paths';
+import { DEFAULT_CONFIG_DIR, displayPath } from './paths';
 import { DEFAULT_KEY_PREFIX } from '../../../templates/layout';
 import { CROSS_PARAMS, ENVIRONMENTS, ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
+import { BellflowerError } from './errors';
 
 /** Folder of the `config/<env>.json` files. */
-export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../../config', import.meta.url));
+export { DEFAULT_CONFIG_DIR };
 
 /** The resolved configuration of one environment (file + flags + defaults). */
 export interface BellflowerConfig {
@@ -50,7 +50,7 @@ export interface BellflowerConfig {
 }
 
 /** A configuration file or flag is missing or invalid; the message names the field and the file. */
-export class ConfigError extends Error {
+export class ConfigError extends BellflowerError {
   override readonly name = 'ConfigError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

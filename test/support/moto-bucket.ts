@@ -3,7 +3,7 @@
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startMoto, type MotoServer } from '../../test/support/moto';
+import { startMoto, type MotoServer } from './moto';
 
 /** The server and an S3 client for it; set once `beforeAll` ran. */
 export interface MotoBucket {

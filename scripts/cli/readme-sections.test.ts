@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DocsError, iamSection, renderReadme } from './docs';
+import { DocsError, iamSection, renderReadme } from './readme-sections';
 
 describe('generated README sections', () => {
   it('README.md holds the current IAM contract table and business application policy', () => {

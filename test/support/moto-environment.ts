@@ -3,9 +3,9 @@
  * KMS key with its alias, and the configuration that names them.
  */
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
-import { startMoto, type MotoServer } from '../../../test/support/moto';
-import { createAwsClients, type AwsClients } from '../aws/aws';
-import type { BellflowerConfig } from '../aws/config';
+import { startMoto, type MotoServer } from './moto';
+import { createAwsClients, type AwsClients } from '../../scripts/lib/core/aws';
+import type { BellflowerConfig } from '../../scripts/lib/core/config';
 
 /** What {@link startMotoEnvironment} returns. */
 export interface MotoEnvironment {

@@ -1,16 +1,18 @@
 /**
- * The AWS half of the command layer, loaded by a command's action when it runs (`command.ts` is
- * the light half): the configuration, the clients and the deployment a command works on. Before a
+ * The AWS half of the command layer, loaded by a command's `run` (`command.ts` is the light
+ * half): the configuration, the clients and the deployment a command works on. Before a
  * command reads or changes anything in AWS it prints one line to stderr naming the account, the
  * region (and where it came from) and the endpoint; an unreachable endpoint, missing credentials
  * and refused credentials stop it there, each with its fix.
  */
-import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine, usesPlainHttpEndpoint, type AwsClients, type AwsTarget } from '../aws/aws';
-import { configDirOf, distDirOf, terminalReporter, type EnvironmentFlags } from './command';
-import { loadConfig, type BellflowerConfig } from '../aws/config';
-import { deploymentTarget, type DeploymentTarget } from '../workflow/execution';
-import { DEFAULT_DIST_DIR, deployedOutputs, type OutputsSource } from '../workflow/outputs';
-import type { Reporter } from './reporter';
+import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine, usesPlainHttpEndpoint, type AwsClients, type AwsTarget } from '../lib/core/aws';
+import type { EnvironmentFlags } from './command';
+import { configDirOf, distDirOf } from '../lib/core/paths';
+import { terminalReporter } from '../lib/core/reporter';
+import { loadConfig, type BellflowerConfig } from '../lib/core/config';
+import { deploymentTarget, type DeploymentTarget } from '../lib/workflow/execution';
+import { DEFAULT_DIST_DIR, deployedOutputs, type OutputsSource } from '../lib/deployment/outputs';
+import type { Reporter } from '../lib/core/reporter';
 
 export { withCommonOptions, withEnvironmentOptions, type CommonFlags, type EnvironmentFlags } from './command';
 

@@ -1,59 +1,54 @@
 /**
- * The light half of the command layer, shared by every command: the shared flags and their
- * parsers, how a command is parsed and run ({@link parseCommand}, {@link run}) and the one way it
- * ends (one line per problem on stderr; exit code 0 ok, 1 failure, 2 usage error, 130 interrupted).
- * It loads no AWS SDK, so that `bellflower --help`, `synth` and `build` start fast; `cli.ts` adds
- * configuration and clients, loaded by each command's action when it runs.
+ * The command layer's plumbing, shared by every command: what a command is
+ * ({@link BellflowerCommand}: a name, its options, and `run`; nothing runs when its module is
+ * imported), how the program parses and runs one ({@link runCommand}), the shared flags and their
+ * parsers, and the one way a command ends (one line per problem on stderr; exit code 0 ok,
+ * 1 failure, 2 usage error, 130 interrupted: see `lib/core/errors.ts`). It loads no AWS SDK, so
+ * that `bellflower --help`, `synth` and `build` start fast; `context.ts` adds configuration and
+ * clients, loaded by each command's `run`.
  */
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { awsAccessCause } from '../aws/aws-errors';
-import type { Reporter } from './reporter';
+import { awsAccessCause } from '../lib/core/aws-errors';
+import { EXIT_CODES, exitCodeOf, InterruptedError, messageOf, PreflightError } from '../lib/core/errors';
 
-/** The exit codes of every command, as shells and CI expect them. */
-export const EXIT_CODES = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+/** What a command's `run` receives. */
+export interface CommandRun<Flags> {
+  /** The parsed flags (commander's `opts()`). */
+  readonly flags: Flags;
+  /** The positional arguments, in the order the command declares them. */
+  readonly args: readonly string[];
+  /** The parsed command (where a value came from: `getOptionValueSource`). */
+  readonly parsed: Command;
+}
 
 /**
- * The AWS SDK prints an 8-line notice about Node.js 20 on the first client it creates, which can
- * land between a question and its answer; it is switched off here (the SDK reads this variable when
- * a client is created) and `aws.ts` prints one line of its own before a command talks to AWS.
+ * One command of the binary: `options` declares its description, arguments and flags on a fresh
+ * commander command; `run` does the work and throws on failure (a {@link BellflowerError} picks
+ * the exit code). Importing a command's module runs nothing.
  */
-export const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
-/** True when the user switched the SDK's notice off themselves (then no notice at all is printed). */
-export const sdkNodeWarningDisabledByUser = process.env[SDK_NODE_WARNING_SWITCH] === 'true';
-process.env[SDK_NODE_WARNING_SWITCH] = 'true';
-
-/** The command line was wrong (a flag's value, a missing companion flag): exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
+export interface BellflowerCommand<Flags = Record<string, unknown>> {
+  readonly name: string;
+  readonly options: (command: Command) => Command;
+  readonly run: (context: CommandRun<Flags>) => Promise<void>;
 }
 
-/** The user stopped the command (Ctrl-C at a question): exit code 130. */
-export class InterruptedError extends Error {
-  override readonly name = 'InterruptedError';
-  constructor(message = 'interrupted', options?: ErrorOptions) {
-    super(message, options);
-  }
+/** The commander command of `command`, named as the user typed it (`bellflower deploy`), whose action runs it. */
+export function commanderCommand<Flags>(command: BellflowerCommand<Flags>, displayName: string = command.name): Command {
+  const parsed = command.options(new Command(command.name)).name(displayName);
+  return parsed.action(async (...values: unknown[]) => {
+    const flags = values.at(-2) as Flags;
+    const args = values.slice(0, -2).map((value) => value as string);
+    await run(command.name, () => command.run({ flags, args, parsed }));
+  });
 }
 
-/** A check found problems before anything was changed; each problem is printed on its own line. */
-export class PreflightError extends Error {
-  override readonly name = 'PreflightError';
-  constructor(
-    readonly problems: readonly string[],
-    options?: ErrorOptions,
-  ) {
-    super(problems.join('\n'), options);
-  }
-}
-
-/** An error's message on one line (SDK messages may span several). */
-export function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message || error.name : String(error);
-  return text.replace(/\s+/g, ' ').trim();
+/**
+ * Parses `args` (those after the command's name) for `command` and runs it. Usage errors (unknown
+ * option, bad value) exit with 2, help with 0.
+ */
+export async function runCommand<Flags>(command: BellflowerCommand<Flags>, args: readonly string[], displayName?: string): Promise<void> {
+  await parseProgram(commanderCommand(command, displayName), args);
 }
 
 /** Range accepted by {@link numberArgument}. */
@@ -89,57 +84,6 @@ export function parseJsonFlag(flag: string, text: string): unknown {
   }
 }
 
-/** Seconds between two progress lines when the output is not a terminal (a CI log). */
-export const PLAIN_PROGRESS_INTERVAL_MS = 2000;
-
-/**
- * Reporter writing to stderr: a rewritten status line on a TTY; otherwise plain lines, progress at
- * most one line every {@link PLAIN_PROGRESS_INTERVAL_MS} and the last state when it is done, so a
- * CI log gets a few lines, not one per uploaded part.
- */
-export function terminalReporter(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): Reporter {
-  let open = false;
-  let last = '';
-  let pending: string | undefined;
-  let printedAt: number | undefined;
-  const tty = Boolean(stream.isTTY);
-  const flush = (): void => {
-    if (pending !== undefined) stream.write(`${pending}\n`);
-    pending = undefined;
-  };
-  return {
-    info(line) {
-      if (open) stream.write('\n');
-      open = false;
-      flush();
-      stream.write(`${line}\n`);
-    },
-    progress(line) {
-      if (tty) {
-        const width = stream.columns ?? 120;
-        stream.write(`\r${line.slice(0, width - 1).padEnd(Math.min(last.length, width - 1))}`);
-        open = true;
-      } else if (line !== last) {
-        if (printedAt === undefined || now() - printedAt >= PLAIN_PROGRESS_INTERVAL_MS) {
-          stream.write(`${line}\n`);
-          printedAt = now();
-          pending = undefined;
-        } else {
-          pending = line;
-        }
-      }
-      last = line;
-    },
-    progressDone() {
-      if (open) stream.write('\n');
-      open = false;
-      flush();
-      last = '';
-      printedAt = undefined;
-    },
-  };
-}
-
 /**
  * Asks a yes/no question on the terminal; false without a TTY. Ctrl-C at the question throws
  * {@link InterruptedError} (exit code 130).
@@ -170,13 +114,6 @@ export function errorLines(command: string, error: unknown): string[] {
   return [`${command}: ${messageOf(error)}`];
 }
 
-/** The exit code of a failed action: 2 for a usage error, 130 when interrupted, else 1. */
-export function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError) return EXIT_CODES.usage;
-  if (error instanceof InterruptedError) return EXIT_CODES.interrupted;
-  return EXIT_CODES.failure;
-}
-
 /**
  * Runs a command's action; on failure prints {@link errorLines} to stderr and sets the exit code
  * ({@link exitCodeOf}). Every command's body runs through it, so every command fails the same way.
@@ -188,24 +125,6 @@ export async function run(command: string, action: () => Promise<void>): Promise
     for (const line of errorLines(command, error)) process.stderr.write(`${line}\n`);
     process.exitCode = exitCodeOf(error);
   }
-}
-
-/** How the `bellflower` binary runs a command module: the name it shows and the arguments it parses. */
-export interface Invocation {
-  /** Shown in usage lines, e.g. `bellflower deploy`. */
-  readonly name: string;
-  /** The arguments after the command name. */
-  readonly args: readonly string[];
-}
-
-let invocation: Invocation | undefined;
-
-/**
- * Set by `scripts/bellflower.ts` before it imports a command module, so that the module's
- * {@link parseCommand} parses the binary's arguments under the binary's name.
- */
-export function setInvocation(value: Invocation | undefined): void {
-  invocation = value;
 }
 
 let interruptHandled = false;
@@ -238,17 +157,14 @@ export function throwOnUsageErrors(command: Command): Command {
 }
 
 /**
- * Parses the command line with `program` and runs its action: the arguments after the script
- * (`tsx scripts/deploy.ts ...`) or, under the `bellflower` binary, those after the command name.
- * Usage errors (unknown option, bad value) exit with 2, help and `--version` with 0.
+ * Parses `args` with `program` and runs its action. Usage errors (unknown option, bad value) exit
+ * with 2, help and `--version` with 0.
  */
-export async function parseCommand(program: Command, args: readonly string[] = process.argv.slice(2)): Promise<void> {
+export async function parseProgram(program: Command, args: readonly string[]): Promise<void> {
   handleInterrupts();
-  const current = invocation;
-  if (current) program.name(current.name);
   throwOnUsageErrors(program);
   try {
-    await program.parseAsync([...(current ? current.args : args)], { from: 'user' });
+    await program.parseAsync([...args], { from: 'user' });
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     // commander has printed the message (and the help) already.
@@ -265,22 +181,6 @@ export interface EnvironmentFlags {
   readonly configDir?: string;
   /** Folder of the build, the manifest and the outputs (tests). @default the project's `dist/` */
   readonly dist?: string;
-}
-
-/** Variable naming another configuration folder (the emulator's, see `bellflower emulator`). */
-export const CONFIG_DIR_VARIABLE = 'BELLFLOWER_CONFIG_DIR';
-
-/** Variable naming another folder of the build, the manifests and the outputs (the emulator's). */
-export const DIST_DIR_VARIABLE = 'BELLFLOWER_DIST_DIR';
-
-/** The configuration folder: `--config-dir`, else {@link CONFIG_DIR_VARIABLE}; undefined means the project's `config/`. */
-export function configDirOf(flags: Pick<EnvironmentFlags, 'configDir'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return flags.configDir ?? (env[CONFIG_DIR_VARIABLE] || undefined);
-}
-
-/** The build folder: `--dist`, else {@link DIST_DIR_VARIABLE}; undefined means the project's `dist/`. */
-export function distDirOf(flags: Pick<EnvironmentFlags, 'dist'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return flags.dist ?? (env[DIST_DIR_VARIABLE] || undefined);
 }
 
 /** Flags of the commands that publish, deploy, diff or destroy. */

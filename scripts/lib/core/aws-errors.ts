@@ -4,19 +4,20 @@
  * No SDK import: errors are recognised by their names and codes, also inside a library error's
  * `cause`, so that `command.ts` can explain any failure.
  */
+import { BellflowerError } from './errors';
 
 /** The kinds of {@link AwsAccessError}. */
 export type AwsAccessKind = 'endpoint' | 'connection' | 'credentials' | 'denied';
 
 /** AWS could not be used at all; the message says why, then (after ": ") what to do ({@link hint}). */
-export class AwsAccessError extends Error {
+export class AwsAccessError extends BellflowerError {
   override readonly name = 'AwsAccessError';
   constructor(
     readonly kind: AwsAccessKind,
     /** What went wrong. */
     readonly problem: string,
     /** What to do about it. */
-    readonly hint: string,
+    override readonly hint: string,
     options?: ErrorOptions,
   ) {
     super(`${problem}: ${hint}`, options);

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { stringify } from 'yaml';
-import { definitionText, type StateMachineOptions } from '../../../asl/state-machine';
-import { codePath, HANDLERS, STATE_MACHINE_PATH, TEMPLATE_PATHS, type HandlerName } from '../../../templates/layout';
-import { CROSS_EXPORTS, CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/names';
+import { definitionText, type StateMachineOptions } from '../../asl/state-machine';
+import { codePath, HANDLERS, STATE_MACHINE_PATH, TEMPLATE_PATHS, type HandlerName } from '../../templates/layout';
+import { CROSS_EXPORTS, CROSS_PARAMS, ROOT_PARAMS } from '../../templates/names';
 
 /** A minimal cross stack: one role and one function per custom resource, exported as in the real one. */
 export function fakeCrossTemplate(options: { readonly roleName?: string } = {}): Record<string, unknown> {

@@ -1,30 +1,31 @@
 /**
- * The prebuilt commands: every `scripts/<command>.ts` bundled by esbuild into `dist/cli/`, so
- * that `npm run <command>` starts without compiling TypeScript. Built by `npm run build:cli`,
- * which `npm ci` runs (the `prepare` script), and again by the launcher when a source changed.
+ * The command bundle: `scripts/program.ts` (the program and, loaded on demand, every command)
+ * bundled by esbuild into `dist/cli/`, so that `bellflower` starts without compiling TypeScript.
+ * Built by `npm run build:cli`, which `npm ci` runs (the `prepare` script).
  *
- * Layout of `dist/cli/` (flat; a source that reads `import.meta.url` keeps its own URL inside
- * the bundle, see `sourceUrlPlugin`, so paths relative to the sources stay right):
- * - `<command>.mjs`: a two-line stub, the target of `npm run <command>`: it imports the launcher
- *   and names its command;
- * - `launcher.mjs`: answers `--version`, checks that the bundle matches the sources (content
- *   hashes in `build-record.json`), rebuilds it when it does not, then imports the command;
- * - `<command>.bundle.mjs` and shared `chunk-<hash>.mjs`: the commands' code;
- * - `build-record.json`: the commands, and the sha256 of every file the bundle was built from.
+ * Layout of `dist/cli/` (flat; a source that reads `import.meta.url` keeps its own URL inside the
+ * bundle, see `sourceUrlPlugin`, so paths relative to the sources stay right):
+ * - `bellflower.mjs`: the program (`main`), what `bin/bellflower.mjs` imports and calls;
+ * - `chunk-<hash>.mjs`: each command's code, loaded when the command runs;
+ * - `build-record.json`: the sha256 of every file the bundle was built from.
  *
- * A new entry point (say `scripts/bellflower.ts`) is picked up by the next build; its stub
- * appears then. Dependencies stay in `node_modules` except {@link BUNDLED_PACKAGES}, which load
- * faster bundled and are known to read no file of their own at run time.
+ * Freshness: `bin/bellflower.mjs` compares the modification times of the recorded files with the
+ * record's (a few `stat`s, no hashing at start) and, when one is newer, calls
+ * {@link rebuildIfStale}, which hashes them and rebuilds only when a content changed. The test
+ * suite's global set-up does the same before the tests that run the binary.
+ *
+ * Dependencies stay in `node_modules` except {@link BUNDLED_PACKAGES}, which load faster bundled
+ * and are known to read no file of their own at run time.
  */
 import type { Plugin } from 'esbuild';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SHARED_INPUTS, changedInput, hashInputs, hashOptions, projectInputs, writeFileAtomic, writeRecord, type InputHashes } from '../build/build-cache';
+import { dirname, join, relative } from 'node:path';
+import { SHARED_INPUTS, changedInput, hashInputs, hashOptions, projectInputs, writeFileAtomic, writeRecord, type InputHashes } from './build-cache';
 
-/** The project root (three levels above this file). */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+import { PROJECT_ROOT } from '../core/paths';
+
+export { PROJECT_ROOT };
 
 /** Where the commands are bundled, relative to the project root. */
 export const CLI_DIR = 'dist/cli';
@@ -33,19 +34,18 @@ export const CLI_DIR = 'dist/cli';
 export const CLI_RECORD = 'build-record.json';
 
 /** Bumped when the layout of `dist/cli/` or of the record changes: an older bundle is rebuilt. */
-export const CLI_RECORD_VERSION = 1;
+export const CLI_RECORD_VERSION = 2;
+
+/** The program's source, relative to the project root: the bundle's one entry. */
+export const CLI_ENTRY = 'scripts/program.ts';
 
 /** Oldest Node.js the project supports (`engines` in package.json). */
 const NODE_TARGET = 'node20.19';
 
-/** Files under `scripts/` that are not commands. */
-const NOT_COMMANDS = new Set(['build-cli']);
-
 /**
- * The code that builds the bundle: a change to it rebuilds, like a change to a source. The
- * launcher and the library it imports are in the bundle (and so in the metafile) already.
+ * The code that builds and starts the bundle: a change to it rebuilds, like a change to a source.
  */
-const BUILDER_INPUTS = ['scripts/lib/cli/cli-bundle.ts', 'scripts/build-cli.ts'];
+const BUILDER_INPUTS = ['scripts/lib/build/cli-bundle.ts', 'scripts/build-cli.ts', 'bin/bellflower.mjs'];
 
 /**
  * Packages bundled into `dist/cli/` (with everything they import): the AWS SDK and the small
@@ -58,29 +58,8 @@ export const BUNDLED_PACKAGES: readonly string[] = ['@aws-sdk/', '@smithy/', '@a
 /** `dist/cli/build-record.json`. */
 export interface CliRecord {
   readonly version: number;
-  /** Command names, sorted: a new `scripts/<command>.ts` rebuilds. */
-  readonly commands: readonly string[];
   /** Every project file the bundle was built from, and {@link SHARED_INPUTS}. */
   readonly inputs: InputHashes;
-}
-
-/** The commands: `scripts/<name>.ts` except tests and the builder, sorted. */
-export function cliCommands(root: string = PROJECT_ROOT): string[] {
-  return readdirSync(join(root, 'scripts'))
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && !file.endsWith('.d.ts'))
-    .map((file) => file.slice(0, -'.ts'.length))
-    .filter((name) => !NOT_COMMANDS.has(name))
-    .sort();
-}
-
-/** The stub `dist/cli/<command>.mjs`. */
-export function stubSource(command: string): string {
-  return [
-    `// Generated by scripts/lib/cli/cli-bundle.ts (npm run build:cli): \`npm run ${command}\` from the prebuilt bundle.`,
-    `import { launch } from './launcher.mjs';`,
-    `await launch(${JSON.stringify(command)});`,
-    '',
-  ].join('\n');
 }
 
 /**
@@ -127,24 +106,21 @@ function packagesPlugin(): Plugin {
 
 /** Result of {@link buildCli}. */
 export interface CliBuild {
-  readonly commands: readonly string[];
   /** Files written into `dist/cli/`, relative to it. */
   readonly files: readonly string[];
   readonly record: CliRecord;
 }
 
-/** Bundles every command into `dist/cli/` and writes the stubs and the record (last). */
+/** Bundles the program into `dist/cli/` and writes the record (last). */
 export async function buildCli(root: string = PROJECT_ROOT): Promise<CliBuild> {
   const { build } = await import('esbuild');
   const outdir = join(root, CLI_DIR);
-  const commands = cliCommands(root);
-  const entryPoints: Record<string, string> = { launcher: join(root, 'scripts', 'lib', 'cli', 'cli-launcher.ts') };
-  for (const command of commands) entryPoints[`${command}.bundle`] = join(root, 'scripts', `${command}.ts`);
+  const entryPoints: Record<string, string> = { bellflower: join(root, CLI_ENTRY) };
   const result = await build({
     absWorkingDir: root,
     entryPoints,
     outdir,
-    // Flat: chunks beside the entries (see sourceUrlPlugin).
+    // Flat: chunks beside the entry (see sourceUrlPlugin).
     entryNames: '[name]',
     chunkNames: 'chunk-[hash]',
     outExtension: { '.js': '.mjs' },
@@ -169,13 +145,8 @@ export async function buildCli(root: string = PROJECT_ROOT): Promise<CliBuild> {
     writeFileAtomic(output.path, output.contents);
     files.push(relative(outdir, output.path));
   }
-  for (const command of commands) {
-    writeFileAtomic(join(outdir, `${command}.mjs`), stubSource(command));
-    files.push(`${command}.mjs`);
-  }
   const record: CliRecord = {
     version: CLI_RECORD_VERSION,
-    commands,
     inputs: hashInputs(root, [...SHARED_INPUTS, ...BUILDER_INPUTS, ...projectInputs(root, Object.keys(result.metafile.inputs))]),
   };
   writeRecord(join(outdir, CLI_RECORD), record);
@@ -186,7 +157,7 @@ export async function buildCli(root: string = PROJECT_ROOT): Promise<CliBuild> {
   for (const file of readdirSync(outdir)) {
     if (!current.has(file) && !file.endsWith('.partial')) rmSync(join(outdir, file), { force: true });
   }
-  return { commands, files: files.sort(), record };
+  return { files: files.sort(), record };
 }
 
 /** Reads `dist/cli/build-record.json`; undefined when there is none. */
@@ -200,13 +171,12 @@ export function readCliRecord(root: string = PROJECT_ROOT): CliRecord | undefine
 
 /**
  * Why `dist/cli/` does not match the sources (`"scripts/lib/build/synth.ts changed"`), or undefined
- * when it does: every recorded file is hashed again (a few milliseconds), never a timestamp.
+ * when it does: every recorded file is hashed again (a few milliseconds).
  */
 export function cliStaleness(root: string = PROJECT_ROOT): string | undefined {
   const record = readCliRecord(root);
   if (!record) return `${CLI_DIR} is not built`;
   if (record.version !== CLI_RECORD_VERSION) return `${CLI_DIR} was built by an older builder`;
-  if (cliCommands(root).join(' ') !== record.commands.join(' ')) return 'the commands changed';
   const changed = changedInput(root, record.inputs);
   return changed === undefined ? undefined : `${changed} changed`;
 }
@@ -220,4 +190,21 @@ export function sourceFingerprint(root: string = PROJECT_ROOT): string | undefin
   if (cliStaleness(root) !== undefined) return undefined;
   const record = readCliRecord(root);
   return record ? hashOptions(record.inputs) : undefined;
+}
+
+/**
+ * What `bin/bellflower.mjs` calls when a recorded file is newer than the record: rebuilds
+ * `dist/cli/` when a content changed (and says why on stderr), else marks the record as checked
+ * now so that the next start does not hash again. A checkout or a `touch` changes times, not
+ * contents.
+ */
+export async function rebuildIfStale(root: string = PROJECT_ROOT): Promise<void> {
+  const stale = cliStaleness(root);
+  if (stale === undefined) {
+    const now = new Date();
+    utimesSync(join(root, CLI_DIR, CLI_RECORD), now, now);
+    return;
+  }
+  process.stderr.write(`${stale}: rebuilding ${CLI_DIR} (npm run build:cli)\n`);
+  await buildCli(root);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allHelpTexts, commandReference, CommandReferenceError, replaceCommandReference } from './command-reference';
-import { COMMANDS } from './program';
+import { COMMANDS } from './commands';
 
 describe('README command reference', () => {
   it('is what the binary and every command print for --help', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PLAIN_PROGRESS_INTERVAL_MS, terminalReporter } from './command';
+import { PLAIN_PROGRESS_INTERVAL_MS, terminalReporter } from './reporter';
 
 /** A stream that records what is written; a terminal or not. */
 function recorder(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {

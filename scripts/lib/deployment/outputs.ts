@@ -7,17 +7,17 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { awsAccessCause } from '../aws/aws-errors';
-import { displayPath } from '../cli/paths';
-import { silentReporter, type Reporter } from '../cli/reporter';
-import { describeStack, outputsOf } from '../deployment/stacks';
+import { awsAccessCause } from '../core/aws-errors';
+import { DEFAULT_DIST_DIR, displayPath } from '../core/paths';
+import { silentReporter, type Reporter } from '../core/reporter';
+import { describeStack, outputsOf } from './stacks';
+import { BellflowerError } from '../core/errors';
 
 /** The project's `dist/` folder. */
-export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../../../dist', import.meta.url));
+export { DEFAULT_DIST_DIR };
 
 /** The outputs file is missing or unreadable. */
-export class OutputsError extends Error {
+export class OutputsError extends BellflowerError {
   override readonly name = 'OutputsError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

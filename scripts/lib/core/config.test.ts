@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG_DIR, exampleFields, loadConfig, localConfigPath } from './config';
 import { checkParameterOverrides } from '../deployment/preflight';
-import { errorLines } from '../cli/command';
-import { PreflightError } from '../cli/command';
+import { errorLines } from '../../cli/command';
+import { PreflightError } from './errors';
 
 const dir = mkdtempSync(join(tmpdir(), 'bellflower-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

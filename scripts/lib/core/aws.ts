@@ -16,7 +16,6 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { loadSharedConfigFiles } from '@smithy/core/config';
 import { AwsAccessError, classifyAwsError } from './aws-errors';
-import { sdkNodeWarningDisabledByUser } from '../cli/command';
 
 /** The clients the commands use. */
 export interface AwsClients {
@@ -179,16 +178,7 @@ export function targetLine(target: AwsTarget, regionSource?: string): string {
   return `AWS account ${target.account} (${target.arn}), region ${target.region}${regionSource ? ` (${regionSource})` : ''}, endpoint ${target.endpoint}`;
 }
 
-/**
- * One line instead of the SDK's 8-line notice on Node.js before 22 (see
- * `SDK_NODE_WARNING_SWITCH` in command.ts); none on Node.js 22+ or when the user switched the
- * notice off.
- */
-export function nodeSupportNotice(version: string = process.version, disabledByUser = sdkNodeWarningDisabledByUser): string | undefined {
-  const major = Number(/^v?(\d+)/.exec(version)?.[1]);
-  if (disabledByUser || !(major < 22)) return undefined;
-  return `note: Node.js ${version.replace(/^v/, '')}: AWS SDK releases from January 2027 need Node.js 22 or later; upgrade Node.js`;
-}
+export { nodeSupportNotice } from './node-notice';
 
 /** Which role to act as (`respond --role-arn`): the business application's view of the bucket. */
 export interface AssumedRole {

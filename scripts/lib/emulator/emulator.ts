@@ -6,11 +6,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONFIG_DIR_VARIABLE, DIST_DIR_VARIABLE } from '../cli/command';
+import { CONFIG_DIR_VARIABLE, DIST_DIR_VARIABLE, PROJECT_ROOT } from '../core/paths';
+import { BellflowerError } from '../core/errors';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The Python launcher. */
 export const EMULATOR_LAUNCHER = join(PROJECT_ROOT, 'emulator', 'bellflower_moto.py');
@@ -22,7 +21,7 @@ export const EMULATOR_INSTALL_HINT = "pip install 'moto[server]==5.2.1'";
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 
 /** The emulator could not start; the message says why and how to fix it. */
-export class EmulatorError extends Error {
+export class EmulatorError extends BellflowerError {
   override readonly name = 'EmulatorError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

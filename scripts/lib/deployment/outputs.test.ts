@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { deployedOutputs, OutputsError, removeOutputs, writeOutputs } from './outputs';
-import { recordingReporter } from '../cli/reporter';
+import { recordingReporter } from '../../../test/support/reporter';
 
 describe('deployedOutputs when DescribeStacks is refused', () => {
   const cfn = mockClient(CloudFormationClient);

@@ -10,7 +10,7 @@ import { freePort, startMoto, type MotoServer } from '../../../test/support/moto
 import { requireTool } from '../../../test/support/tools';
 import { awsTarget, checkEndpoint, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine } from './aws';
 import { AwsAccessError, awsAccessCause, classifyAwsError } from './aws-errors';
-import { errorLines } from '../cli/command';
+import { errorLines } from '../../cli/command';
 
 const sdkError = (name: string, message: string, status?: number) =>
   Object.assign(new Error(message), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });

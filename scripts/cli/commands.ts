@@ -1,0 +1,36 @@
+/**
+ * The commands of the binary, in the order of a deployment's life, with the line
+ * `bellflower --help` shows for each (a command's own `--help` says more). Data only: the program
+ * loads each command's module from `scripts/<name>.ts` when it runs, and the generated command
+ * reference reads this list without loading any.
+ */
+
+/** One subcommand of the binary. */
+export interface CommandSummary {
+  readonly name: string;
+  /** The line `bellflower --help` shows. */
+  readonly summary: string;
+}
+
+/** Every command, in the order of a deployment's life. */
+export const COMMANDS = [
+  { name: 'bootstrap', summary: 'create (or adopt) the KMS key and the artifact bucket, and record them for publish and deploy' },
+  { name: 'synth', summary: 'write the CloudFormation templates and the state machine definition to dist/' },
+  { name: 'build', summary: 'bundle the Lambda handlers into deterministic zips under dist/code/' },
+  { name: 'publish', summary: 'check first, then build and upload templates, code and definition to the artifact bucket' },
+  { name: 'diff', summary: 'show what a deploy would change (nested stacks, IAM and security called out)' },
+  { name: 'deploy', summary: 'deploy the cross stack, then the root stack, through change sets' },
+  { name: 'outputs', summary: "print the root stack's outputs (and refresh dist/outputs/<env>.json)" },
+  { name: 'start-execution', summary: 'start an execution of the deployed state machine' },
+  { name: 'respond', summary: "answer a waiting execution as the business application" },
+  { name: 'watch', summary: 'follow an execution to its end and print its timeline' },
+  { name: 'logs', summary: "tail the functions' and the state machine's logs" },
+  { name: 'destroy', summary: 'delete the root stack, then the cross stack' },
+  { name: 'deployer-policy', summary: 'print and write the IAM policy that running bootstrap, publish, deploy, diff and destroy needs' },
+  { name: 'emulator', summary: 'start the local AWS emulator (moto, patched) to rehearse the deployment without AWS' },
+  { name: 'local', summary: 'run the whole workflow on this machine (no AWS account, no Docker)' },
+  { name: 'docs', summary: 'regenerate the README sections made from the code' },
+] as const satisfies readonly CommandSummary[];
+
+/** A command's name. */
+export type CommandName = (typeof COMMANDS)[number]['name'];
