@@ -4,10 +4,11 @@
 
 moto 5.2.1 runs the CloudFormation, S3, SQS, SNS, Lambda, Step Functions, IAM, KMS and Logs APIs
 but lacks a handful of behaviours the README's deployment flow depends on (issue 14). The patches
-live in emulator/patches/, one module per AWS service: each is small, named after what it
-replaces, and says what moto does instead and why Bellflower needs it. They are applied only after
-checking moto's version and that every patched attribute exists, so a different moto fails here at
-start-up, never halfway through a deploy. This file is the launcher: arguments, start-up, stop.
+live in emulator/patches/, one module per AWS service or behaviour: each is small, named after
+what it replaces, and says what moto does instead and why Bellflower needs it. They are applied
+only after checking moto's version and that every patched attribute exists, so a different moto
+fails here at start-up, never halfway through a deploy. This file is the launcher: arguments,
+start-up, stop.
 
 Nothing here talks to AWS: the functions run with `node` on this machine and reach the emulator
 itself through AWS_ENDPOINT_URL.
