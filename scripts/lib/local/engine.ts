@@ -22,7 +22,7 @@ import pLimit from 'p-limit';
 import { businessApplication } from './business-application';
 import { startCallbackServer } from './callback-server';
 import { localDefinition, LocalEngineError, localResources, type LocalResources } from './definition';
-import { executionStarter, type ExecutionOptions, type ExecutionReport, type RunningExecution } from './executions';
+import { startExecution, type ExecutionOptions, type ExecutionReport, type RunningExecution } from './executions';
 import { functionEnvironment, FUNCTION_KEYS, startLambdaService, type FunctionKey, type FunctionSetup } from './functions';
 import { checkTaskResources, taskEmulations } from './integrations';
 import type { WorkflowHandlers } from './lambda';
@@ -179,7 +179,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     lambda,
   );
   const emulations = taskEmulations(definition, { resources, registry, lambda, queue, callbacks });
-  const start = executionStarter({ machine, resources, registry, callbacks, emulations });
+  const executions = { machine, resources, registry, callbacks, emulations };
+  const start = (executionOptions?: ExecutionOptions): RunningExecution => startExecution(executions, executionOptions);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -20,7 +20,7 @@ function clientConfig(env: FunctionEnvironment | NodeJS.ProcessEnv, endpoint: st
   };
 }
 
-const checksums = (value: string | undefined) => (value === 'WHEN_REQUIRED' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED') as 'WHEN_REQUIRED';
+const checksums = (value: string | undefined): 'WHEN_REQUIRED' | 'WHEN_SUPPORTED' => (value === 'WHEN_REQUIRED' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED');
 
 /**
  * Builds the stand-ins from each function's environment: by default the one the engine hands over
