@@ -26,6 +26,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['templates/'],
   ['asl/'],
   ['handlers/'],
+  // the one Lambda runtime (emulator/lambda-runtime.mjs), shared by the local run and the emulator
+  ['emulator/'],
   // the generated bundle and package.json, read by the program
   ['dist/', 'package.json'],
 ];

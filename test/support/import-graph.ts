@@ -68,7 +68,8 @@ export function importGraph(): ModuleNode[] {
       const resolved = ts.resolveModuleName(text, path, parsed.options, host).resolvedModule?.resolvedFileName;
       // A path tsc cannot resolve (a `.mjs` bundle under dist/) is named as written.
       const target = resolved ?? join(dirname(path), text);
-      const targetFile = relative(ROOT, target).split('\\').join('/');
+      // A plain module's declarations (`x.d.mts` beside `x.mjs`) stand for the module.
+      const targetFile = relative(ROOT, target).split('\\').join('/').replace(/\.d\.mts$/, '.mjs');
       if (targetFile.startsWith('node_modules/') || targetFile.startsWith('..')) continue;
       imports.push({ file: targetFile, dynamic });
     }

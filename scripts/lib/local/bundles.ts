@@ -1,15 +1,19 @@
 /**
- * Loads the real handler bundles (`dist/code/<handler>.zip`: `index.mjs` + map) into this process.
- * Each zip is extracted inside the project tree (so that `node_modules` resolves for a bundle that
- * leaves the AWS SDK external, as the Lambda runtime provides it) and imported with a
- * cache-busting query, so each load evaluates the module again and reads the environment again.
+ * Loads the real handler bundles (`dist/code/<handler>.zip`: `index.mjs` + map). Each zip is
+ * extracted inside the project tree (so that `node_modules` resolves for a bundle that leaves the
+ * AWS SDK external, as the Lambda runtime provides it). Loaded by the engine (its `loadHandlers`),
+ * a workflow bundle runs in a worker thread of its own with its function's environment
+ * (worker-runtime.ts); loaded anywhere else, it is imported into this process with a cache-busting
+ * query, so each load evaluates the module again and reads `process.env` again.
  */
 import { unzipSync } from 'fflate';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { codePath, HASH_LENGTH, sha256Hex, type HandlerName } from '../../../templates/layout';
+import { startFunctionRuntime } from './functions';
 import type { LambdaHandler, WorkflowHandlers } from './lambda';
+import { RuntimeInitError, startWorkerRuntime } from './worker-runtime';
 import { PROJECT_ROOT } from '../core/paths';
 
 /** The project root (three levels above this file). */
@@ -77,19 +81,38 @@ export async function importHandler(dir: string): Promise<LambdaHandler> {
   return module.handler as LambdaHandler;
 }
 
-/** Extracts and imports one handler bundle of `distDir` (a folder holding `code/<zip>`). */
+/** The cold start of a bundle in its worker, failing as {@link importHandler} does. */
+function workerLoadError(dir: string, error: unknown): unknown {
+  if (!(error instanceof RuntimeInitError)) return error;
+  const entry = join(dir, ENTRY);
+  if (error.payload.errorType === 'Runtime.HandlerNotFound') return new BundleError(`${entry} does not export a handler function`, { cause: error });
+  return new BundleError(`could not import ${entry}: ${error.payload.errorType}: ${error.payload.errorMessage}`, { cause: error });
+}
+
+/**
+ * Extracts one handler bundle of `distDir` (a folder holding `code/<zip>`) and loads it: in the
+ * engine's `loadHandlers`, into its function's worker; elsewhere, into this process.
+ */
 export async function loadBundledHandler(
   distDir: string,
   handler: HandlerName,
   extractRoot: string = DEFAULT_EXTRACT_ROOT,
 ): Promise<LambdaHandler> {
   const dir = await extractBundle(join(distDir, codePath(handler)), extractRoot);
-  return importHandler(dir);
+  const inWorker = await startFunctionRuntime(handler, ({ fn, env }) => startWorkerRuntime(fn, dir, env)).catch((error: unknown) => {
+    throw workerLoadError(dir, error);
+  });
+  return inWorker ?? importHandler(dir);
 }
 
-/** Loads the processing and integration bundles of `distDir` (one after the other: each reads the environment as it loads). */
+/** Loads the processing and integration bundles of `distDir` (their cold starts at once). */
 export async function loadWorkflowBundles(distDir: string, extractRoot: string = DEFAULT_EXTRACT_ROOT): Promise<WorkflowHandlers> {
-  const processing = await loadBundledHandler(distDir, 'processing', extractRoot);
-  const integration = await loadBundledHandler(distDir, 'integration', extractRoot);
-  return { processing, integration };
+  // Both settle before a failure is reported, so that the engine stops every runtime started.
+  const [processing, integration] = await Promise.allSettled([
+    loadBundledHandler(distDir, 'processing', extractRoot),
+    loadBundledHandler(distDir, 'integration', extractRoot),
+  ]);
+  if (processing.status === 'rejected') throw processing.reason;
+  if (integration.status === 'rejected') throw integration.reason;
+  return { processing: processing.value, integration: integration.value };
 }

@@ -7,14 +7,40 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { S3Event, SQSEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import { loadingEnvironment, type FunctionEnvironment } from './functions';
 import type { WorkflowHandlers } from './lambda';
 
-/** Builds the stand-ins; call after the engine has set the environment (clients read it once). */
-export function standInHandlers(): WorkflowHandlers {
-  const s3 = new S3Client({});
-  const sfn = new SFNClient({});
-  const bucket = process.env.S3_BUCKET_NAME;
-  const workMs = Number(process.env.SIMULATED_WORK_MS ?? '5000');
+/** SDK client settings from a function's environment, as the SDK reads them from `process.env`. */
+function clientConfig(env: FunctionEnvironment | NodeJS.ProcessEnv, endpoint: string | undefined) {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  return {
+    region: env.AWS_REGION,
+    ...(endpoint ? { endpoint } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+  };
+}
+
+const checksums = (value: string | undefined): 'WHEN_REQUIRED' | 'WHEN_SUPPORTED' => (value === 'WHEN_REQUIRED' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED');
+
+/**
+ * Builds the stand-ins from each function's environment: by default the one the engine hands over
+ * while it loads the handlers (its `loadHandlers`), else `process.env`.
+ */
+export function standInHandlers(
+  environments: { readonly processing?: FunctionEnvironment; readonly integration?: FunctionEnvironment } = {
+    processing: loadingEnvironment('processing'),
+    integration: loadingEnvironment('integration'),
+  },
+): WorkflowHandlers {
+  const env = environments.integration ?? process.env;
+  const s3 = new S3Client({
+    ...clientConfig(env, env.AWS_ENDPOINT_URL_S3),
+    requestChecksumCalculation: checksums(env.AWS_REQUEST_CHECKSUM_CALCULATION),
+    responseChecksumValidation: checksums(env.AWS_RESPONSE_CHECKSUM_VALIDATION),
+  });
+  const sfn = new SFNClient(clientConfig(env, env.AWS_ENDPOINT_URL_SFN));
+  const bucket = env.S3_BUCKET_NAME;
+  const workMs = Number((environments.processing ?? process.env).SIMULATED_WORK_MS ?? '5000');
   return {
     async processing(event) {
       await new Promise((resolve) => setTimeout(resolve, workMs));
