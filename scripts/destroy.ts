@@ -29,7 +29,7 @@ export const command: BellflowerCommand<CommonFlags & { yes: boolean; deleteArti
     const result = await destroy({ config, clients, reporter, deleteArtifacts: flags.deleteArtifacts, bootstrap: flags.bootstrap });
     if (removeOutputs(config.environment, distDir)) reporter.info(`${displayPath(outputsPath(config.environment, distDir))}: removed`);
     if (flags.deleteArtifacts || result.bucketDeleted) {
-      const { removeManifest } = await import('./lib/deployment/publish');
+      const { removeManifest } = await import('./lib/deployment/manifest');
       const removed = removeManifest(distDir, config.environment);
       if (removed) reporter.info(`${displayPath(removed)}: removed (the artifacts it names are deleted)`);
     }

@@ -14,7 +14,7 @@ import { requireTool } from '../test/support/tools';
 import { createAwsClients, type AwsClients } from './lib/core/aws';
 import { loadConfig } from './lib/core/config';
 import { preflight } from './lib/deployment/deploy';
-import { manifestPath } from './lib/deployment/publish';
+import { manifestPath } from './lib/deployment/manifest';
 
 describe.runIf(requireTool('moto_server'))('bellflower publish against moto', () => {
   let moto: MotoServer;

@@ -5,7 +5,7 @@
  * when it and `--help` disagree.
  */
 import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { COMMANDS } from './commands';
 import { PROJECT_ROOT } from '../lib/core/paths';
 import { BellflowerError } from '../lib/core/errors';

@@ -10,7 +10,7 @@
  * found because the importing file's hash changes with the import.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { sha256Hex } from '../../../templates/layout';
 import { PROJECT_ROOT } from '../core/paths';
 

@@ -11,8 +11,7 @@
 import type { BuildResult, Metafile } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { CODE_DIR, CODE_MANIFEST_PATH, HANDLERS, codePath, sha256Hex, type HandlerName } from '../../../templates/layout';
 import { LAMBDA_RUNTIME } from '../../../templates/names';
 import {

@@ -19,7 +19,7 @@ import type { AwsClients } from '../core/aws';
 import { messageOf } from '../core/errors';
 import { configFilePath, exampleFields, localConfigPath, type BellflowerConfig } from '../core/config';
 import { displayPath } from '../core/paths';
-import { callerAccount, httpStatus } from './publish';
+import { callerAccount, httpStatus } from './artifact-bucket';
 import { silentReporter, type Reporter } from '../core/reporter';
 import { deployStack, describeStack, type Polling, type StackDeployResult, type StackRequest } from './stacks';
 import { BellflowerError } from '../core/errors';

@@ -15,7 +15,8 @@ import { configFilePath, type BellflowerConfig } from '../core/config';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { bootstrapResources, bootstrapStackName, forgetBootstrapOutputs } from './bootstrap';
 import { messageOf } from '../core/errors';
-import { callerAccount, httpStatus, PublishError } from './publish';
+import { PublishError } from './manifest';
+import { callerAccount, httpStatus } from './artifact-bucket';
 import { silentReporter, type Reporter } from '../core/reporter';
 import { deleteStack, type Polling } from './stacks';
 

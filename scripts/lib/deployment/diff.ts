@@ -18,7 +18,7 @@ import { parseYaml } from '../../../templates/yaml';
 import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
 import type { AwsClients } from '../core/aws';
 import { bootstrapStackRequest, planBootstrap } from './bootstrap';
-import { callerAccount } from './publish';
+import { callerAccount } from './artifact-bucket';
 import type { BellflowerConfig } from '../core/config';
 import { preflight, stackRequests } from './deploy';
 import { createChangeSet, describeStack, discardChangeSet, keptChangeSet, type Polling, type StackRequest } from './stacks';

@@ -22,7 +22,8 @@ import { startMotoEnvironment } from '../../../test/support/moto-environment';
 import { preflight } from './deploy';
 import { checkConfiguration } from './preflight';
 import { declaredStackParameters, publishEnvironment } from './publish-preflight';
-import { LEGACY_MANIFEST_PATH, manifestPath, readManifest, type ArtifactBuild, type ArtifactBuildOptions } from './publish';
+import { type ArtifactBuild, type ArtifactBuildOptions } from './publish';
+import { LEGACY_MANIFEST_PATH, manifestPath, readManifest } from './manifest';
 
 /** Records, in order, every command the S3 client sends (`S3.<Operation>`) into `events`. */
 function recordS3(s3: S3Client, events: string[]): void {

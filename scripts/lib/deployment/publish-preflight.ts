@@ -27,15 +27,8 @@ import { messageOf, PreflightError } from '../core/errors';
 import { silentReporter, type Reporter } from '../core/reporter';
 import { checkBucketName } from './parameter-constraints';
 import { checkConfiguration, checkCredentials, type DeclaredParameters, type StackParameters } from './preflight';
-import {
-  buildArtifacts,
-  checkArtifactBucket,
-  publish,
-  publishOptions,
-  type ArtifactBuild,
-  type ArtifactBuildOptions,
-  type PublishResult,
-} from './publish';
+import { buildArtifacts, publish, publishOptions, type ArtifactBuild, type ArtifactBuildOptions, type PublishResult } from './publish';
+import { checkArtifactBucket } from './artifact-bucket';
 
 /**
  * The declared parameters of the root and cross templates these sources synthesize, rendered in

@@ -20,18 +20,9 @@ import { parseYaml } from '../../../templates/yaml';
 import { startMoto, type MotoServer } from '../../../test/support/moto';
 import { requireTool } from '../../../test/support/tools';
 import { createAwsClients, type AwsClients } from '../core/aws';
-import {
-  artifactPaths,
-  buildArtifacts,
-  describeArtifacts,
-  ensureArtifactBucket,
-  manifestPath,
-  publish,
-  PublishError,
-  readManifest,
-  removeManifest,
-  uploadFile,
-} from './publish';
+import { artifactPaths, buildArtifacts, describeArtifacts, publish, uploadFile } from './publish';
+import { manifestPath, PublishError, readManifest, removeManifest } from './manifest';
+import { ensureArtifactBucket } from './artifact-bucket';
 import { synthesize } from '../build/synth';
 import { recordingReporter } from '../../../test/support/reporter';
 import { writeFakeBuild } from '../../../test/support/fake-build';

@@ -5,21 +5,10 @@
  * `dist/manifests/<env>.json`, for deploy. (`publish-preflight.ts` checks everything first.)
  */
 import type { StateMachineOptions } from '../../../asl/state-machine';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import {
-  CreateBucketCommand,
-  GetBucketLocationCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutBucketEncryptionCommand,
-  PutBucketPolicyCommand,
-  PutBucketVersioningCommand,
-  PutPublicAccessBlockCommand,
-  type BucketLocationConstraint,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   artifactKey,
@@ -40,26 +29,8 @@ import { silentReporter, type Reporter } from '../core/reporter';
 import { messageOf } from '../core/errors';
 import type { AwsClients } from '../core/aws';
 import type { BellflowerConfig } from '../core/config';
-import { BellflowerError } from '../core/errors';
-
-/** Folder of the publish manifests relative to `dist/`: one `<env>.json` per environment. */
-export const MANIFESTS_DIR = 'manifests';
-
-/**
- * Where versions before per-environment manifests wrote the one manifest of whichever environment
- * published last. Never read: it may be another environment's; a missing manifest's message names it.
- */
-export const LEGACY_MANIFEST_PATH = 'manifest.json';
-
-/** Path of an environment's publish manifest relative to `dist/`. */
-export function manifestPath(environment: string): string {
-  return `${MANIFESTS_DIR}/${environment}.json`;
-}
-
-/** What to run when an environment's manifest is missing or stale. */
-export function publishHint(environment: string): string {
-  return `run \`bellflower publish --env ${environment}\``;
-}
+import { callerAccount, ensureArtifactBucket, httpStatus } from './artifact-bucket';
+import { PublishError, writeManifest, type ManifestArtifact, type PublishManifest } from './manifest';
 
 /** Uploads running at the same time. */
 export const UPLOAD_CONCURRENCY = 4;
@@ -70,32 +41,6 @@ export const MULTIPART_PART_SIZE = 8 * 1024 * 1024;
 /** Object metadata key holding the sha256 (hex) of the published content. */
 export const SHA256_METADATA = 'sha256';
 
-
-/** One published object (a nested template is published twice: faithful and content-addressed key). */
-export interface ManifestArtifact {
-  /** Path relative to `dist/` (and to the key prefix, before content addressing). */
-  readonly path: string;
-  readonly key: string;
-  readonly sha256: string;
-  readonly size: number;
-}
-
-/** `dist/manifests/<env>.json`: where every artifact of an environment's last publish lives in its artifact bucket. */
-export interface PublishManifest {
-  readonly environment: string;
-  readonly bucket: string;
-  readonly prefix: string;
-  readonly region: string;
-  readonly artifacts: readonly ManifestArtifact[];
-}
-
-/** Publish failed (bucket refused or unusable, artifact missing, upload failed). */
-export class PublishError extends BellflowerError {
-  override readonly name = 'PublishError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
-}
 
 /** What {@link publish} needs. */
 export interface PublishOptions {
@@ -306,69 +251,6 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   return { manifest, manifestFile, bucketCreated, uploaded: uploaded.sort(), unchanged: unchanged.sort() };
 }
 
-/** Writes the manifest of `manifest.environment` under `distDir`; returns its path. */
-export function writeManifest(distDir: string, manifest: PublishManifest): string {
-  const file = join(distDir, manifestPath(manifest.environment));
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
-  return file;
-}
-
-/**
- * Reads the manifest of `environment` from `distDir`, never another environment's; throws
- * {@link PublishError} naming `bellflower publish --env <environment>` when it is missing,
- * unreadable or not that environment's.
- */
-export function readManifest(distDir: string, environment: string): PublishManifest {
-  const file = join(distDir, manifestPath(environment));
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const legacy = join(distDir, LEGACY_MANIFEST_PATH);
-    const note = existsSync(legacy)
-      ? ` (${displayPath(legacy)}, written by an earlier version, is not used: it may be another environment's)`
-      : '';
-    throw new PublishError(`no publish manifest for ${environment} at ${displayPath(file)}: ${publishHint(environment)} first${note}`, {
-      cause: error,
-    });
-  }
-  let manifest: Partial<PublishManifest>;
-  try {
-    manifest = (JSON.parse(text) as Partial<PublishManifest> | null) ?? {};
-  } catch (error) {
-    throw new PublishError(`${displayPath(file)} is not valid JSON: ${publishHint(environment)} again`, { cause: error });
-  }
-  // A manifest without the field was written for this file's environment by the first version of per-environment manifests.
-  if ((manifest.environment !== undefined && manifest.environment !== environment) || !Array.isArray(manifest.artifacts)) {
-    throw new PublishError(
-      `${displayPath(file)} is not the publish manifest of ${environment} (it names ${JSON.stringify(manifest.environment)}): ${publishHint(environment)} again`,
-    );
-  }
-  return { ...manifest, environment } as PublishManifest;
-}
-
-/**
- * Removes the manifest of `environment` (destroy, once the artifacts it names are deleted); returns
- * its path, or undefined when there was none. Other environments' manifests stay.
- */
-export function removeManifest(distDir: string, environment: string): string | undefined {
-  const file = join(distDir, manifestPath(environment));
-  if (!existsSync(file)) return undefined;
-  rmSync(file, { force: true });
-  return file;
-}
-
-/**
- * Key of one artifact in a manifest (for a nested template, its faithful key); throws when the
- * manifest lacks it (stale manifest).
- */
-export function manifestKey(manifest: PublishManifest, path: string): string {
-  const artifact = manifest.artifacts.find((candidate) => candidate.path === path);
-  if (!artifact) throw new PublishError(`the publish manifest of ${manifest.environment} has no ${path}: ${publishHint(manifest.environment)} again`);
-  return artifact.key;
-}
-
 /** The publish request of an environment: its bucket, prefix and region, with the given clients. */
 export function publishOptions(options: {
   readonly config: BellflowerConfig;
@@ -392,152 +274,6 @@ export function publishOptions(options: {
     ...(options.tlsOnlyPolicy !== undefined ? { tlsOnlyPolicy: options.tlsOnlyPolicy } : {}),
     ...(options.reporter !== undefined ? { reporter: options.reporter } : {}),
     ...(options.account !== undefined ? { account: options.account } : {}),
-  };
-}
-
-/** Account id of the caller (STS). */
-export async function callerAccount(sts: STSClient): Promise<string> {
-  try {
-    const identity = await sts.send(new GetCallerIdentityCommand({}));
-    if (!identity.Account) throw new Error('GetCallerIdentity returned no account');
-    return identity.Account;
-  } catch (error) {
-    throw new PublishError(`no usable AWS credentials: ${messageOf(error)}`, { cause: error });
-  }
-}
-
-/** Where the artifact bucket is to be checked: its name, the stack's region and the caller's account. */
-export interface ArtifactBucketTarget {
-  readonly s3: S3Client;
-  readonly bucket: string;
-  readonly region: string;
-  readonly account: string;
-}
-
-/**
- * Checks the artifact bucket without changing anything (HeadBucket, GetBucketLocation): true when
- * it exists in `region` and belongs to `account`, false when no bucket of that name exists (S3
- * answers 404 only then; another account's bucket answers 403), so publish can create it. Throws
- * {@link PublishError} for a bucket of another account or region, or when S3 cannot be asked.
- */
-export async function checkArtifactBucket(target: ArtifactBucketTarget): Promise<boolean> {
-  const { s3, bucket, region, account } = target;
-  let bucketRegion: string | undefined;
-  try {
-    const head = await s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: account }));
-    bucketRegion = head.BucketRegion;
-  } catch (error) {
-    const status = httpStatus(error);
-    if (status === 404) return false;
-    if (status === 403) {
-      throw new PublishError(
-        `artifact bucket ${bucket} exists but is not owned by account ${account} (or access is denied): choose another "artifactBucket"`,
-        { cause: error },
-      );
-    }
-    if (status === 301) {
-      const other = headerOf(error, 'x-amz-bucket-region') ?? 'another region';
-      throw new PublishError(`artifact bucket ${bucket} is in ${other}, not ${region}: use a bucket in ${region}`, { cause: error });
-    }
-    throw new PublishError(`cannot check artifact bucket ${bucket}: ${messageOf(error)}`, { cause: error });
-  }
-  bucketRegion ??= await locationOf(s3, bucket, account);
-  if (bucketRegion !== region) {
-    throw new PublishError(
-      `artifact bucket ${bucket} is in ${bucketRegion}, not ${region}: CloudFormation needs templates in the stack's region; use another "artifactBucket"`,
-    );
-  }
-  return true;
-}
-
-/**
- * Makes sure the artifact bucket exists in `region` and belongs to `account` ({@link checkArtifactBucket});
- * creates it when missing. Returns true when it was created.
- */
-export async function ensureArtifactBucket(
-  options: ArtifactBucketTarget & { readonly tlsOnlyPolicy?: boolean; readonly reporter?: Reporter },
-): Promise<boolean> {
-  if (await checkArtifactBucket(options)) return false;
-  const { s3, bucket, region, account } = options;
-  const tlsOnly = options.tlsOnlyPolicy ?? true;
-  await createArtifactBucket(s3, bucket, region, account, tlsOnly);
-  options.reporter?.info(
-    `created artifact bucket s3://${bucket} (${region}): private, encrypted, versioned${tlsOnly ? ', TLS only' : ' (no TLS-only policy: plain http endpoint)'}`,
-  );
-  return true;
-}
-
-async function locationOf(s3: S3Client, bucket: string, account: string): Promise<string> {
-  const location = await s3.send(new GetBucketLocationCommand({ Bucket: bucket, ExpectedBucketOwner: account }));
-  const constraint: BucketLocationConstraint | undefined = location.LocationConstraint;
-  if (!constraint) return 'us-east-1';
-  return constraint === 'EU' ? 'eu-west-1' : constraint;
-}
-
-async function createArtifactBucket(
-  s3: S3Client,
-  bucket: string,
-  region: string,
-  account: string,
-  tlsOnly: boolean,
-): Promise<void> {
-  try {
-    await s3.send(
-      new CreateBucketCommand({
-        Bucket: bucket,
-        ObjectOwnership: 'BucketOwnerEnforced',
-        ...(region === 'us-east-1'
-          ? {}
-          : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
-      }),
-    );
-  } catch (error) {
-    const name = error instanceof Error ? error.name : '';
-    if (name === 'BucketAlreadyExists') {
-      throw new PublishError(`artifact bucket name ${bucket} is taken by another account: choose another "artifactBucket"`, {
-        cause: error,
-      });
-    }
-    if (name !== 'BucketAlreadyOwnedByYou') {
-      throw new PublishError(`cannot create artifact bucket ${bucket}: ${messageOf(error)}`, { cause: error });
-    }
-  }
-  const owner = { Bucket: bucket, ExpectedBucketOwner: account };
-  await s3.send(
-    new PutPublicAccessBlockCommand({
-      ...owner,
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
-    }),
-  );
-  await s3.send(
-    new PutBucketEncryptionCommand({
-      ...owner,
-      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-    }),
-  );
-  await s3.send(new PutBucketVersioningCommand({ ...owner, VersioningConfiguration: { Status: 'Enabled' } }));
-  if (tlsOnly) await s3.send(new PutBucketPolicyCommand({ ...owner, Policy: JSON.stringify(tlsOnlyPolicy(bucket)) }));
-}
-
-/** Bucket policy denying every request not made over TLS. */
-export function tlsOnlyPolicy(bucket: string): Record<string, unknown> {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-    ],
   };
 }
 
@@ -609,15 +345,6 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, task
     while (next < items.length) await task(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** HTTP status of an SDK error, if any. */
-export function httpStatus(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-}
-
-function headerOf(error: unknown, name: string): string | undefined {
-  return (error as { $response?: { headers?: Record<string, string> } } | undefined)?.$response?.headers?.[name];
 }
 
 function formatBytes(bytes: number): string {

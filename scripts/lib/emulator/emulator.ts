@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONFIG_DIR_VARIABLE, DIST_DIR_VARIABLE, PROJECT_ROOT } from '../core/paths';
 import { BellflowerError } from '../core/errors';

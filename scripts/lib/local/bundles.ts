@@ -8,8 +8,8 @@
  */
 import { unzipSync } from 'fflate';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { codePath, HASH_LENGTH, sha256Hex, type HandlerName } from '../../../templates/layout';
 import { startFunctionRuntime } from './functions';
 import type { LambdaHandler, WorkflowHandlers } from './lambda';

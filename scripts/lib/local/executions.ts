@@ -13,7 +13,7 @@ import type { ExecutionRecord, Registry } from './registry';
 import type { ExecutionStatus, TimelineEntry } from './timeline';
 
 export type { AnswerMode, ExecutionOptions } from './registry';
-import type { AnswerMode, ExecutionOptions } from './registry';
+import type { ExecutionOptions } from './registry';
 
 /** Result of one execution. */
 export interface ExecutionReport {
