@@ -18,7 +18,7 @@
  * and are known to read no file of their own at run time.
  */
 import type { Plugin } from 'esbuild';
-import { readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { SHARED_INPUTS, changedInput, hashInputs, hashOptions, projectInputs, writeFileAtomic, writeRecord, type InputHashes } from './build-cache';
@@ -201,8 +201,10 @@ export function sourceFingerprint(root: string = PROJECT_ROOT): string | undefin
 export async function rebuildIfStale(root: string = PROJECT_ROOT): Promise<void> {
   const stale = cliStaleness(root);
   if (stale === undefined) {
-    const now = new Date();
-    utimesSync(join(root, CLI_DIR, CLI_RECORD), now, now);
+    // Never older than a recorded file, even one dated in the future (clock skew, an archive),
+    // so that the binary's time check passes from now on.
+    const newest = Math.max(Date.now(), ...Object.keys(readCliRecord(root)?.inputs ?? {}).map((file) => statSync(join(root, file), { throwIfNoEntry: false })?.mtimeMs ?? 0));
+    utimesSync(join(root, CLI_DIR, CLI_RECORD), new Date(), new Date(Math.ceil(newest) + 1));
     return;
   }
   process.stderr.write(`${stale}: rebuilding ${CLI_DIR} (npm run build:cli)\n`);
