@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { S3Event, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingLogger } from '../shared/recording-logger';
 import {
   codePoints,
@@ -35,6 +35,10 @@ const s3 = new S3Client({ region: 'us-east-1' });
 const sfn = new SFNClient({ region: 'us-east-1' });
 const s3Mock = mockClient(s3);
 const sfnMock = mockClient(sfn);
+afterAll(() => {
+  s3Mock.restore();
+  sfnMock.restore();
+});
 let logger: RecordingLogger;
 let deps: IntegrationDeps;
 

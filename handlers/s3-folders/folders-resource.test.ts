@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { requireTool } from '../../test/support/tools';
 import { cfnEvent } from '../shared/cfn-events';
 import { CONTINUATION_KEY, continuationEvent } from '../shared/custom-resource';
@@ -72,6 +72,7 @@ describe('foldersResource with a fake S3', () => {
   it('fails Delete when S3 refuses to delete some objects', async () => {
     const s3 = new S3Client({ region: 'us-east-1' });
     const mock = mockClient(s3);
+    onTestFinished(() => mock.restore());
     mock.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'a', VersionId: '1' }] });
     mock.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'a', Code: 'InternalError', Message: 'boom' }] });
 
@@ -80,7 +81,9 @@ describe('foldersResource with a fake S3', () => {
 
   it('keeps the current physical ID on an Update of the same bucket, so that nothing is replaced', async () => {
     const s3 = new S3Client({ region: 'us-east-1' });
-    mockClient(s3).on(PutObjectCommand).resolves({});
+    const mock = mockClient(s3);
+    onTestFinished(() => mock.restore());
+    mock.on(PutObjectCommand).resolves({});
     const update = cfnEvent('Update', { ...PROPERTIES, folders_to_create: ['archive'] }, {
       physicalId: 'legacy-id',
       oldProperties: { ...PROPERTIES, bucket_name: ` ${BUCKET} ` },

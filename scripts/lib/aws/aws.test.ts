@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort, startMoto, type MotoServer } from '../../../test/support/moto';
 import { requireTool } from '../../../test/support/tools';
 import { awsTarget, checkEndpoint, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine } from './aws';
@@ -80,17 +80,14 @@ describe('Node.js support notice', () => {
 
 describe('profile regions from the shared config file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bellflower-aws-config-'));
-  const saved = process.env.AWS_CONFIG_FILE;
   afterAll(() => {
-    if (saved === undefined) delete process.env.AWS_CONFIG_FILE;
-    else process.env.AWS_CONFIG_FILE = saved;
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('reads each profile\'s region with the SDK\'s loader (AWS_CONFIG_FILE)', async () => {
     const file = join(dir, 'config');
     writeFileSync(file, '[default]\nregion = eu-west-3\n\n[profile ops]\nregion = ap-southeast-2\noutput = json\n\n[profile bare]\noutput = json\n');
-    process.env.AWS_CONFIG_FILE = file;
+    vi.stubEnv('AWS_CONFIG_FILE', file);
     expect(await sharedConfigRegions()).toEqual({ default: 'eu-west-3', ops: 'ap-southeast-2' });
   });
 });

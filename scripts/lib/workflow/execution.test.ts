@@ -120,6 +120,8 @@ describe('history timeline (watch)', () => {
 // One mock for the whole file: a second mockClient(SFNClient) would replace this one.
 const sfnMock = mockClient(SFNClient);
 afterEach(() => sfnMock.reset());
+// mockClient(SFNClient) stubs every SFNClient in the worker; other test files share it.
+afterAll(() => sfnMock.restore());
 
 describe('start and follow an execution (Step Functions mocked)', () => {
   it('starts an execution with the input as JSON', async () => {
