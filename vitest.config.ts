@@ -6,12 +6,13 @@ import { defineConfig } from 'vitest/config';
  * - `unit`: everything else; no moto, no emulator, no browser, no child process (`npm run test:unit`).
  * - `integration`: `*.moto.test.ts` (a moto_server per file) and `*.process.test.ts` (runs the
  *   `bellflower` binary, a script or cfn-lint as a child process).
- * - `e2e`: `*.e2e.test.ts` (the local engine and the emulator end to end) and `*.browser.test.ts`.
+ * - `e2e`: `*.e2e.test.ts` (the local engine end to end), the README flow on the emulator
+ *   (`test/emulator-lifecycle.moto.test.ts`) and `*.browser.test.ts` (headless Chromium).
  * `npm test` runs all three.
  */
 const ROOTS = '{templates,handlers,asl,scripts,test}';
 const INTEGRATION = [`${ROOTS}/**/*.moto.test.ts`, `${ROOTS}/**/*.process.test.ts`];
-const E2E = [`${ROOTS}/**/*.e2e.test.ts`, `${ROOTS}/**/*.browser.test.ts`];
+const E2E = [`${ROOTS}/**/*.e2e.test.ts`, `${ROOTS}/**/*.browser.test.ts`, 'test/emulator-lifecycle.moto.test.ts'];
 const EXCLUDE = ['node_modules/**', 'dist/**'];
 
 export default defineConfig({
@@ -39,7 +40,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: INTEGRATION, exclude: EXCLUDE, globalSetup: ['test/support/warm-build-cache.ts'] },
+        test: { name: 'integration', include: INTEGRATION, exclude: [...EXCLUDE, ...E2E], globalSetup: ['test/support/warm-build-cache.ts'] },
       },
       {
         extends: true,
