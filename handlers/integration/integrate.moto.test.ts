@@ -16,9 +16,10 @@ import type { Context, S3Event, SQSEvent } from 'aws-lambda';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { bundleHandler, BUNDLE_ENTRY } from '../../scripts/lib/build/build';
 import type { MotoServer } from '../../test/support/moto';
+import { stubEnvs } from '../../test/support/stub-envs';
 import { requireTool } from '../../test/support/tools';
 import { useMotoBucket } from '../../test/support/moto-bucket';
 import { RecordingLogger } from '../../test/support/recording-logger';
@@ -198,11 +199,10 @@ describe.runIf(requireTool('moto_server'))('integration against moto (S3, SQS, S
 
   it('runs the bundled handler against moto through AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SFN', async () => {
     const dir = await mkdtemp(join(process.cwd(), 'node_modules', '.bellflower-test-'));
-    const saved = { ...process.env };
     try {
       const bundle = await bundleHandler('integration');
       await writeFile(join(dir, BUNDLE_ENTRY), bundle[BUNDLE_ENTRY]);
-      Object.assign(process.env, {
+      stubEnvs({
         S3_BUCKET_NAME: BUCKET,
         AWS_ENDPOINT_URL_S3: moto.endpoint,
         AWS_ENDPOINT_URL_SFN: moto.endpoint,
@@ -229,7 +229,7 @@ describe.runIf(requireTool('moto_server'))('integration against moto (S3, SQS, S
       expect(execution.status).toBe('SUCCEEDED');
       expect(JSON.parse(execution.output ?? 'null')).toEqual({ via: 'bundle' });
     } finally {
-      process.env = saved;
+      vi.unstubAllEnvs();
       await rm(dir, { recursive: true, force: true });
     }
   });

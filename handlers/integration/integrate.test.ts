@@ -10,21 +10,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { S3Event, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingLogger } from '../../test/support/recording-logger';
-import {
-  codePoints,
-  decodeS3Key,
-  ERROR_NAMES,
-  MAX_ANSWER_BYTES,
-  handleS3Event,
-  handleSqsEvent,
-  IntegrationRetryableError,
-  isS3Event,
-  isSqsEvent,
-  LIMITS,
-  type IntegrationDeps,
-} from './integrate';
+import { codePoints, decodeS3Key, ERROR_NAMES, MAX_ANSWER_BYTES, handleS3Event, handleSqsEvent, IntegrationRetryableError, isS3Event, isSqsEvent, LIMITS, type IntegrationDeps } from './integrate';
 
 const ID = '0b5c2a1e-8f3d-4c6b-9a7e-1d2f3e4a5b6c';
 const OTHER_ID = '7e6d5c4b-3a29-4810-8f7e-6d5c4b3a2918';
@@ -35,6 +23,10 @@ const s3 = new S3Client({ region: 'us-east-1' });
 const sfn = new SFNClient({ region: 'us-east-1' });
 const s3Mock = mockClient(s3);
 const sfnMock = mockClient(sfn);
+afterAll(() => {
+  s3Mock.restore();
+  sfnMock.restore();
+});
 let logger: RecordingLogger;
 let deps: IntegrationDeps;
 

@@ -1,32 +1,14 @@
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  ListObjectVersionsCommand,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { requireTool } from '../../test/support/tools';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { cfnEvent } from '../shared/cfn-events';
 import { CONTINUATION_KEY, continuationEvent } from '../shared/custom-resource';
 import { AccessDeniedError } from '../shared/iam-propagation';
-import { useMotoBucket } from '../../test/support/moto-bucket';
 import { RecordingLogger } from '../../test/support/recording-logger';
 import { InvalidPropertiesError } from '../shared/resource-properties';
 import { FakeVersionedBucket } from '../../test/support/fake-versioned-bucket';
-import {
-  EmptyBucketError,
-  EmptyBucketIncompleteError,
-  folderProperties,
-  foldersResource,
-  VERSIONS_DELETED_KEY,
-  type FoldersDeps,
-} from './folders-resource';
+import { EmptyBucketError, EmptyBucketIncompleteError, folderProperties, foldersResource, VERSIONS_DELETED_KEY, type FoldersDeps } from './folders-resource';
 
 const BUCKET = 'bellflower-integration-bucket';
 const PROPERTIES = { bucket_name: BUCKET, folders_to_create: ['inbound', 'outbound', 'do_not_create'] };
@@ -72,6 +54,7 @@ describe('foldersResource with a fake S3', () => {
   it('fails Delete when S3 refuses to delete some objects', async () => {
     const s3 = new S3Client({ region: 'us-east-1' });
     const mock = mockClient(s3);
+    onTestFinished(() => mock.restore());
     mock.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'a', VersionId: '1' }] });
     mock.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'a', Code: 'InternalError', Message: 'boom' }] });
 
@@ -80,7 +63,9 @@ describe('foldersResource with a fake S3', () => {
 
   it('keeps the current physical ID on an Update of the same bucket, so that nothing is replaced', async () => {
     const s3 = new S3Client({ region: 'us-east-1' });
-    mockClient(s3).on(PutObjectCommand).resolves({});
+    const mock = mockClient(s3);
+    onTestFinished(() => mock.restore());
+    mock.on(PutObjectCommand).resolves({});
     const update = cfnEvent('Update', { ...PROPERTIES, folders_to_create: ['archive'] }, {
       physicalId: 'legacy-id',
       oldProperties: { ...PROPERTIES, bucket_name: ` ${BUCKET} ` },
@@ -207,77 +192,3 @@ describe('foldersResource emptying many versions', () => {
   });
 });
 
-describe.runIf(requireTool('moto_server'))('foldersResource against moto', () => {
-  const server = useMotoBucket(BUCKET);
-  let s3: S3Client;
-
-  beforeEach(() => {
-    s3 = server.s3;
-  });
-
-  async function keys(): Promise<string[]> {
-    return ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key ?? '');
-  }
-
-  const properties = PROPERTIES;
-
-  it('creates the folder markers on Create and Update with a stable physical ID', async () => {
-    const { deps } = depsFor(s3);
-
-    const created = await foldersResource(cfnEvent('Create', properties), deps);
-    const updated = await foldersResource(
-      cfnEvent('Update', { ...properties, folders_to_create: ['archive'] }, { physicalId: `${BUCKET}-folders` }),
-      deps,
-    );
-
-    expect(created).toEqual({ physicalResourceId: `${BUCKET}-folders` });
-    expect(updated).toEqual(created);
-    expect(await keys()).toEqual(['archive/', 'inbound/', 'outbound/']);
-  });
-
-  it('answers a new physical ID when the bucket is renamed, and the Delete of the old ID empties the old bucket', async () => {
-    const renamed = 'bellflower-integration-bucket-2';
-    await s3.send(new CreateBucketCommand({ Bucket: renamed }));
-    const { deps } = depsFor(s3);
-    await foldersResource(cfnEvent('Create', properties), deps);
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'outbound/x/task.json', Body: '{}' }));
-
-    const updated = await foldersResource(
-      cfnEvent('Update', { ...properties, bucket_name: renamed }, { physicalId: `${BUCKET}-folders`, oldProperties: properties }),
-      deps,
-    );
-    // What CloudFormation sends in the update's cleanup phase: the old ID with the old properties.
-    await foldersResource(cfnEvent('Delete', properties, { physicalId: `${BUCKET}-folders` }), deps);
-
-    expect(updated).toEqual({ physicalResourceId: `${renamed}-folders` });
-    expect(await keys()).toEqual([]);
-    const moved = await s3.send(new ListObjectsV2Command({ Bucket: renamed }));
-    expect(moved.Contents?.map((o) => o.Key)).toEqual(['inbound/', 'outbound/']);
-  });
-
-  it('empties a versioned bucket on Delete: every version and delete marker, page by page', async () => {
-    await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
-    // A page of 50: several rounds of list and delete without writing thousands of objects.
-    const { deps } = depsFor(s3, { pageSize: 50 });
-    await foldersResource(cfnEvent('Create', properties), deps);
-    await Promise.all(
-      Array.from({ length: 120 }, (_, i) =>
-        s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `outbound/${i}/data.json`, Body: '{}' })),
-      ),
-    );
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'inbound/x/success.json', Body: 'v2' }));
-    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'inbound/x/success.json' }));
-
-    await foldersResource(deleteEvent(), deps);
-
-    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET }));
-    expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])]).toEqual([]);
-    expect(deps.logger.at('INFO').at(-1)).toMatchObject({ message: 'bucket emptied', deleted: 2 + 120 + 2 });
-  });
-
-  it('treats a bucket that no longer exists as empty on Delete', async () => {
-    await expect(
-      foldersResource(cfnEvent('Delete', { ...properties, bucket_name: 'gone-bucket' }), depsFor(s3).deps),
-    ).resolves.toEqual({ physicalResourceId: 'physical-1' });
-  });
-});

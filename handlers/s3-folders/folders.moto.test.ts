@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bundleHandler, BUNDLE_ENTRY } from '../../scripts/lib/build/build';
+import { stubEnvs } from '../../test/support/stub-envs';
 import { requireTool } from '../../test/support/tools';
 import { callsOutsideContract } from '../../test/support/contract-calls';
 import { awsCallsIn } from '../shared/aws-calls';
@@ -30,13 +31,12 @@ describe.runIf(requireTool('moto_server'))('bundled folders handler against moto
   let handler: Handler;
   let output: string;
   let dir: string;
-  const saved = { ...process.env };
 
   beforeEach(async () => {
     stub = await startStubServer((request) => ({ status: request.url.startsWith('/2015-03-31/functions/') ? 202 : 200 }));
     dir = await mkdtemp(join(process.cwd(), 'node_modules', '.bellflower-test-'));
     await writeFile(join(dir, BUNDLE_ENTRY), (await bundleHandler('s3Folders'))[BUNDLE_ENTRY]);
-    Object.assign(process.env, {
+    stubEnvs({
       AWS_ENDPOINT_URL_S3: moto.moto.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: stub.url,
       AWS_REGION: 'us-east-1',
@@ -55,7 +55,6 @@ describe.runIf(requireTool('moto_server'))('bundled folders handler against moto
 
   afterEach(async () => {
     vi.restoreAllMocks();
-    process.env = { ...saved };
     await rm(dir, { recursive: true, force: true });
   });
 

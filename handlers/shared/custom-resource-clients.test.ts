@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { AWS_CALL_KEY } from './aws-calls';
 import { cfnEvent } from './cfn-events';
 import { continuationEvent } from './custom-resource';
@@ -44,6 +44,7 @@ describe('continueInNewInvocation', () => {
   it('invokes the function asynchronously with the event as payload', async () => {
     const lambda = new LambdaClient({ region: 'us-east-1' });
     const mock = mockClient(lambda);
+    onTestFinished(() => mock.restore());
     mock.on(InvokeCommand).resolves({ StatusCode: 202 });
 
     await continueInNewInvocation(lambda, FUNCTION_ARN, event);
@@ -56,6 +57,7 @@ describe('continueInNewInvocation', () => {
   it('rejects with ContinuationError when Lambda does not queue the invocation', async () => {
     const lambda = new LambdaClient({ region: 'us-east-1' });
     const mock = mockClient(lambda);
+    onTestFinished(() => mock.restore());
     mock.on(InvokeCommand).resolvesOnce({ StatusCode: 200 }).rejectsOnce(new Error('TooManyRequestsException'));
 
     await expect(continueInNewInvocation(lambda, FUNCTION_ARN, event)).rejects.toThrow(ContinuationError);

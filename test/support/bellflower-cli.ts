@@ -3,9 +3,20 @@
  * starts), with only the environment given (no AWS settings of this machine).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
+
+/**
+ * What `npm run <name>` runs (package.json "scripts"), split into the executable (this node for
+ * `node`) and its arguments, to be spawned without npm's own start-up.
+ */
+export function npmScript(name: string): { readonly command: string; readonly args: readonly string[] } {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [command = 'node', ...args] = scripts[name]!.split(' ');
+  return { command: command === 'node' ? process.execPath : command, args };
+}
 
 export interface Result {
   readonly code: number | null;

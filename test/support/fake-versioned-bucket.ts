@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { onTestFinished } from 'vitest';
 
 /** A bucket holding `count` versions, one per key (`k000000`, ...). */
 export class FakeVersionedBucket {
@@ -35,6 +36,8 @@ export class FakeVersionedBucket {
   constructor(count: number) {
     this.keys = Array.from({ length: count }, (_, i) => `k${String(i).padStart(6, '0')}`);
     const mock = mockClient(this.s3);
+    // Made inside a test; the stub goes with it.
+    onTestFinished(() => mock.restore());
     mock.on(ListObjectVersionsCommand).callsFake((input) => this.list(input));
     mock.on(DeleteObjectsCommand).callsFake((input) => this.delete(input));
   }

@@ -5,7 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { stubEnvs } from '../../../test/support/stub-envs';
 import { CODE_MANIFEST_PATH, HANDLERS, codePath, type HandlerName } from '../../../templates/layout';
 import { sha256Hex } from '../../../templates/layout';
 import { buildHandlerZips, buildHandlers, BUNDLE_ENTRY, BUNDLE_MAP, cacheRecordPath, sourceMapPath, type CodeManifest } from './build';
@@ -100,10 +101,9 @@ describe('buildHandlers', () => {
 
   it('bundles a runnable ES module whose map beside the zip points at the TypeScript sources', async () => {
     const dir = await tempDir();
-    const saved = { ...process.env };
     try {
       await extract(new Uint8Array(await readFile(join(first, codePath('processing')))), dir);
-      Object.assign(process.env, { SIMULATED_WORK_MS: '0', POWERTOOLS_LOG_LEVEL: 'SILENT' });
+      stubEnvs({ SIMULATED_WORK_MS: '0', POWERTOOLS_LOG_LEVEL: 'SILENT' });
       const { handler } = (await import(pathToFileURL(join(dir, BUNDLE_ENTRY)).href)) as {
         handler: (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
       };
@@ -113,7 +113,7 @@ describe('buildHandlers', () => {
       const map = JSON.parse(await readFile(join(first, sourceMapPath('processing')), 'utf8')) as { sources: string[] };
       expect(map.sources).toContain('../../handlers/processing/process-execution.ts');
     } finally {
-      process.env = saved;
+      vi.unstubAllEnvs();
     }
   });
 
@@ -168,7 +168,7 @@ describe('deterministicZip', () => {
   it('writes the same bytes in another time zone and whatever the order of the files', () => {
     const files = { 'b.txt': new TextEncoder().encode('b'), 'a.txt': new TextEncoder().encode('a') };
     const here = Buffer.from(deterministicZip(files)).toString('base64');
-    const script = `import { deterministicZip } from './scripts/lib/build/zip.ts';
+    const script = `import None{ deterministicZip } from './scripts/lib/build/zip.ts';
       const e = new TextEncoder();
       process.stdout.write(Buffer.from(deterministicZip({ 'a.txt': e.encode('a'), 'b.txt': e.encode('b') })).toString('base64'));`;
     const tokyo = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {

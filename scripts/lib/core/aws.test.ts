@@ -5,10 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startMoto, type MotoServer } from '../../../test/support/moto';
-import { requireTool } from '../../../test/support/tools';
-import { awsTarget, checkEndpoint, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine } from './aws';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { checkEndpoint, checkEndpointVariables, endpointDescription, nodeSupportNotice, sharedConfigRegions } from './aws';
 import { AwsAccessError, awsAccessCause, classifyAwsError } from './aws-errors';
 import { errorLines } from '../../cli/command';
 
@@ -80,45 +78,15 @@ describe('Node.js support notice', () => {
 
 describe('profile regions from the shared config file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bellflower-aws-config-'));
-  const saved = process.env.AWS_CONFIG_FILE;
   afterAll(() => {
-    if (saved === undefined) delete process.env.AWS_CONFIG_FILE;
-    else process.env.AWS_CONFIG_FILE = saved;
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('reads each profile\'s region with the SDK\'s loader (AWS_CONFIG_FILE)', async () => {
     const file = join(dir, 'config');
     writeFileSync(file, '[default]\nregion = eu-west-3\n\n[profile ops]\nregion = ap-southeast-2\noutput = json\n\n[profile bare]\noutput = json\n');
-    process.env.AWS_CONFIG_FILE = file;
+    vi.stubEnv('AWS_CONFIG_FILE', file);
     expect(await sharedConfigRegions()).toEqual({ default: 'eu-west-3', ops: 'ap-southeast-2' });
   });
 });
 
-describe.runIf(requireTool('moto_server'))('the AWS line', () => {
-  let moto: MotoServer;
-  beforeAll(async () => {
-    moto = await startMoto();
-  });
-  afterAll(async () => {
-    await moto?.stop();
-  });
-
-  it('names the account, the caller, the region and where it came from, and the endpoint', async () => {
-    const clients = createAwsClients(moto.clientConfig);
-    const target = await awsTarget(clients, { endpoint: `${moto.endpoint} (AWS_ENDPOINT_URL)` });
-    expect(targetLine(target, 'AWS_REGION')).toBe(
-      `AWS account 123456789012 (arn:aws:sts::123456789012:user/moto), region us-east-1 (AWS_REGION), endpoint ${moto.endpoint} (AWS_ENDPOINT_URL)`,
-    );
-  });
-
-  it('fails with the connection problem, not a credentials one, when nothing listens at the endpoint', async () => {
-    const endpoint = `http://127.0.0.1:${await freePort()}`;
-    const clients = createAwsClients({ ...moto.clientConfig, endpoint });
-    clients.sts.config.maxAttempts = async () => 1;
-    const error = await awsTarget(clients, { endpoint }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(AwsAccessError);
-    expect((error as AwsAccessError).kind).toBe('connection');
-    expect((error as Error).message).toMatch(new RegExp(`^cannot reach ${endpoint} \\(ECONNREFUSED\\)`));
-  });
-});

@@ -13,7 +13,7 @@ import {
   type Change,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApprovalError, approvalGate, changesNeedingApproval } from './approval';
 import { diffKeptChangeSets, hasChanges, type ResourceChangeLine } from './diff';
 import { recordingReporter } from '../../../test/support/reporter';
@@ -73,6 +73,7 @@ describe('deployStack with approval, kept change sets and no rollback (aws-sdk-c
     cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
   });
   afterEach(() => cfn.reset());
+  afterAll(() => cfn.restore());
 
   const gate = (answer: boolean | 'no terminal', level: 'never' | 'broadening' | 'any-change' = 'broadening') => {
     const reporter = recordingReporter();

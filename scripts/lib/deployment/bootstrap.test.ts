@@ -44,6 +44,10 @@ const cfn = mockClient(CloudFormationClient);
 const kms = mockClient(KMSClient);
 const s3 = mockClient(S3Client);
 const sts = mockClient(STSClient);
+// mockClient(<class>) stubs every client of that class in the worker; other test files share it.
+afterAll(() => {
+  for (const mock of [cfn, kms, s3, sts]) mock.restore();
+});
 const clients = createAwsClients({ region: config.region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 const notFound = (message: string) => new NotFoundException({ message, $metadata: {} });
 const noStack = (name: string) => Object.assign(new Error(`Stack with id ${name} does not exist`), { name: 'ValidationError' });

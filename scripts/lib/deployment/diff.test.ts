@@ -12,7 +12,7 @@ import {
   GetTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { diffStack, formatChange } from './diff';
 
 const request = {
@@ -27,6 +27,7 @@ describe('diffStack (aws-sdk-client-mock: moto has no nested change sets)', () =
   const cfn = mockClient(CloudFormationClient);
   const client = new CloudFormationClient({ region: 'us-east-1' });
   afterEach(() => cfn.reset());
+  afterAll(() => cfn.restore());
 
   it('lists changes inside nested stacks, flags IAM changes, deletes the change set and executes nothing', async () => {
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: request.stackName, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date() }] });

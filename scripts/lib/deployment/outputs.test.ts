@@ -14,6 +14,7 @@ describe('deployedOutputs when DescribeStacks is refused', () => {
   const distDir = mkdtempSync(join(tmpdir(), 'bellflower-outputs-'));
   const options = { cloudFormation, env: 'devl', stackName: 'bellflower-root-stack-devl', region: 'us-east-1', distDir };
   afterEach(() => cfn.reset());
+  afterAll(() => cfn.restore());
   afterAll(() => rmSync(distDir, { recursive: true, force: true }));
   const denied = Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStacks'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
 

@@ -15,7 +15,7 @@ import {
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordingReporter } from '../../../test/support/reporter';
 import { rootCause } from './stack-events';
 import { deployStack, type StackRequest } from './stacks';
@@ -57,6 +57,7 @@ describe('deployStack (aws-sdk-client-mock: moto cannot run the root stack)', ()
     cfn.on(ExecuteChangeSetCommand).resolves({});
   });
   afterEach(() => cfn.reset());
+  afterAll(() => cfn.restore());
 
   it('fails with the nested stack\'s root cause, not "Embedded stack ... was not successfully created"', async () => {
     const before = event('root', 'bellflower-root-stack-devl', 'AWS::CloudFormation::Stack', 'UPDATE_COMPLETE');

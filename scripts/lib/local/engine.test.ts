@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildStateMachine, STATES } from '../../../asl/state-machine';
-import { freePort, startMoto, type MotoServer } from '../../../test/support/moto';
-import { requireTool } from '../../../test/support/tools';
+import { freePort } from '../../../test/support/moto';
 import { startCallbackServer, tokenPreview, type CallbackServer } from './callback-server';
 import { localDefinition, startLocalEngine, LocalEngineError, type LocalEngine } from './engine';
 import { PAYLOAD_LIMIT_BYTES } from './limits';
@@ -169,32 +168,6 @@ describe('local engine with stand-in handlers (embedded S3)', () => {
       expect(report.timeline.some((e) => e.kind === 'note' && e.text.includes('dead-letter queue'))).toBe(true);
     } finally {
       await failing.stop();
-    }
-  });
-});
-
-describe.runIf(requireTool('moto_server'))('local engine against an external S3 endpoint (moto)', () => {
-  let moto: MotoServer;
-  beforeAll(async () => {
-    moto = await startMoto();
-  });
-  afterAll(async () => {
-    await moto?.stop();
-  });
-
-  it('raises S3 events by listing the bucket and completes an execution', async () => {
-    const engine = await startLocalEngine({
-      definition: buildStateMachine(),
-      loadHandlers: async () => standInHandlers(),
-      endpoint: moto.endpoint,
-      delayScale: 0,
-    });
-    try {
-      const report = await engine.run({ input: { via: 'moto' } });
-      expect(report.status).toBe('SUCCEEDED');
-      expect(report.timeline.filter((e) => e.kind === 'file-written')).toHaveLength(3);
-    } finally {
-      await engine.stop();
     }
   });
 });

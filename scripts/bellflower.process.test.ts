@@ -20,7 +20,8 @@ import { createAwsClients, type AwsClients } from './lib/core/aws';
 import type { BellflowerConfig } from './lib/core/config';
 import { publish, publishOptions } from './lib/deployment/publish';
 import { writeFakeBuild } from '../test/support/fake-build';
-import { COMMANDS, VERSION } from './program';
+import { COMMANDS } from './cli/commands';
+import { VERSION } from './program';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 

@@ -10,13 +10,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type MotoServer } from '../test/support/moto';
 import { MOTO_ACCOUNT } from '../test/support/moto-iam';
+import { npmScript } from '../test/support/bellflower-cli';
 import { requireTool } from '../test/support/tools';
 import { DEFAULT_CONFIG_DIR } from './lib/core/config';
+
+/** What `npm run bootstrap` runs. */
+const bootstrap = npmScript('bootstrap');
 
 /** Runs the command with stdin closed; resolves with its exit code and output. */
 function bootstrapCommand(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-deprecation', 'bin/bellflower.mjs', 'bootstrap', ...args], {
+    const child = spawn(bootstrap.command, [...bootstrap.args, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '', NODE_NO_WARNINGS: '1', ...env },
     });
