@@ -168,7 +168,7 @@ describe('deterministicZip', () => {
   it('writes the same bytes in another time zone and whatever the order of the files', () => {
     const files = { 'b.txt': new TextEncoder().encode('b'), 'a.txt': new TextEncoder().encode('a') };
     const here = Buffer.from(deterministicZip(files)).toString('base64');
-    const script = `import None{ deterministicZip } from './scripts/lib/build/zip.ts';
+    const script = `import { deterministicZip } from './scripts/lib/build/zip.ts';
       const e = new TextEncoder();
       process.stdout.write(Buffer.from(deterministicZip({ 'a.txt': e.encode('a'), 'b.txt': e.encode('b') })).toString('base64'));`;
     const tokyo = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {

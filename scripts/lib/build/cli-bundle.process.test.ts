@@ -21,7 +21,7 @@ describe('the command bundle of a small project', () => {
   const program = (greeting: string): string =>
     [
       `import { stringify } from 'yaml';`,
-      `import None{ here } from './lib/where';`,
+      `import { here } from './lib/where';`,
       `const text = 'import.meta.url stays text in a string';`,
       `export async function main(args: readonly string[]): Promise<void> {`,
       `  console.log(stringify({ greeting: ${JSON.stringify(greeting)}, here, config: new URL('../config', import.meta.url).pathname, text, args }));`,
