@@ -1,27 +1,27 @@
 /**
- * `bellflower docs` (`npm run docs`): regenerates the README sections made from the code: the IAM
- * contract table and the command reference (each command's `--help`); `--check` fails when they are stale.
+ * `bellflower docs` (`npm run docs`): regenerates the parts of `docs/` made from the code: the
+ * command reference in `docs/commands.md` (each command's `--help`) and the permission tables in
+ * `docs/permissions.md` (the IAM contracts); `--check` fails when one is stale.
  */
 import { type BellflowerCommand } from './cli/command';
 
 /** `bellflower docs`. */
-export const command: BellflowerCommand<{ file: string; check?: boolean }> = {
+export const command: BellflowerCommand<{ check?: boolean }> = {
   name: 'docs',
   options: (command) =>
     command
-    .description("Regenerate the README sections made from the code (the IAM contract table, the commands' --help)")
-    .option('--file <path>', 'the README to update', 'README.md')
-    .option('--check', 'change nothing; fail when the README is stale'),
-  run: async ({ flags: options }) => {
-    const { readFile, writeFile } = await import('node:fs/promises');
-    const { renderReadme } = await import('./cli/readme-sections');
-    const { allHelpTexts, commandReference, replaceCommandReference } = await import('./cli/command-reference');
-    const current = await readFile(options.file, 'utf8');
-    const rendered = replaceCommandReference(renderReadme(current), commandReference(await allHelpTexts()));
-    if (rendered === current) return console.log(`${options.file} is up to date`);
-    if (options.check) throw new Error(`${options.file} is stale: run \`bellflower docs\``);
-    await writeFile(options.file, rendered);
-    console.log(`${options.file} updated`);
+      .description("Regenerate the documentation made from the code: docs/commands.md (the commands' --help) and docs/permissions.md (the IAM tables)")
+      .option('--check', 'change nothing; fail naming each stale page'),
+  run: async ({ flags }) => {
+    const { generatedPages } = await import('./cli/generated-pages');
+    const { displayPath } = await import('./lib/core/paths');
+    const pages = await generatedPages();
+    const stale = pages.filter((page) => page.rendered !== page.current);
+    for (const page of pages) if (!stale.includes(page)) console.log(`${displayPath(page.file)} is up to date`);
+    if (stale.length > 0 && flags.check) throw new Error(`stale: ${stale.map((page) => displayPath(page.file)).join(', ')}: run \`bellflower docs\``);
+    for (const page of stale) {
+      await page.write();
+      console.log(`${displayPath(page.file)} updated`);
+    }
   },
 };
-

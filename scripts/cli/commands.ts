@@ -29,7 +29,7 @@ export const COMMANDS = [
   { name: 'deployer-policy', summary: 'print and write the IAM policy that running bootstrap, publish, deploy, diff and destroy needs' },
   { name: 'emulator', summary: 'start the local AWS emulator (moto, patched) to rehearse the deployment without AWS' },
   { name: 'local', summary: 'run the whole workflow on this machine (no AWS account, no Docker)' },
-  { name: 'docs', summary: 'regenerate the README sections made from the code' },
+  { name: 'docs', summary: 'regenerate the documentation made from the code (docs/commands.md, docs/permissions.md)' },
 ] as const satisfies readonly CommandSummary[];
 
 /** A command's name. */
