@@ -7,7 +7,6 @@
  * that `bellflower --help`, `synth` and `build` start fast; `context.ts` adds configuration and
  * clients, loaded by each command's `run`.
  */
-import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { awsAccessCause } from '../lib/core/aws-errors';
 import { EXIT_CODES, exitCodeOf, InterruptedError, messageOf, PreflightError } from '../lib/core/errors';
@@ -90,6 +89,8 @@ export function parseJsonFlag(flag: string, text: string): unknown {
  */
 export async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
+  // Loaded here: readline and the streams it needs would cost every command's start-up.
+  const { createInterface } = await import('node:readline/promises');
   const readline = createInterface({ input: process.stdin, output: process.stderr });
   const interrupted = new Promise<never>((_, reject) => {
     readline.once('SIGINT', () => reject(new InterruptedError('interrupted at the question: nothing done')));
