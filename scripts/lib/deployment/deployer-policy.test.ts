@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
 import { keyPolicy } from '../../../templates/iam-contract';
 import { renderTemplates } from '../../../templates/index';
+import { NESTED_TEMPLATES } from '../../../templates/layout';
 import type { BellflowerConfig } from '../core/config';
 import { deployerContract, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
 
@@ -220,5 +221,111 @@ describe('deployerTargets and writeDeployerPolicy', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+type Template = Record<string, any>;
+type Scope = Readonly<Record<string, string>>;
+
+/** A template value resolved in `scope` (`Ref`, `Fn::Sub`, `Fn::Join`); undefined when it depends on something else. */
+function resolveValue(value: unknown, scope: Scope): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!value || typeof value !== 'object') return undefined;
+  const o = value as Template;
+  if ('Ref' in o) return scope[o.Ref as string];
+  if ('Fn::Sub' in o && typeof o['Fn::Sub'] === 'string') {
+    let unresolved = false;
+    const text = (o['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, name: string) => scope[name] ?? ((unresolved = true), ''));
+    return unresolved ? undefined : text;
+  }
+  if ('Fn::Join' in o) {
+    const [separator, parts] = o['Fn::Join'] as [string, unknown];
+    if (!Array.isArray(parts)) return undefined;
+    const resolved = parts.map((part) => resolveValue(part, scope));
+    return resolved.includes(undefined) ? undefined : resolved.join(separator);
+  }
+  return undefined;
+}
+
+/** The value of each String parameter: the longest it accepts (`longest`), or its default. */
+function parameterValues(template: Template, longest: boolean, fixed: Scope): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, p] of Object.entries((template.Parameters ?? {}) as Record<string, Template>)) {
+    if (name in fixed) values[name] = fixed[name]!;
+    else if (longest && Array.isArray(p.AllowedValues)) values[name] = [...(p.AllowedValues as string[])].sort((a, b) => b.length - a.length)[0]!;
+    else if (longest && typeof p.MaxLength === 'number' && (!p.AllowedPattern || new RegExp(p.AllowedPattern as string).test('a'.repeat(p.MaxLength)))) values[name] = 'a'.repeat(p.MaxLength);
+    else if (p.Default !== undefined) values[name] = String(p.Default);
+  }
+  return values;
+}
+
+/** Resource types whose grants name the resource: the property holding its name, its ARN, the create action, the name limit. */
+const NAMED: Record<string, { property: string; arn: (t: DeployerTargets, name: string) => string; create: string; limit: number }> = {
+  'AWS::IAM::Role': { property: 'RoleName', arn: (t, n) => `arn:${t.partition}:iam::${t.accountId}:role/${n}`, create: 'iam:CreateRole', limit: 64 },
+  'AWS::Lambda::Function': { property: 'FunctionName', arn: (t, n) => `arn:${t.partition}:lambda:${t.region}:${t.accountId}:function:${n}`, create: 'lambda:CreateFunction', limit: 64 },
+  'AWS::SQS::Queue': { property: 'QueueName', arn: (t, n) => `arn:${t.partition}:sqs:${t.region}:${t.accountId}:${n}`, create: 'sqs:CreateQueue', limit: 80 },
+  'AWS::SNS::Topic': { property: 'TopicName', arn: (t, n) => `arn:${t.partition}:sns:${t.region}:${t.accountId}:${n}`, create: 'sns:CreateTopic', limit: 256 },
+  'AWS::StepFunctions::StateMachine': { property: 'StateMachineName', arn: (t, n) => `arn:${t.partition}:states:${t.region}:${t.accountId}:stateMachine:${n}`, create: 'states:CreateStateMachine', limit: 80 },
+  'AWS::Logs::LogGroup': { property: 'LogGroupName', arn: (t, n) => `arn:${t.partition}:logs:${t.region}:${t.accountId}:log-group:${n}`, create: 'logs:CreateLogGroup', limit: 512 },
+  'AWS::CloudWatch::Alarm': { property: 'AlarmName', arn: (t, n) => `arn:${t.partition}:cloudwatch:${t.region}:${t.accountId}:alarm:${n}`, create: 'cloudwatch:PutMetricAlarm', limit: 255 },
+  'AWS::S3::Bucket': { property: 'BucketName', arn: (t, n) => `arn:${t.partition}:s3:::${n}`, create: 's3:CreateBucket', limit: 63 },
+};
+
+/** Every named resource a deploy creates (root, its nested stacks, the cross stack, the bootstrap stack), resolved with `longest` parameter values. */
+function physicalNames(t: DeployerTargets, longest: boolean): { where: string; type: string; name: string | undefined }[] {
+  const rendered = renderTemplates();
+  const pseudo: Scope = { 'AWS::Region': t.region, 'AWS::AccountId': t.accountId, 'AWS::Partition': t.partition, 'AWS::URLSuffix': t.urlSuffix };
+  const fixed: Scope = { Environment: t.environment, ProjectName: t.projectName, LambdaFunctionCodeBucket: t.artifactBucket, ArtifactBucketName: t.artifactBucket, S3CustomResourceStackName: t.crossStackName };
+  const found: { where: string; type: string; name: string | undefined }[] = [];
+  const visit = (where: string, template: Template, scope: Scope) => {
+    for (const [id, resource] of Object.entries(template.Resources as Record<string, Template>)) {
+      if (resource.Type === 'AWS::CloudFormation::Stack') {
+        const child = NESTED_TEMPLATES.find((n) => (resource.Properties.TemplateURL['Fn::Sub'] as string).endsWith(`/${rendered.nestedTemplatePaths[n]}`))!;
+        const params = Object.fromEntries(Object.entries(resource.Properties.Parameters as Record<string, unknown>).flatMap(([k, v]) => {
+          const resolved = resolveValue(v, scope);
+          return resolved === undefined ? [] : [[k, resolved]];
+        }));
+        visit(`${where}/${id}`, rendered.objects[child], { ...parameterValues(rendered.objects[child], false, {}), ...params, ...pseudo });
+      }
+      const named = NAMED[resource.Type as string];
+      if (named) found.push({ where: `${where}/${id}`, type: resource.Type, name: resolveValue(resource.Properties?.[named.property], scope) });
+    }
+  };
+  visit('root', rendered.objects.root, { ...parameterValues(rendered.objects.root, longest, fixed), ...pseudo });
+  visit('cross', rendered.objects.cross, { ...parameterValues(rendered.objects.cross, longest, fixed), ...pseudo });
+  visit('bootstrap', renderBootstrapTemplate().object, { ...parameterValues(renderBootstrapTemplate().object, longest, fixed), ...pseudo });
+  return found;
+}
+
+describe.each([
+  ['the defaults', false, TARGETS],
+  ['the longest values the parameters accept, the longest region, another partition', true, {
+    ...TARGETS,
+    partition: 'aws-us-gov',
+    // 14 characters, the longest region name; the partition only changes the ARNs.
+    region: 'ap-southeast-2',
+    projectName: 'a'.repeat(30),
+    rootStackName: `${'a'.repeat(30)}-root-stack-prod`,
+    crossStackName: `${'a'.repeat(30)}-s3-custom-resource-stack-prod`,
+    environment: 'prod',
+  }],
+] as const)('every physical name a deploy produces, with %s', (_, longest, targets) => {
+  const names = physicalNames(targets as DeployerTargets, longest);
+  const policy = deployerPolicy(deployerContract(targets as DeployerTargets));
+
+  it('is explicit (never generated by CloudFormation), within its service\'s limit, and covered by the deployer policy', async () => {
+    expect(names.length).toBeGreaterThan(15);
+    const problems: string[] = [];
+    for (const { where, type, name } of names) {
+      const named = NAMED[type]!;
+      if (name === undefined) {
+        problems.push(`${where} (${type}) has no ${named.property}: CloudFormation would generate one no grant can name`);
+        continue;
+      }
+      if (name.length > named.limit) problems.push(`${where}: ${name} is ${name.length} characters (limit ${named.limit})`);
+      const decision = await decide(policy, targets as DeployerTargets, { action: named.create, resource: named.arn(targets as DeployerTargets, name) });
+      if (decision !== 'Allowed') problems.push(`${where}: ${named.create} on ${name} -> ${decision}`);
+    }
+    expect(problems).toEqual([]);
   });
 });
