@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
 import { keyPolicy } from '../../../templates/iam-contract';
 import { renderTemplates } from '../../../templates/index';
-import { NESTED_TEMPLATES } from '../../../templates/layout';
+import { evaluateDeployment, evaluateTemplate, SAMPLE, type SampleDeployment } from '../../../test/support/deployment';
 import type { BellflowerConfig } from '../core/config';
 import { deployerContract, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
 
@@ -110,7 +110,7 @@ function localImports(file: string, text: string): string[] {
     .map(([, spec]) => `${resolve(dirname(file), spec!)}.ts`);
 }
 
-/** `<Service>.<Operation>` of every SDK command (and waiter, and lib-storage upload) the files reachable from `entryFiles` import. */
+/** `<Service>.<Operation>` of every SDK command (and waiter, paginator, and lib-storage upload) the files reachable from `entryFiles` import. */
 function sdkOperations(entryFiles: readonly string[]): Map<string, string[]> {
   const services: Record<string, string> = { 's3': 'S3', 'cloudformation': 'CloudFormation', 'kms': 'KMS', 'sts': 'STS', 'sfn': 'SFN', 'lambda': 'Lambda', 'iam': 'IAM', 'sqs': 'SQS', 'sns': 'SNS' };
   const waiters: Record<string, string> = { ChangeSetCreateComplete: 'DescribeChangeSet' };
@@ -136,6 +136,8 @@ function sdkOperations(entryFiles: readonly string[]): Map<string, string[]> {
         if (command && service) add(`${service}.${command[1]}`);
         const waiter = /^waitUntil([A-Z][A-Za-z]+)$/.exec(name);
         if (waiter && service) add(`${service}.${waiters[waiter[1]!] ?? 'DescribeStacks'}`);
+        const paginator = /^paginate([A-Z][A-Za-z]+)$/.exec(name);
+        if (paginator && service) add(`${service}.${paginator[1]}`);
       }
     }
   }
@@ -225,36 +227,13 @@ describe('deployerTargets and writeDeployerPolicy', () => {
 });
 
 type Template = Record<string, any>;
-type Scope = Readonly<Record<string, string>>;
 
-/** A template value resolved in `scope` (`Ref`, `Fn::Sub`, `Fn::Join`); undefined when it depends on something else. */
-function resolveValue(value: unknown, scope: Scope): string | undefined {
-  if (typeof value === 'string') return value;
-  if (!value || typeof value !== 'object') return undefined;
-  const o = value as Template;
-  if ('Ref' in o) return scope[o.Ref as string];
-  if ('Fn::Sub' in o && typeof o['Fn::Sub'] === 'string') {
-    let unresolved = false;
-    const text = (o['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, name: string) => scope[name] ?? ((unresolved = true), ''));
-    return unresolved ? undefined : text;
-  }
-  if ('Fn::Join' in o) {
-    const [separator, parts] = o['Fn::Join'] as [string, unknown];
-    if (!Array.isArray(parts)) return undefined;
-    const resolved = parts.map((part) => resolveValue(part, scope));
-    return resolved.includes(undefined) ? undefined : resolved.join(separator);
-  }
-  return undefined;
-}
-
-/** The value of each String parameter: the longest it accepts (`longest`), or its default. */
-function parameterValues(template: Template, longest: boolean, fixed: Scope): Record<string, string> {
+/** The longest value each String parameter of `template` accepts (AllowedValues, else MaxLength of a letter its pattern allows). */
+function longestValues(template: Template): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, p] of Object.entries((template.Parameters ?? {}) as Record<string, Template>)) {
-    if (name in fixed) values[name] = fixed[name]!;
-    else if (longest && Array.isArray(p.AllowedValues)) values[name] = [...(p.AllowedValues as string[])].sort((a, b) => b.length - a.length)[0]!;
-    else if (longest && typeof p.MaxLength === 'number' && (!p.AllowedPattern || new RegExp(p.AllowedPattern as string).test('a'.repeat(p.MaxLength)))) values[name] = 'a'.repeat(p.MaxLength);
-    else if (p.Default !== undefined) values[name] = String(p.Default);
+    if (Array.isArray(p.AllowedValues)) values[name] = [...(p.AllowedValues as string[])].sort((a, b) => b.length - a.length)[0]!;
+    else if (typeof p.MaxLength === 'number' && (!p.AllowedPattern || new RegExp(p.AllowedPattern as string).test('a'.repeat(p.MaxLength)))) values[name] = 'a'.repeat(p.MaxLength);
   }
   return values;
 }
@@ -271,40 +250,44 @@ const NAMED: Record<string, { property: string; arn: (t: DeployerTargets, name: 
   'AWS::S3::Bucket': { property: 'BucketName', arn: (t, n) => `arn:${t.partition}:s3:::${n}`, create: 's3:CreateBucket', limit: 63 },
 };
 
-/** Every named resource a deploy creates (root, its nested stacks, the cross stack, the bootstrap stack), resolved with `longest` parameter values. */
+/**
+ * Every named resource a deploy creates (the cross stack, the root and its nested stacks, the
+ * bootstrap stack), evaluated as CloudFormation would (test/support/deployment.ts), at the defaults
+ * or at the longest parameter values; `name` is undefined where CloudFormation would generate it.
+ */
 function physicalNames(t: DeployerTargets, longest: boolean): { where: string; type: string; name: string | undefined }[] {
-  const rendered = renderTemplates();
-  const pseudo: Scope = { 'AWS::Region': t.region, 'AWS::AccountId': t.accountId, 'AWS::Partition': t.partition, 'AWS::URLSuffix': t.urlSuffix };
-  const fixed: Scope = { Environment: t.environment, ProjectName: t.projectName, LambdaFunctionCodeBucket: t.artifactBucket, ArtifactBucketName: t.artifactBucket, S3CustomResourceStackName: t.crossStackName };
-  const found: { where: string; type: string; name: string | undefined }[] = [];
-  const visit = (where: string, template: Template, scope: Scope) => {
-    for (const [id, resource] of Object.entries(template.Resources as Record<string, Template>)) {
-      if (resource.Type === 'AWS::CloudFormation::Stack') {
-        const child = NESTED_TEMPLATES.find((n) => (resource.Properties.TemplateURL['Fn::Sub'] as string).endsWith(`/${rendered.nestedTemplatePaths[n]}`))!;
-        const params = Object.fromEntries(Object.entries(resource.Properties.Parameters as Record<string, unknown>).flatMap(([k, v]) => {
-          const resolved = resolveValue(v, scope);
-          return resolved === undefined ? [] : [[k, resolved]];
-        }));
-        visit(`${where}/${id}`, rendered.objects[child], { ...parameterValues(rendered.objects[child], false, {}), ...params, ...pseudo });
-      }
-      const named = NAMED[resource.Type as string];
-      if (named) found.push({ where: `${where}/${id}`, type: resource.Type, name: resolveValue(resource.Properties?.[named.property], scope) });
-    }
+  const rootTemplate = renderTemplates().objects.root;
+  const sample: SampleDeployment = {
+    ...SAMPLE,
+    partition: t.partition,
+    region: t.region,
+    accountId: t.accountId,
+    rootStackName: t.rootStackName,
+    crossStackName: t.crossStackName,
+    parameters: { ...SAMPLE.parameters, ...(longest ? longestValues(rootTemplate) : {}), Environment: t.environment, ProjectName: t.projectName },
   };
-  visit('root', rendered.objects.root, { ...parameterValues(rendered.objects.root, longest, fixed), ...pseudo });
-  visit('cross', rendered.objects.cross, { ...parameterValues(rendered.objects.cross, longest, fixed), ...pseudo });
-  visit('bootstrap', renderBootstrapTemplate().object, { ...parameterValues(renderBootstrapTemplate().object, longest, fixed), ...pseudo });
-  return found;
+  const deployment = evaluateDeployment(sample);
+  const bootstrap = evaluateTemplate(t.bootstrapStackName, renderBootstrapTemplate().object, { ...(longest ? longestValues(renderBootstrapTemplate().object) : {}), Environment: t.environment, ProjectName: t.projectName, ArtifactBucketName: t.artifactBucket, KmsMasterKeyAlias: `bellflower-${t.environment}` }, sample);
+  const stacks = [deployment.cross, deployment.root, ...Object.values(deployment.nested), bootstrap];
+  return stacks.flatMap((stack) =>
+    Object.entries(stack.resources).flatMap(([id, resource]) => {
+      const named = NAMED[resource.type];
+      if (!named) return [];
+      const name = resource.properties[named.property] as string | undefined;
+      return [{ where: `${stack.name}/${id}`, type: resource.type, name: name === undefined || name.includes('-GENERATED') ? undefined : name }];
+    }),
+  );
 }
 
 describe.each([
-  ['the defaults', false, TARGETS],
+  ['the defaults', false, { ...TARGETS, artifactBucket: `bellflower-artifacts-${TARGETS.accountId}` }],
   ['the longest values the parameters accept, the longest region, another partition', true, {
     ...TARGETS,
     partition: 'aws-us-gov',
     // 14 characters, the longest region name; the partition only changes the ARNs.
     region: 'ap-southeast-2',
     projectName: 'a'.repeat(30),
+    artifactBucket: `bellflower-artifacts-${TARGETS.accountId}`,
     rootStackName: `${'a'.repeat(30)}-root-stack-prod`,
     crossStackName: `${'a'.repeat(30)}-s3-custom-resource-stack-prod`,
     environment: 'prod',

@@ -194,7 +194,13 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
     // The stacks, through change sets.
     { commands: DEPLOYER_COMMANDS.filter((c) => c !== 'publish'), operation: 'CloudFormation.DescribeStacks', caller: 'the CLI', requests: onStacks(['DescribeStacks']), why: 'stack state, outputs, parameters; the waiters' },
     { commands: ['bootstrap', 'deploy', 'destroy'], operation: 'CloudFormation.DescribeStackEvents', caller: 'the CLI', requests: onStacks(['DescribeStackEvents'], [...stacks, nested]), why: 'streams events, nested stacks too, and finds the root cause of a failure' },
-    { commands: ['bootstrap', 'diff', 'destroy'], operation: 'CloudFormation.DescribeStackResources', caller: 'the CLI', requests: onStacks(['DescribeStackResources'], [stack(t.bootstrapStackName)]), why: 'what the bootstrap stack holds' },
+    {
+      commands: ['bootstrap', 'diff', 'destroy'],
+      operation: 'CloudFormation.DescribeStackResources',
+      caller: 'the CLI',
+      requests: onStacks(['DescribeStackResources'], [stack(t.bootstrapStackName), stack(t.rootStackName)]),
+      why: 'what the bootstrap stack holds; destroy finds the root stack\'s event source mapping and state machine',
+    },
     {
       commands: ['bootstrap', 'deploy', 'diff'],
       operation: 'CloudFormation.CreateChangeSet',
@@ -208,6 +214,23 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
     { commands: ['diff'], operation: 'CloudFormation.GetTemplate', caller: 'the CLI', requests: onStacks(['GetTemplate']), why: 'the deployed template, for the template diff' },
     { commands: ['bootstrap', 'deploy', 'destroy'], operation: 'CloudFormation.DeleteStack', caller: 'the CLI', requests: onStacks(['DeleteStack']), why: 'destroy; a stack left in ROLLBACK_COMPLETE (--replace-failed); an empty stack a CREATE change set left' },
     { commands: ['bootstrap', 'deploy'], operation: 'CloudFormation.UpdateTerminationProtection', caller: 'the CLI', requests: onStacks(['UpdateTerminationProtection']), why: 'prod stacks get termination protection' },
+
+    // Destroy quiesces the workflow before the root stack is deleted (quiesce.ts).
+    {
+      commands: ['destroy'],
+      operation: 'Lambda.UpdateEventSourceMapping',
+      caller: 'the CLI',
+      requests: [req('lambda:UpdateEventSourceMapping', '*', '*', { ArnLike: { 'lambda:FunctionArn': fn.grant } }, { 'lambda:FunctionArn': fn.resource })],
+      why: 'disables the callback queue\'s mapping, so no batch writes outbound/ while the bucket is emptied (limited to this environment\'s functions)',
+    },
+    { commands: ['destroy'], operation: 'SFN.ListExecutions', caller: 'the CLI', requests: [req('states:ListExecutions', stateMachine.resource, stateMachine.grant)], why: 'finds the running executions' },
+    {
+      commands: ['destroy'],
+      operation: 'SFN.StopExecution',
+      caller: 'the CLI',
+      requests: [req('states:StopExecution', regional('states', `execution:bellflower-state-machine${suffix}:0123abcd`), regional('states', `execution:*${suffix}:*`))],
+      why: 'stops them before the stack is deleted',
+    },
 
     // What CloudFormation does with the caller's credentials, per resource type of the templates.
     {
