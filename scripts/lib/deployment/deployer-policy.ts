@@ -245,7 +245,7 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
       operation: 'CloudFormation: AWS::IAM::Role',
       caller: 'CloudFormation',
       requests: [role, processingRole].flatMap((r) =>
-        each('iam', ['CreateRole', 'GetRole', 'DeleteRole', 'UpdateRole', 'UpdateRoleDescription', 'UpdateAssumeRolePolicy', 'PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'ListRolePolicies', 'ListAttachedRolePolicies', 'TagRole', 'UntagRole'], r.resource, r.grant),
+        each('iam', ['CreateRole', 'GetRole', 'DeleteRole', 'UpdateRole', 'UpdateRoleDescription', 'UpdateAssumeRolePolicy', 'PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'ListRolePolicies', 'ListAttachedRolePolicies', 'TagRole', 'UntagRole', 'ListRoleTags'], r.resource, r.grant),
       ),
       why: 'one role per function and the state machine role, with inline policies, each named <base>-<Environment>-<Region>',
     },
