@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
 import { keyPolicy } from '../../../templates/iam-contract';
 import { renderTemplates } from '../../../templates/index';
-import { evaluateDeployment, evaluateTemplate, SAMPLE, type SampleDeployment } from '../../../test/support/deployment';
+import { evaluateDeployment, evaluateTemplate, SAMPLE, type EvaluatedStack, type SampleDeployment } from '../../../test/support/deployment';
 import type { BellflowerConfig } from '../core/config';
 import { requireTool } from '../../../test/support/tools';
 import { deployerContract, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
@@ -293,6 +293,15 @@ function longestValues(template: Template): Record<string, string> {
   return values;
 }
 
+/** The properties through which a resource receives a role CloudFormation passes. */
+const ROLE_PROPERTIES = ['Role', 'RoleArn', 'ExecutionRoleArn', 'ServiceRoleArn'] as const;
+
+/** The service principal a role is passed to, per resource type (the `iam:PassedToService` value). */
+const RECEIVING_SERVICE: Readonly<Record<string, string>> = {
+  'AWS::Lambda::Function': 'lambda.amazonaws.com',
+  'AWS::StepFunctions::StateMachine': 'states.amazonaws.com',
+};
+
 /** Resource types whose grants name the resource: the property holding its name, its ARN, the create action, the name limit. */
 const NAMED: Record<string, { property: string; arn: (t: DeployerTargets, name: string) => string; create: string; limit: number }> = {
   'AWS::IAM::Role': { property: 'RoleName', arn: (t, n) => `arn:${t.partition}:iam::${t.accountId}:role/${n}`, create: 'iam:CreateRole', limit: 64 },
@@ -310,7 +319,7 @@ const NAMED: Record<string, { property: string; arn: (t: DeployerTargets, name: 
  * bootstrap stack), evaluated as CloudFormation would (test/support/deployment.ts), at the defaults
  * or at the longest parameter values; `name` is undefined where CloudFormation would generate it.
  */
-function physicalNames(t: DeployerTargets, longest: boolean): { where: string; type: string; name: string | undefined }[] {
+function evaluatedStacks(t: DeployerTargets, longest: boolean): EvaluatedStack[] {
   const rootTemplate = renderTemplates().objects.root;
   const sample: SampleDeployment = {
     ...SAMPLE,
@@ -323,7 +332,11 @@ function physicalNames(t: DeployerTargets, longest: boolean): { where: string; t
   };
   const deployment = evaluateDeployment(sample);
   const bootstrap = evaluateTemplate(t.bootstrapStackName, renderBootstrapTemplate().object, { ...(longest ? longestValues(renderBootstrapTemplate().object) : {}), Environment: t.environment, ProjectName: t.projectName, ArtifactBucketName: t.artifactBucket, KmsMasterKeyAlias: `bellflower-${t.environment}` }, sample);
-  const stacks = [deployment.cross, deployment.root, ...Object.values(deployment.nested), bootstrap];
+  return [deployment.cross, deployment.root, ...Object.values(deployment.nested), bootstrap];
+}
+
+/** The named resources of {@link evaluatedStacks}; `name` is undefined where CloudFormation would generate it. */
+function physicalNames(stacks: readonly EvaluatedStack[]): { where: string; type: string; name: string | undefined }[] {
   return stacks.flatMap((stack) =>
     Object.entries(stack.resources).flatMap(([id, resource]) => {
       const named = NAMED[resource.type];
@@ -348,8 +361,34 @@ describe.each([
     environment: 'prod',
   }],
 ] as const)('every physical name a deploy produces, with %s', (_, longest, targets) => {
-  const names = physicalNames(targets as DeployerTargets, longest);
+  const stacks = evaluatedStacks(targets as DeployerTargets, longest);
+  const names = physicalNames(stacks);
   const policy = deployerPolicy(deployerContract(targets as DeployerTargets));
+
+  it('passes each role only to the service that receives it: CloudFormation may pass it, to that service alone', async () => {
+    const problems: string[] = [];
+    let passed = 0;
+    for (const stack of stacks) {
+      for (const [id, resource] of Object.entries(stack.resources)) {
+        for (const property of ROLE_PROPERTIES.filter((p) => typeof resource.properties[p] === 'string')) {
+          const service = RECEIVING_SERVICE[resource.type];
+          if (!service) {
+            problems.push(`${stack.name}/${id}: ${resource.type} receives a role (${property}) and no service principal is known for it`);
+            continue;
+          }
+          const role = resource.properties[property] as string;
+          const allowed = await decide(policy, targets as DeployerTargets, { action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': service } });
+          if (allowed !== 'Allowed') problems.push(`${stack.name}/${id}: iam:PassRole of ${role} to ${service} -> ${allowed}`);
+          const elsewhere = await decide(policy, targets as DeployerTargets, { action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+          if (elsewhere === 'Allowed') problems.push(`${stack.name}/${id}: ${role} may be passed to ec2.amazonaws.com too`);
+          passed += 1;
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    // The two functions of the root, the two of the cross stack, the state machine.
+    expect(passed).toBe(5);
+  });
 
   it('is explicit (never generated by CloudFormation), within its service\'s limit, and covered by the deployer policy', async () => {
     expect(names.length).toBeGreaterThan(15);
