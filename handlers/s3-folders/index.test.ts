@@ -5,7 +5,7 @@
 import { DeleteObjectsCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useStubServers, type StubServer } from '../../test/support/stub-server';
 import { cfnEvent } from '../shared/cfn-events';
 import { CREATE_FAILED_MARKER } from '../shared/custom-resource';
@@ -21,6 +21,14 @@ describe('folders handler: a Create that fails half-way, and its rollback', () =
   /** The bucket's versions (key#version); `undefined` when the bucket does not exist. */
   let versions: string[] | undefined;
   const s3 = mockClient(S3Client);
+
+  // The adapter logs through Powertools at import: keep the test output to the test's own.
+  beforeAll(() => {
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
 
   beforeEach(async () => {
     cloudFormation = await startStubServer(() => ({ status: 200 }));
