@@ -200,9 +200,12 @@ export function buildIamRoleStack(): Record<string, unknown> {
         statements: integrationStatements(),
         wildcardReason: 'S3 object ARNs end in /outbound/* and /inbound/* because object keys carry the execution id.',
       }),
-      // No RoleName: a name built from ProcessingLambdaFunctionName (up to 44 characters) and the
-      // -<Environment>-<Region> suffix could exceed IAM's 64; CloudFormation generates a unique one.
+      // An explicit name, so that the deployer's grants (`role/*-<Environment>-<Region>`) cover it:
+      // the name CloudFormation would generate, `<nested stack name cut to 25>-<logical id cut>-<random>`,
+      // ends in neither. `${ProjectName}` is at most 30 characters, so the name stays within IAM's 64
+      // (30 + `-processing` + the 20-character suffix); ProcessingLambdaFunctionName (44) would not.
       [IAM.processingRole]: executionRole({
+        name: physicalName('${ProjectName}-processing'),
         policyName: physicalName('${ProcessingLambdaFunctionName}-policy'),
         service: 'lambda.amazonaws.com',
         description: sub('Bellflower processing function (KMS key ${KmsMasterKeyId}).'),

@@ -64,19 +64,31 @@ export function referencedTemplatePaths(rootTemplate: Record<string, unknown>): 
 const pass = (...names: ParameterName[]): Record<string, IntrinsicFunction> =>
   Object.fromEntries(names.map((name) => [name, ref(name)]));
 
-function nestedStack(path: string, parameters: Record<string, unknown>): object {
-  return deleteWithStack(
-    new cf.CloudFormation.Stack({
-      TemplateURL: templateUrl(path),
-      Parameters: parameters as Record<string, IntrinsicFunction>,
-      TimeoutInMinutes: 15,
-      Tags: tags(),
-    }),
-  );
+function nestedStack(path: string, parameters: Record<string, unknown>, dependsOn: readonly string[] = []): object {
+  const stack = new cf.CloudFormation.Stack({
+    TemplateURL: templateUrl(path),
+    Parameters: parameters as Record<string, IntrinsicFunction>,
+    TimeoutInMinutes: 15,
+    Tags: tags(),
+  });
+  return deleteWithStack(dependsOn.length > 0 ? stack.dependsOn([...dependsOn]) : stack);
 }
 
+/**
+ * What writes into the integration bucket (the integration function, fed by the event source
+ * mapping) depends on the S3 stack: CloudFormation deletes a resource only after everything that
+ * depends on it ("DependsOn attribute", CloudFormation User Guide), so the bucket is emptied and
+ * deleted after no function or mapping can write `outbound/` any more. The integration stack takes
+ * the bucket's base name (the original's parameter), not the S3 stack's output, hence `DependsOn`.
+ */
+const DEPENDS_ON_BUCKET = [ROOT.s3Stack];
+
 function lambdaStack(path: string, kind: 'Processing' | 'Integration'): object {
-  return nestedStack(path, {
+  return nestedStack(path, lambdaStackParameters(kind), kind === 'Integration' ? DEPENDS_ON_BUCKET : []);
+}
+
+function lambdaStackParameters(kind: 'Processing' | 'Integration'): Record<string, unknown> {
+  return {
     ...pass('ProjectName', 'Environment', 'KmsMasterKeyAlias'),
     LambdaFunctionName: ref(`${kind}LambdaFunctionName`),
     LambdaFunctionDescription: ref(`${kind}LambdaFunctionDescription`),
@@ -86,7 +98,7 @@ function lambdaStack(path: string, kind: 'Processing' | 'Integration'): object {
     LambdaFunctionCodeKey: ref(`${kind}LambdaFunctionCodeKey`),
     ...pass('LambdaLogLevel', 'LogRetentionInDays', 'SimulatedWorkMs', 'StepFunctionName', 'S3IntegrationBucketName', 'AlarmsEnabled'),
     AlarmTopicArn: ALARM_TOPIC_ARN,
-  });
+  };
 }
 
 /** The alarms notify the result topic: one subscription to confirm, already encrypted and watched. */
@@ -215,12 +227,14 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
         BatchSize: 10,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         Enabled: true,
-      }).metadata(
-        nagSuppressions([
-          'Serverless-LambdaEventSourceMappingDestination',
-          'SQS event sources take no OnFailure destination; failed messages move to the callback dead-letter queue by the queue redrive policy.',
-        ]),
-      ),
+      })
+        .dependsOn([...DEPENDS_ON_BUCKET])
+        .metadata(
+          nagSuppressions([
+            'Serverless-LambdaEventSourceMappingDestination',
+            'SQS event sources take no OnFailure destination; failed messages move to the callback dead-letter queue by the queue redrive policy.',
+          ]),
+        ),
       [ROOT.stateMachineLogGroup]: logGroup(physicalName('/aws/vendedlogs/states/${StepFunctionName}')),
       [ROOT.stateMachine]: new cf.StepFunctions.StateMachine({
         StateMachineName: physicalName('${StepFunctionName}'),

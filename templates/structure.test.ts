@@ -158,6 +158,21 @@ describe('template structure', () => {
     expect(root.ProjectName.MaxLength + '-s3-notify-cr'.length + suffix).toBeLessThanOrEqual(64);
   });
 
+  it('deletes the integration bucket only after everything that writes into it (the mapping and the integration function)', () => {
+    const root = resources(templates.root);
+    // What CloudFormation orders by: Ref, GetAtt and DependsOn between the root's resources.
+    const direct = (id: string): string[] => {
+      const r = root[id]!;
+      const refs = [...findAll(r, 'Ref'), ...findAll(r, 'Fn::GetAtt').map((a) => (Array.isArray(a) ? a[0] : String(a).split('.')[0]))];
+      return [...refs, ...[r.DependsOn ?? []].flat()].filter((d): d is string => typeof d === 'string' && d in root);
+    };
+    const dependsOn = (id: string, seen = new Set<string>()): Set<string> => {
+      for (const d of direct(id)) if (!seen.has(d)) dependsOn(d, seen.add(d));
+      return seen;
+    };
+    for (const writer of [ROOT.eventSourceMapping, ROOT.integrationStack]) expect([...dependsOn(writer)], writer).toContain(ROOT.s3Stack);
+  });
+
   it('hard-codes no account, region or artifact key', () => {
     for (const [name, t] of entries) {
       const text = toYaml(t);

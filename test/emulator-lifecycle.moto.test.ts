@@ -200,9 +200,18 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     expect((await command('watch', [started.arn, '--poll', '0.5'])).code).toBe(0);
   }, 90_000);
 
-  it('destroys both stacks and the artifacts, leaving no stack, bucket, function or queue', async () => {
-    const destroyed = await succeed('destroy', ['--yes', '--delete-artifacts']);
-    expect(destroyed).toMatch(/^deleted stacks: bellflower-root-stack-devl, bellflower-s3-custom-resource-stack-devl$/m);
+  it('destroys both stacks and the artifacts while an execution waits, leaving no stack, bucket, function or queue', async () => {
+    // Waiting for its answer: outbound/<id>/ is written, the task token is out.
+    const waiting = await startExecution({ order: 6 });
+    expect(waiting.id).toMatch(UUID);
+    const result = await command('destroy', ['--yes', '--delete-artifacts']);
+    const said = `${result.stdout}${result.stderr}`;
+    expect(result.code, said).toBe(0);
+    // Quiesced first: the mapping disabled, the waiting execution stopped.
+    expect(said).toMatch(/event source mapping \S+: disabled/);
+    expect(said).toMatch(/stopped 1 running execution\b/);
+    expect(said.indexOf('stopped 1 running execution')).toBeLessThan(said.indexOf('bellflower-root-stack-devl: deleted'));
+    expect(result.stdout).toMatch(/^deleted stacks: bellflower-root-stack-devl, bellflower-s3-custom-resource-stack-devl$/m);
     const stacks = await clients.cloudFormation.send(new ListStacksCommand({}));
     expect((stacks.StackSummaries ?? []).filter((s) => s.StackStatus !== 'DELETE_COMPLETE')).toEqual([]);
     // The integration bucket held the executions' files: it is gone because the folders custom

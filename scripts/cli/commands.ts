@@ -25,7 +25,7 @@ export const COMMANDS = [
   { name: 'respond', summary: "answer a waiting execution as the business application" },
   { name: 'watch', summary: 'follow an execution to its end and print its timeline' },
   { name: 'logs', summary: "tail the functions' and the state machine's logs" },
-  { name: 'destroy', summary: 'delete the root stack, then the cross stack' },
+  { name: 'destroy', summary: 'stop the workflow (mapping disabled, executions stopped), delete the root stack, then the cross stack' },
   { name: 'deployer-policy', summary: 'print and write the IAM policy that running bootstrap, publish, deploy, diff and destroy needs' },
   { name: 'emulator', summary: 'start the local AWS emulator (moto, patched) to rehearse the deployment without AWS' },
   { name: 'local', summary: 'run the whole workflow on this machine (no AWS account, no Docker)' },
