@@ -28,10 +28,15 @@ describe('state machine definition', () => {
     expect(bound).toContain(`"arn:${partition}:states:::sqs:sendMessage.waitForTaskToken"`);
   });
 
-  it('keeps the business application\'s answer under $.response for the success notification', () => {
+  it('keeps the business application\'s answer under $.response and publishes a bounded summary, not the state', () => {
     expect(states()[STATES.waitForResponse]!.ResultPath).toBe('$.response');
-    expect(states()[STATES.publishSuccess]!.Parameters).toMatchObject({ 'Message.$': '$' });
-    expect(states()[STATES.publishSuccess]!.ResultPath).toBe('$.notification');
+    const parameters = states()[STATES.publishSuccess]!.Parameters as Record<string, unknown>;
+    expect(parameters).not.toHaveProperty('Message.$');
+    expect(JSON.stringify(parameters.Message)).not.toMatch(/"\$"|response/);
+    for (const name of [STATES.publishSuccess, STATES.publishFailure]) {
+      expect(states()[name]!.ResultSelector).toEqual({ 'MessageId.$': '$.MessageId' });
+      expect(states()[name]!.ResultPath).toBe('$.notification');
+    }
   });
 
   it('reports failures with a Catch that works for any state, object or not', () => {
@@ -60,6 +65,9 @@ describe('state machine definition', () => {
   it('retries only transient service errors of the SQS send and the SNS publishes, never a business failure or a timeout', () => {
     const wait = states()[STATES.waitForResponse]!.Retry as { ErrorEquals: string[] }[];
     expect(wait.flatMap((r) => r.ErrorEquals).every((e) => e.startsWith('SQS.'))).toBe(true);
+    // The names Step Functions reports for an SQS service error (throttling included) and for a
+    // request without an answer (histories recorded against AWS; see SQS_TRANSIENT_ERRORS).
+    expect(wait.flatMap((r) => r.ErrorEquals)).toEqual(expect.arrayContaining(['SQS.AmazonSQSException', 'SQS.SdkClientException']));
     for (const name of [STATES.publishSuccess, STATES.publishFailure]) {
       const retry = states()[name]!.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
       expect(retry).toEqual([expect.objectContaining({ ErrorEquals: expect.arrayContaining(['SNS.ThrottledException']), MaxAttempts: 3 })]);
