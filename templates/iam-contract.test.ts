@@ -75,6 +75,26 @@ function forbidden(policies: DeploymentPolicies): [PrincipalName, PermissionRequ
     ['businessApplication', { action: 's3:ListBucket', resource: t.bucketArn, context: { 's3:prefix': 'inbound/' } }],
     ['businessApplication', { action: 'kms:Decrypt', resource: t.keyArn }],
     ['businessApplication', { action: 's3:GetObject', resource: `${t.bucketArn}/inbound/x/success.json` }],
+    // The task token is the integration function's alone: a partner holding it could end the execution.
+    ['businessApplication', { action: 's3:GetObject', resource: token }],
+    // No writer overrides the bucket's encryption with our key (SSE-S3, another key, SSE-C).
+    ['businessApplication', {
+      action: 's3:PutObject',
+      resource: `${t.bucketArn}/inbound/x/success.json`,
+      context: { 's3:x-amz-server-side-encryption': 'AES256' },
+    }],
+    ['businessApplication', {
+      action: 's3:PutObject',
+      resource: `${t.bucketArn}/inbound/x/success.json`,
+      context: { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': t.keyArn.replace(/key\/.*/, 'key/11111111-2222-3333-4444-555555555555') },
+    }],
+    ['businessApplication', {
+      action: 's3:PutObject',
+      resource: `${t.bucketArn}/inbound/x/success.json`,
+      context: { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' },
+    }],
+    ['integration', { action: 's3:PutObject', resource: token, context: { 's3:x-amz-server-side-encryption': 'AES256' } }],
+    ['integration', { action: 's3:PutObject', resource: token, context: { 's3:x-amz-server-side-encryption': 'aws:kms' } }],
     // With an external id configured, the partner must pass it (confused-deputy protection).
     ...(t.externalId === ''
       ? []

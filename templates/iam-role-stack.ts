@@ -131,7 +131,9 @@ export const businessApplicationConditions = (): Record<string, unknown> => ({
 export function businessApplicationStatements(): Statement[] {
   return [
     allowIf('ListOutbound', ['s3:ListBucket'], [s3Arn(bucket)], { StringLike: { 's3:prefix': ['outbound/', 'outbound/*'] } }),
-    allow('ReadOutbound', ['s3:GetObject'], [s3Arn(`${bucket}/outbound/*`)]),
+    // Its data and the notices of refused answers; never task_token.txt (only the integration
+    // function answers a token: a partner holding one could end an execution itself).
+    allow('ReadOutbound', ['s3:GetObject'], [s3Arn(`${bucket}/outbound/*/data.json`), s3Arn(`${bucket}/outbound/*/rejected/*`)]),
     allow('WriteAnswers', ['s3:PutObject'], BUSINESS_APPLICATION_FILES.map((file) => s3Arn(`${bucket}/inbound/*/${file}`))),
     useKmsKeyVia('UseKeyThroughS3', kmsKey, ['s3']),
   ];

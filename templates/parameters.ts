@@ -54,6 +54,16 @@ const flag = (label: string, Description: string): ParameterDefinition => ({
   label,
 });
 
+/**
+ * A public access block flag of the integration bucket: kept as a parameter (the original's
+ * contract) but only `true` is accepted: the bucket holds live task tokens.
+ */
+const alwaysTrue = (label: string, Description: string): ParameterDefinition => ({
+  ...flag(label, `${Description} Always true: the bucket holds live task tokens.`),
+  AllowedValues: ['true'],
+  ConstraintDescription: 'must be true: the integration bucket holds live task tokens, public access stays blocked; remove the parameter from the configuration',
+});
+
 const codeKey = (label: string, what: string): ParameterDefinition =>
   text(label, `S3 key of the ${what} zip in the artifact bucket (content-addressed, set by deploy).`, 10, 100, {
     AllowedPattern: '^[a-zA-Z0-9!_.*()/-]+\\.zip$',
@@ -204,10 +214,10 @@ export const PARAMETERS = {
     Default: 'inbound,outbound',
     label: 'S3 Data Bucket Folders',
   },
-  S3BucketBlockPublicAcls: flag('Block Public ACLs', 'Block public ACLs on the integration bucket.'),
-  S3BucketBlockPublicPolicy: flag('Block Public Policy', 'Block public bucket policies on the integration bucket.'),
-  S3BucketIgnorePublicAcls: flag('Ignore Public ACLs', 'Ignore public ACLs on the integration bucket.'),
-  S3BucketRestrictPublicBuckets: flag('Restrict Public Buckets', 'Restrict public bucket policies on the integration bucket.'),
+  S3BucketBlockPublicAcls: alwaysTrue('Block Public ACLs', 'Block public ACLs on the integration bucket.'),
+  S3BucketBlockPublicPolicy: alwaysTrue('Block Public Policy', 'Block public bucket policies on the integration bucket.'),
+  S3BucketIgnorePublicAcls: alwaysTrue('Ignore Public ACLs', 'Ignore public ACLs on the integration bucket.'),
+  S3BucketRestrictPublicBuckets: alwaysTrue('Restrict Public Buckets', 'Restrict public bucket policies on the integration bucket.'),
   S3ObjectExpirationInDays: num(
     'S3 Object Expiration In Days',
     'Days after which the exchange files (task tokens, data, answers) under outbound/ and inbound/ expire; longer than the callback timeout (deploy checks it). Noncurrent versions expire a day later.',

@@ -135,7 +135,7 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
         return watch(started.arn);
       })(),
     ]);
-    expect(success.code).toBe(0);
+    expect(success.code, success.stdout + success.stderr).toBe(0);
     expect(success.stdout).toMatch(/SNS notification "Bellflower execution succeeded": \{"ExecutionId":"arn:aws:states:[^"]+","execution_id":/);
     expect(success.stdout).toMatch(/== SUCCEEDED in/);
     // The answer is kept in the execution's output ($.response), as the README says.
