@@ -62,6 +62,24 @@ describe('state machine definition', () => {
     expect(states()[STATES.waitForResponse]!.Catch).toEqual([expect.objectContaining({ Next: STATES.publishFailure })]);
   });
 
+  it('gives the execution its own timeout past every step\'s budget, so that the timed-out alarm can fire', () => {
+    type Retry = { IntervalSeconds: number; MaxAttempts: number; BackoffRate: number };
+    const waits = (retry: unknown) =>
+      ((retry ?? []) as Retry[]).reduce((sum, r) => sum + Array.from({ length: r.MaxAttempts }, (_, i) => r.IntervalSeconds * r.BackoffRate ** i).reduce((x, y) => x + y, 0), 0);
+    const attempts = (retry: unknown) => 1 + ((retry ?? []) as Retry[]).reduce((sum, r) => sum + r.MaxAttempts, 0);
+    for (const callback of [60, DEFAULT_CALLBACK_TIMEOUT_SECONDS]) {
+      const definition = buildStateMachine({ callbackTimeoutSeconds: callback }) as { TimeoutSeconds?: number; States: Record<string, Record<string, unknown>> };
+      const s = definition.States;
+      // Lambda's longest timeout is 900 s; each SNS/SQS call is given a minute.
+      const budget =
+        attempts(s[STATES.processing]!.Retry) * 900 + waits(s[STATES.processing]!.Retry) +
+        callback + waits(s[STATES.waitForResponse]!.Retry) + 60 +
+        Math.max(...[STATES.publishSuccess, STATES.publishFailure].map((n) => attempts(s[n]!.Retry) * 60 + waits(s[n]!.Retry)));
+      expect(definition.TimeoutSeconds).toBeGreaterThan(budget);
+    }
+    expect((buildStateMachine({ callbackTimeoutSeconds: 31_536_000 }) as { TimeoutSeconds?: number }).TimeoutSeconds).toBe(31_536_000);
+  });
+
   it('retries only transient service errors of the SQS send and the SNS publishes, never a business failure or a timeout', () => {
     const wait = states()[STATES.waitForResponse]!.Retry as { ErrorEquals: string[] }[];
     expect(wait.flatMap((r) => r.ErrorEquals).every((e) => e.startsWith('SQS.'))).toBe(true);

@@ -82,6 +82,22 @@ export const RESPONSE_PATH = '$.response';
 /** Step Functions' upper bound for a task's TimeoutSeconds (one year, the execution limit). */
 const MAX_TIMEOUT_SECONDS = 31_536_000;
 
+/**
+ * What an execution may take besides the wait: the processing step's three attempts at Lambda's
+ * longest timeout (3 x 900 s) and their retry intervals (5 s, 10 s), the SQS send's and the SNS
+ * publishes' retries (2 s, 4 s, 8 s each) and their calls: under an hour.
+ */
+export const EXECUTION_MARGIN_SECONDS = 3_600;
+
+/**
+ * The execution's own TimeoutSeconds: the callback timeout plus {@link EXECUTION_MARGIN_SECONDS},
+ * at most Step Functions' one-year limit. Every step has its own, shorter limit, so the
+ * execution times out (States.Timeout, the `-executions-timed-out` alarm: there is no Catch at
+ * that level and so no failure notification) only when something hangs past all of them.
+ */
+export const executionTimeoutSeconds = (callbackTimeoutSeconds: number): number =>
+  Math.min(MAX_TIMEOUT_SECONDS, callbackTimeoutSeconds + EXECUTION_MARGIN_SECONDS);
+
 const ph = (name: string): string => `\${${name}}`;
 
 /**
@@ -116,6 +132,7 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
     Comment:
       'Project Bellflower: run the processing Lambda, wait for the business application to answer through S3 (task token sent on SQS), then report the result on SNS.',
     StartAt: STATES.processing,
+    TimeoutSeconds: executionTimeoutSeconds(timeout),
     States: {
       [STATES.processing]: {
         Type: 'Task',

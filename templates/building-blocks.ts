@@ -156,11 +156,13 @@ export interface AlarmOptions {
   readonly dimension: { readonly Name: string; readonly Value: Value<string> };
   /** @default 'Sum' */
   readonly statistic?: 'Sum' | 'Maximum';
+  /** The alarm fires above it. @default 0 */
+  readonly threshold?: number;
   readonly topicArn: Value<string>;
 }
 
 /**
- * An alarm that fires when a metric is above 0 in a 5-minute period and notifies the topic
+ * An alarm that fires when a metric is above its threshold (0) in a 5-minute period and notifies the topic
  * (created only when `AlarmsEnabled` is `true`). Missing data (nothing happened) is not breaching.
  */
 export function alarm(options: AlarmOptions): object {
@@ -176,7 +178,7 @@ export function alarm(options: AlarmOptions): object {
       Statistic: options.statistic ?? 'Sum',
       Period: 300,
       EvaluationPeriods: 1,
-      Threshold: 0,
+      Threshold: options.threshold ?? 0,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
       AlarmActions: [options.topicArn],

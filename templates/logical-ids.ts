@@ -74,6 +74,7 @@ export const SQS = {
   deadLetterQueue: 'SQSDeadLetterQueue',
   policy: 'SQSPolicy',
   deadLetterAlarm: 'SQSDeadLetterQueueAlarm',
+  oldestMessageAlarm: 'SQSQueueOldestMessageAlarm',
   queueUrl: 'SQSQueueURL',
   queueArn: 'SQSQueueArn',
   deadLetterQueueUrl: 'SQSDeadLetterQueueURL',

@@ -149,6 +149,21 @@ describe('template structure', () => {
     expect(root.VisibilityTimeout.Default).toBeGreaterThanOrEqual(root.LambdaFunctionTimeoutSecs.Default);
   });
 
+  it('alarms when a callback message is not handed over within minutes (a disabled or failing mapping), long before the dead-letter queue', () => {
+    const alarms = ofType(templates.sqs, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties as Obj);
+    const age = alarms.find((a) => a.MetricName === 'ApproximateAgeOfOldestMessage');
+    expect(age).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['SQSQueue', 'QueueName'] } }],
+      Statistic: 'Maximum',
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const root = templates.root.Parameters as Obj;
+    // Sooner than the first redelivery (visibility timeout), let alone the dead-letter queue.
+    expect(age!.Threshold).toBeGreaterThan(0);
+    expect(age!.Threshold).toBeLessThan(root.VisibilityTimeout.Default);
+  });
+
   it('keeps function and role names within 64 characters at the longest parameter values', () => {
     const suffix = '-devl-ap-southeast-2'.length;
     const root = templates.root.Parameters as Obj;
