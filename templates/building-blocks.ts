@@ -120,6 +120,8 @@ export interface RoleOptions {
   readonly statements: readonly Statement[];
   /** Why the role's remaining wildcards (beyond X-Ray) are needed, for the cdk-nag IAM5 suppression. */
   readonly wildcardReason?: string;
+  /** Conditions of the trust policy (`aws:SourceAccount`, `aws:SourceArn`) where the service sets them. @default none */
+  readonly trustCondition?: Record<string, unknown>;
 }
 
 /** A service role with one inline policy; the cdk-nag IAM5 suppression explains its wildcards. */
@@ -129,7 +131,7 @@ export function executionRole(options: RoleOptions): object {
   return new cf.IAM.Role({
     RoleName: options.name,
     Description: options.description,
-    AssumeRolePolicyDocument: assumeRolePolicy(options.service),
+    AssumeRolePolicyDocument: assumeRolePolicy(options.service, options.trustCondition),
     Policies: [{ PolicyName: options.policyName, PolicyDocument: policyDocument(...options.statements) }],
     Tags: tags(),
   }).metadata(

@@ -8,6 +8,7 @@ import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copi
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateDeployment, SAMPLE } from '../test/support/deployment';
 import { deploymentPolicies, matchesPattern, resourcePolicyFor, type DeploymentPolicies } from '../test/support/iam-policies';
+import { IAM } from './logical-ids';
 import { contract, PRINCIPALS, type ContractEntry, type PermissionRequest, type PrincipalName } from './iam-contract';
 
 type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied' | string;
@@ -159,6 +160,32 @@ describe.each([
     expect(await decide(policies, 'partner', assume!.request)).toBe('Allowed');
     const intruder = 'arn:aws:iam::999988887777:role/partner-integration';
     expect(await decide(policies, 'partner', assume!.request, true, intruder)).not.toBe('Allowed');
+  });
+
+  it('lets only Step Functions acting for our state machine, in this account, assume the state machine role', async () => {
+    const deployment = evaluateDeployment(sample);
+    const role = deployment.nested.BellflowerIAMRole!.resources[IAM.stepFunctionRole]!;
+    const { accountId, stateMachineArn } = policies.targets;
+    const assume = (context: Record<string, string>) =>
+      runSimulation(
+        {
+          request: {
+            principal: 'states.amazonaws.com',
+            action: 'sts:AssumeRole',
+            resource: { resource: role.arn!, accountId },
+            contextVariables: context,
+          },
+          identityPolicies: [],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: role.properties.AssumeRolePolicyDocument as Simulation['resourcePolicy'],
+        },
+        {},
+      ).then((result) => (result.resultType === 'error' ? `simulation error: ${JSON.stringify(result.errors)}` : result.overallResult));
+    expect(await assume({ 'aws:SourceAccount': accountId, 'aws:SourceArn': stateMachineArn })).toBe('Allowed');
+    const foreign = stateMachineArn.replace(accountId, '444455556666');
+    expect(await assume({ 'aws:SourceAccount': '444455556666', 'aws:SourceArn': foreign })).not.toBe('Allowed');
+    expect(await assume({ 'aws:SourceAccount': accountId, 'aws:SourceArn': `${stateMachineArn}-other` })).not.toBe('Allowed');
   });
 
   it('grants no action on no resource that no call of the contract uses', () => {
