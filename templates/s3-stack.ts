@@ -115,6 +115,31 @@ function expireExchangeFiles(folder: (typeof EXCHANGE_FOLDERS)[number]) {
   };
 }
 
+/**
+ * First characters of an execution folder under `inbound/`: a UUID, in either case (the
+ * integration function accepts both).
+ */
+const EXECUTION_ID_FIRST_CHARACTERS = [...'0123456789abcdefABCDEF'];
+
+/**
+ * Expires the empty files the business application may upload (`heartbeat.json`, `success.json`:
+ * any content is accepted) that {@link expireExchangeFiles} leaves. A lifecycle filter cannot
+ * exclude one key, so these rules name every prefix an execution folder can start with
+ * (`inbound/0` ... `inbound/F`), which the folder marker `inbound/` never does. Our own outbound
+ * files are never empty. S3 compares sizes strictly (ObjectSizeLessThan 1 is an empty object):
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-filters.html
+ */
+function expireEmptyAnswers() {
+  return EXECUTION_ID_FIRST_CHARACTERS.map((c) => ({
+    Id: `expire-empty-inbound-${/[A-F]/.test(c) ? `upper-${c}` : c}`,
+    Status: 'Enabled',
+    Prefix: `inbound/${c}`,
+    ObjectSizeLessThan: 1,
+    ExpirationInDays: ref('S3ObjectExpirationInDays'),
+    NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+  }));
+}
+
 /** Builds the S3 stack. */
 export function buildS3Stack(): Record<string, unknown> {
   const bucketArn = cf.Fn.GetAtt(S3.bucket, 'Arn');
@@ -155,6 +180,7 @@ export function buildS3Stack(): Record<string, unknown> {
         LifecycleConfiguration: {
           Rules: [
             ...EXCHANGE_FOLDERS.map(expireExchangeFiles),
+            ...expireEmptyAnswers(),
             // The delete markers that expiring a versioned object leaves, once nothing is behind them,
             // and uploads never completed.
             {

@@ -164,6 +164,29 @@ describe('template structure', () => {
     expect(age!.Threshold).toBeLessThan(root.VisibilityTimeout.Default);
   });
 
+  it('expires every exchange file, empty answers and heartbeats included, and keeps only the folder markers', () => {
+    const rules = (resources(templates.s3).S3IntegrationBucket!.Properties.LifecycleConfiguration.Rules as Obj[]).filter(
+      (r) => r.Status === 'Enabled' && r.ExpirationInDays !== undefined,
+    );
+    // S3's filter: the key starts with the prefix; sizes compare strictly.
+    const expires = (key: string, size: number) =>
+      rules.some(
+        (r) =>
+          key.startsWith(r.Prefix ?? '') &&
+          (r.ObjectSizeGreaterThan === undefined || size > r.ObjectSizeGreaterThan) &&
+          (r.ObjectSizeLessThan === undefined || size < r.ObjectSizeLessThan),
+      );
+    const id = '0b7f3c1e-8d2a-4c5b-9e6f-1a2b3c4d5e6f';
+    for (const execution of [id, id.toUpperCase(), `f${id.slice(1)}`, `A${id.slice(1)}`, `9${id.slice(1)}`]) {
+      expect(expires(`inbound/${execution}/heartbeat.json`, 0), execution).toBe(true);
+      expect(expires(`inbound/${execution}/success.json`, 0), execution).toBe(true);
+      expect(expires(`inbound/${execution}/success.json`, 120), execution).toBe(true);
+      expect(expires(`outbound/${execution}/data.json`, 12), execution).toBe(true);
+    }
+    expect(expires('inbound/', 0)).toBe(false);
+    expect(expires('outbound/', 0)).toBe(false);
+  });
+
   it('keeps function and role names within 64 characters at the longest parameter values', () => {
     const suffix = '-devl-ap-southeast-2'.length;
     const root = templates.root.Parameters as Obj;
