@@ -17,7 +17,7 @@ import { sha256Hex } from '../../../templates/layout';
 import { artifactPaths } from './publish';
 import { manifestKey, publishHint, readManifest, type PublishManifest } from './manifest';
 import { messageOf, PreflightError } from '../core/errors';
-import { checkConfiguration, checkCredentials, type DeclaredParameters } from './preflight';
+import { checkBusinessApplicationTrust, checkConfiguration, checkCredentials, effectiveParameters, type DeclaredParameters } from './preflight';
 import { silentReporter, type Reporter } from '../core/reporter';
 import { deployStack, type DeployStackOptions, type Polling, type StackDeployResult, type StackRequest } from './stacks';
 
@@ -43,7 +43,10 @@ export async function preflight(options: {
   const cross = declaredParameters(distDir, TEMPLATE_PATHS.cross, config);
   const problems = checkConfiguration(config, { root: root.parameters, cross: cross.parameters });
   const account = await checkCredentials(clients.sts, config, problems);
-  if (account !== undefined) await checkKmsKey(clients.kms, config, problems);
+  if (account !== undefined) {
+    problems.push(...checkBusinessApplicationTrust(config, effectiveParameters(root.parameters, config.parameters), account));
+    await checkKmsKey(clients.kms, config, problems);
+  }
   const manifest = checkManifest(distDir, config, problems);
   problems.push(...root.problems, ...cross.problems);
   if (problems.length > 0 || account === undefined || manifest === undefined) throw new PreflightError(problems);
