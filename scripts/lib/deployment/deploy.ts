@@ -5,7 +5,8 @@
 import { definitionText } from '../../../asl/state-machine';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeKeyCommand, ListAliasesCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, ListAliasesCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { describeKeyPolicyGaps, keyPolicyGaps } from './key-policy';
 import { codePath, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../../templates/layout';
 import { CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/names';
 import { parseYaml } from '../../../templates/yaml';
@@ -45,7 +46,7 @@ export async function preflight(options: {
   const account = await checkCredentials(clients.sts, config, problems);
   if (account !== undefined) {
     problems.push(...checkBusinessApplicationTrust(config, effectiveParameters(root.parameters, config.parameters), account));
-    await checkKmsKey(clients.kms, config, problems);
+    await checkKmsKey(clients.kms, config, problems, effectiveParameters(root.parameters, config.parameters)[ALARMS_ENABLED] !== 'false');
   }
   const manifest = checkManifest(distDir, config, problems);
   problems.push(...root.problems, ...cross.problems);
@@ -53,7 +54,13 @@ export async function preflight(options: {
   return { account, manifest, templateParameters: { root: Object.keys(root.parameters), cross: Object.keys(cross.parameters) } };
 }
 
-async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: string[]): Promise<void> {
+const ALARMS_ENABLED = 'AlarmsEnabled';
+
+/**
+ * The key is enabled, the alias points at it, and its policy holds the account-root statement and,
+ * with alarms, the CloudWatch statement ({@link keyPolicyGaps}).
+ */
+async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: string[], alarms: boolean): Promise<void> {
   try {
     const { KeyMetadata: key } = await kms.send(new DescribeKeyCommand({ KeyId: config.kmsKeyId }));
     if (key?.KeyState !== 'Enabled') {
@@ -67,6 +74,9 @@ async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: s
         `KMS alias alias/${config.kmsKeyAlias} does not point at key ${config.kmsKeyId} (its aliases: ${names.join(', ') || 'none'})`,
       );
     }
+    const [, partition = 'aws', , , accountId = ''] = (key.Arn ?? '').split(':');
+    const { Policy: policy = '{}' } = await kms.send(new GetKeyPolicyCommand({ KeyId: config.kmsKeyId, PolicyName: 'default' }));
+    problems.push(...describeKeyPolicyGaps(config.kmsKeyId, keyPolicyGaps(policy, { accountId, partition, alarms })));
   } catch (error) {
     const notFound = error instanceof Error && error.name === 'NotFoundException';
     problems.push(

@@ -191,7 +191,7 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
     },
     { commands: ['deploy', 'diff'], operation: 'KMS.ListAliases', caller: 'the CLI', requests: [req('kms:ListAliases', '*')], why: 'preflight checks the alias points at the key (ListAliases takes no resource)' },
     { commands: ['bootstrap'], operation: 'KMS.GetKeyRotationStatus', caller: 'the CLI', requests: [req('kms:GetKeyRotationStatus', key.resource, key.grant)], why: 'says when an adopted key does not rotate' },
-    { commands: ['bootstrap'], operation: 'KMS.GetKeyPolicy', caller: 'the CLI', requests: [req('kms:GetKeyPolicy', key.resource, key.grant)], why: 'says when an adopted key lacks the CloudWatch statement' },
+    { commands: ['bootstrap', 'deploy', 'diff'], operation: 'KMS.GetKeyPolicy', caller: 'the CLI', requests: [req('kms:GetKeyPolicy', key.resource, key.grant)], why: 'bootstrap and preflight check the key policy holds the account-root and the CloudWatch statements' },
 
     // The stacks, through change sets.
     { commands: DEPLOYER_COMMANDS.filter((c) => c !== 'publish'), operation: 'CloudFormation.DescribeStacks', caller: 'the CLI', requests: onStacks(['DescribeStacks']), why: 'stack state, outputs, parameters; the waiters' },
