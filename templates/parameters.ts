@@ -24,10 +24,14 @@ export interface ParameterDefinition {
 }
 
 /**
- * Lambda and IAM physical names get `-<Environment>-<Region>` appended (at most 20 characters:
- * `-devl-` plus a 14-character region); 44 keeps function and role names within AWS's 64.
+ * Lambda and IAM physical names get `-<Environment>-<Region>` appended: at most 21 characters,
+ * `-devl-` plus a 15-character region (us-isof-south-1; the ARN patterns admit any region). 43
+ * keeps function and role names within AWS's 64 (templates/structure.test.ts tries the longest).
  */
-const NAME_MAX_WITH_SUFFIX = 44;
+const NAME_MAX_WITH_SUFFIX = 43;
+
+/** IAM's pattern for role and policy names (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html). */
+const IAM_NAME = { AllowedPattern: '^[\\w+=,.@-]+$', ConstraintDescription: 'letters, digits and +=,.@_- (IAM names)' } as const;
 
 const text = (
   label: string,
@@ -77,10 +81,11 @@ export const LOG_RETENTION_DAYS = [
 
 /** The parameter catalog, keyed by parameter name. */
 export const PARAMETERS = {
-  ProjectName: text('Project Name', 'Project name, used in tags and custom-resource function names.', 5, 30, {
+  // 29: "<ProjectName>-s3-folders-cr-<Environment>-<Region>" must fit Lambda's and IAM's 64.
+  ProjectName: text('Project Name', 'Project name, used in tags and custom-resource function names.', 5, 29, {
     Default: 'bellflower',
     AllowedPattern: '^[a-z]+$',
-    ConstraintDescription: '5 to 30 lowercase letters',
+    ConstraintDescription: '5 to 29 lowercase letters',
   }),
   Environment: {
     Type: 'String',
@@ -142,9 +147,11 @@ export const PARAMETERS = {
   }),
   LambdaExecutionRoleName: text('Lambda Execution Role Name', 'Base name of the Lambda execution role.', 5, NAME_MAX_WITH_SUFFIX, {
     Default: 'bellflower-lambda-function-execution-role',
+    ...IAM_NAME,
   }),
   LambdaExecutionPolicyName: text('Lambda Execution Policy Name', 'Name of the Lambda execution role policy.', 5, 50, {
     Default: 'bellflower-lambda-function-execution-policy',
+    ...IAM_NAME,
   }),
   LambdaHandlerPath: text('Lambda Handler Path', 'Handler of the Lambda functions.', 10, 50, { Default: LAMBDA_HANDLER }),
   LambdaRuntime: {
@@ -261,9 +268,11 @@ export const PARAMETERS = {
   S3NotificationLambdaFunctionCodeKey: codeKey('Notification Lambda Code Key', 'notification custom-resource function'),
   StepFunctionExecutionRoleName: text('Step Function Execution Role Name', 'Base name of the state machine role.', 5, NAME_MAX_WITH_SUFFIX, {
     Default: 'bellflower-step-function-execution-role',
+    ...IAM_NAME,
   }),
   StepFunctionExecutionPolicyName: text('Step Function Execution Policy Name', 'Name of the state machine role policy.', 5, 50, {
     Default: 'bellflower-step-function-execution-policy',
+    ...IAM_NAME,
   }),
   StepFunctionName: text('Step Function Name', 'Base name of the state machine.', 5, 50, {
     Default: 'bellflower-state-machine',
