@@ -149,13 +149,17 @@ export const ALARMS_CONDITION = 'CreateAlarms';
 /** The `Conditions` section of a template with alarms. */
 export const alarmConditions = (): Record<string, unknown> => ({ [ALARMS_CONDITION]: cf.Fn.Equals(ref('AlarmsEnabled'), 'true') });
 
+/** Namespace of the metrics Bellflower publishes itself (from its logs). */
+export const BELLFLOWER_NAMESPACE = 'Bellflower';
+
 /** Options of {@link alarm}. */
 export interface AlarmOptions {
   readonly name: Value<string>;
   readonly description: string;
-  readonly namespace: 'AWS/SQS' | 'AWS/Lambda' | 'AWS/States';
-  readonly metric: string;
-  readonly dimension: { readonly Name: string; readonly Value: Value<string> };
+  readonly namespace: 'AWS/SQS' | 'AWS/Lambda' | 'AWS/States' | typeof BELLFLOWER_NAMESPACE;
+  readonly metric: Value<string>;
+  /** @default none (a metric of our own, named per environment) */
+  readonly dimension?: { readonly Name: string; readonly Value: Value<string> };
   /** @default 'Sum' */
   readonly statistic?: 'Sum' | 'Maximum';
   /** The alarm fires above it. @default 0 */
@@ -176,7 +180,7 @@ export function alarm(options: AlarmOptions): object {
       AlarmDescription: options.description,
       Namespace: options.namespace,
       MetricName: options.metric,
-      Dimensions: [options.dimension],
+      ...(options.dimension ? { Dimensions: [options.dimension] } : {}),
       Statistic: options.statistic ?? 'Sum',
       Period: 300,
       EvaluationPeriods: 1,

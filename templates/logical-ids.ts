@@ -20,6 +20,8 @@ export const ROOT = {
   executionsTimedOutAlarm: 'BellflowerExecutionsTimedOutAlarm',
   executionsAbortedAlarm: 'BellflowerExecutionsAbortedAlarm',
   customResourceDeadLetterAlarm: 'BellflowerCustomResourceDeadLetterQueueAlarm',
+  businessFailuresMetricFilter: 'BellflowerBusinessFailuresMetricFilter',
+  businessFailuresAlarm: 'BellflowerBusinessFailuresAlarm',
 } as const;
 
 /** IAM stack resources and outputs. */

@@ -9,6 +9,7 @@ import { IAM, LAMBDA, ROOT, S3 } from './logical-ids';
 import { CROSS_EXPORTS, LAMBDA_RUNTIME, ROOT_OUTPUTS } from './names';
 import { buildRootStack, referencedTemplatePaths, TRIGGER } from './root-stack';
 import { toYaml } from './yaml';
+import { BUSINESS_FAILURE_LOG } from '../handlers/integration/log-lines';
 
 type Obj = Record<string, any>;
 const rendered = renderTemplates();
@@ -185,6 +186,22 @@ describe('template structure', () => {
     }
     expect(expires('inbound/', 0)).toBe(false);
     expect(expires('outbound/', 0)).toBe(false);
+  });
+
+  it('tells business failures from system failures: a metric of the integration function\'s failure.json log line and its own alarm', () => {
+    const root = resources(templates.root);
+    const filter = root[ROOT.businessFailuresMetricFilter]!;
+    expect(filter.Properties.LogGroupName).toEqual({ 'Fn::Sub': '/aws/lambda/${IntegrationLambdaFunctionName}-${Environment}-${AWS::Region}' });
+    // The pattern names the exact line the handler logs (one constant for both).
+    expect(filter.Properties.FilterPattern).toBe(`{ $.message = "${BUSINESS_FAILURE_LOG}" }`);
+    const [transformation] = filter.Properties.MetricTransformations as Obj[];
+    expect(root[ROOT.businessFailuresAlarm]!.Properties).toMatchObject({
+      Namespace: transformation!.MetricNamespace,
+      MetricName: transformation!.MetricName,
+      Statistic: 'Sum',
+      Threshold: 0,
+    });
+    expect(root[ROOT.businessFailuresAlarm]!.Properties.MetricName).not.toEqual(root[ROOT.executionsFailedAlarm]!.Properties.MetricName);
   });
 
   it('keeps every physical name within its AWS limit at the longest value each parameter accepts, in the longest region', () => {

@@ -23,6 +23,7 @@ import type { S3Event, S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } fr
 import { isExecutionId } from '../shared/execution-id';
 import { describeError, EXECUTION_ID_KEY, type Logger } from '../shared/logger';
 import { redactToken } from '../shared/task-token';
+import { BUSINESS_FAILURE_LOG } from './log-lines';
 
 /** What the core needs: SDK clients created once by the adapter, the bucket and the logger. */
 export interface IntegrationDeps {
@@ -423,7 +424,7 @@ async function handleS3Record(record: S3EventRecord, deps: IntegrationDeps): Pro
     } else {
       const { error, cause } = failureOf(answer, key, reject);
       await deps.sfn.send(new SendTaskFailureCommand({ taskToken: token, error, cause }));
-      deps.logger.info('task failed as answered (SendTaskFailure)', { task_token: tokenForLog, error });
+      deps.logger.info(BUSINESS_FAILURE_LOG, { task_token: tokenForLog, error });
     }
   } catch (error: unknown) {
     if (isFinishedTask(error)) {

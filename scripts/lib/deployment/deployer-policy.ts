@@ -336,6 +336,13 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
     },
     {
       commands: STACKS,
+      operation: 'CloudFormation: AWS::Logs::MetricFilter',
+      caller: 'CloudFormation',
+      requests: each('logs', ['PutMetricFilter', 'DeleteMetricFilter', 'DescribeMetricFilters'], logGroups[0]!.resource, logGroups[0]!.grant),
+      why: 'the business-failures metric of the integration function\'s log',
+    },
+    {
+      commands: STACKS,
       operation: 'CloudFormation: AWS::CloudWatch::Alarm',
       caller: 'CloudFormation',
       requests: each('cloudwatch', ['PutMetricAlarm', 'DeleteAlarms', 'DescribeAlarms', 'TagResource', 'UntagResource', 'ListTagsForResource'], alarm.resource, alarm.grant),
