@@ -1,7 +1,7 @@
 /**
  * `bellflower respond <execution-id> [--failure "reason"]` (`npm run respond -- ...`): the business application's step,
  * uploading `inbound/<id>/success.json` (or `failure.json`) to the integration bucket. Refuses an id
- * that is not a UUID or has no `outbound/<id>/task_token.txt`. With `--role-arn` (and
+ * that is not a UUID or has no `outbound/<id>/data.json`. With `--role-arn` (and
  * `--external-id`) it acts as the business application through the role it assumes, proving that
  * access; with `--endpoint` and `--bucket` it answers a local run (`npm run local -- --manual`).
  */

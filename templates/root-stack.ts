@@ -7,7 +7,8 @@
  */
 import { cf, type IntrinsicFunction } from './cloudform';
 import { PLACEHOLDERS } from '../asl/state-machine';
-import { alarm, alarmConditions, deadLetterAlarm, logGroup } from './building-blocks';
+import { alarm, alarmConditions, BELLFLOWER_NAMESPACE, deadLetterAlarm, logGroup } from './building-blocks';
+import { BUSINESS_FAILURE_LOG } from '../handlers/integration/log-lines';
 import { businessApplicationConditions, HAS_BUSINESS_APPLICATION } from './iam-role-stack';
 import { arnText, deleteWithStack, nagSuppressions, nameText, s3Arn, output, physicalName, ref, stackOutput, sub, tags, template } from './common';
 import { NESTED_TEMPLATES, type NestedTemplateName } from './layout';
@@ -119,6 +120,26 @@ const integrationFunctionArn = stackOutput(ROOT.integrationStack, LAMBDA.functio
 
 /** ARN of the customer managed key, built from its id (what the bucket and the IAM policies name). */
 const KMS_KEY_ARN = sub(arnText('kms', 'key/${KmsMasterKeyId}'));
+
+/** The metric counting business failures (failure.json answers), one per environment and region. */
+const BUSINESS_FAILURES_METRIC = physicalName('${StepFunctionName}-business-failures');
+
+/**
+ * Counts the integration function's log line of a business failure ({@link BUSINESS_FAILURE_LOG},
+ * a JSON log: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html)
+ * into {@link BUSINESS_FAILURES_METRIC}, after the function's stack created its log group.
+ */
+function businessFailuresMetricFilter(): object {
+  return {
+    Type: 'AWS::Logs::MetricFilter',
+    DependsOn: ROOT.integrationStack,
+    Properties: {
+      LogGroupName: physicalName('/aws/lambda/${IntegrationLambdaFunctionName}'),
+      FilterPattern: `{ $.message = "${BUSINESS_FAILURE_LOG}" }`,
+      MetricTransformations: [{ MetricNamespace: BELLFLOWER_NAMESPACE, MetricName: BUSINESS_FAILURES_METRIC, MetricValue: '1', Unit: 'Count' }],
+    },
+  };
+}
 
 /** How long CloudFormation waits for the notification custom resource's answer (default: an hour). */
 export const TRIGGER_SERVICE_TIMEOUT_SECONDS = 300;
@@ -259,8 +280,16 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
       [ROOT.executionsFailedAlarm]: executionsAlarm(
         'ExecutionsFailed',
         'executions-failed',
-        'Executions failed (processing failed three times, the business application answered failure.json, or Bellflower rejected the input): see the failure notification and the execution history.',
+        'Executions failed (processing failed three times, the business application answered failure.json, its wait timed out, or Bellflower rejected the input): see the failure notification and the execution history. Without the business-failures alarm in the same period, the cause is on our side.',
       ),
+      [ROOT.businessFailuresMetricFilter]: businessFailuresMetricFilter(),
+      [ROOT.businessFailuresAlarm]: alarm({
+        name: physicalName('${StepFunctionName}-business-failures'),
+        description: 'The business application answered failure.json (a business decision, not a system failure): see the failure notification for its error and cause.',
+        namespace: BELLFLOWER_NAMESPACE,
+        metric: BUSINESS_FAILURES_METRIC,
+        topicArn: ALARM_TOPIC_ARN,
+      }),
       [ROOT.executionsTimedOutAlarm]: executionsAlarm(
         'ExecutionsTimedOut',
         'executions-timed-out',

@@ -5,7 +5,8 @@
 import { definitionText } from '../../../asl/state-machine';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeKeyCommand, ListAliasesCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, ListAliasesCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { describeKeyPolicyGaps, keyPolicyGaps } from './key-policy';
 import { codePath, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../../templates/layout';
 import { CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/names';
 import { parseYaml } from '../../../templates/yaml';
@@ -17,7 +18,7 @@ import { sha256Hex } from '../../../templates/layout';
 import { artifactPaths } from './publish';
 import { manifestKey, publishHint, readManifest, type PublishManifest } from './manifest';
 import { messageOf, PreflightError } from '../core/errors';
-import { checkConfiguration, checkCredentials, type DeclaredParameters } from './preflight';
+import { checkBusinessApplicationTrust, checkConfiguration, checkCredentials, effectiveParameters, type DeclaredParameters } from './preflight';
 import { silentReporter, type Reporter } from '../core/reporter';
 import { deployStack, type DeployStackOptions, type Polling, type StackDeployResult, type StackRequest } from './stacks';
 
@@ -43,14 +44,23 @@ export async function preflight(options: {
   const cross = declaredParameters(distDir, TEMPLATE_PATHS.cross, config);
   const problems = checkConfiguration(config, { root: root.parameters, cross: cross.parameters });
   const account = await checkCredentials(clients.sts, config, problems);
-  if (account !== undefined) await checkKmsKey(clients.kms, config, problems);
+  if (account !== undefined) {
+    problems.push(...checkBusinessApplicationTrust(config, effectiveParameters(root.parameters, config.parameters), account));
+    await checkKmsKey(clients.kms, config, problems, effectiveParameters(root.parameters, config.parameters)[ALARMS_ENABLED] !== 'false');
+  }
   const manifest = checkManifest(distDir, config, problems);
   problems.push(...root.problems, ...cross.problems);
   if (problems.length > 0 || account === undefined || manifest === undefined) throw new PreflightError(problems);
   return { account, manifest, templateParameters: { root: Object.keys(root.parameters), cross: Object.keys(cross.parameters) } };
 }
 
-async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: string[]): Promise<void> {
+const ALARMS_ENABLED = 'AlarmsEnabled';
+
+/**
+ * The key is enabled, the alias points at it, and its policy holds the account-root statement and,
+ * with alarms, the CloudWatch statement ({@link keyPolicyGaps}).
+ */
+async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: string[], alarms: boolean): Promise<void> {
   try {
     const { KeyMetadata: key } = await kms.send(new DescribeKeyCommand({ KeyId: config.kmsKeyId }));
     if (key?.KeyState !== 'Enabled') {
@@ -64,6 +74,9 @@ async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: s
         `KMS alias alias/${config.kmsKeyAlias} does not point at key ${config.kmsKeyId} (its aliases: ${names.join(', ') || 'none'})`,
       );
     }
+    const [, partition = 'aws', , , accountId = ''] = (key.Arn ?? '').split(':');
+    const { Policy: policy = '{}' } = await kms.send(new GetKeyPolicyCommand({ KeyId: config.kmsKeyId, PolicyName: 'default' }));
+    problems.push(...describeKeyPolicyGaps(config.kmsKeyId, keyPolicyGaps(policy, { accountId, partition, alarms })));
   } catch (error) {
     const notFound = error instanceof Error && error.name === 'NotFoundException';
     problems.push(

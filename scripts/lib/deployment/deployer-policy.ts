@@ -189,7 +189,7 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
     },
     { commands: ['deploy', 'diff'], operation: 'KMS.ListAliases', caller: 'the CLI', requests: [req('kms:ListAliases', '*')], why: 'preflight checks the alias points at the key (ListAliases takes no resource)' },
     { commands: ['bootstrap'], operation: 'KMS.GetKeyRotationStatus', caller: 'the CLI', requests: [req('kms:GetKeyRotationStatus', key.resource, key.grant)], why: 'says when an adopted key does not rotate' },
-    { commands: ['bootstrap'], operation: 'KMS.GetKeyPolicy', caller: 'the CLI', requests: [req('kms:GetKeyPolicy', key.resource, key.grant)], why: 'says when an adopted key lacks the CloudWatch statement' },
+    { commands: ['bootstrap', 'deploy', 'diff'], operation: 'KMS.GetKeyPolicy', caller: 'the CLI', requests: [req('kms:GetKeyPolicy', key.resource, key.grant)], why: 'bootstrap and preflight check the key policy holds the account-root and the CloudWatch statements' },
 
     // The stacks, through change sets.
     { commands: DEPLOYER_COMMANDS.filter((c) => c !== 'publish'), operation: 'CloudFormation.DescribeStacks', caller: 'the CLI', requests: onStacks(['DescribeStacks']), why: 'stack state, outputs, parameters; the waiters' },
@@ -360,6 +360,13 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
         ...['CreateLogDelivery', 'GetLogDelivery', 'UpdateLogDelivery', 'DeleteLogDelivery', 'ListLogDeliveries', 'PutResourcePolicy', 'DescribeResourcePolicies'].map((action) => req(`logs:${action}`, '*')),
       ],
       why: 'the state machine: its role passed to Step Functions, its definition read from the artifact bucket, its execution logging',
+    },
+    {
+      commands: STACKS,
+      operation: 'CloudFormation: AWS::Logs::MetricFilter',
+      caller: 'CloudFormation',
+      requests: each('logs', ['PutMetricFilter', 'DeleteMetricFilter', 'DescribeMetricFilters'], logGroups[0]!.resource, logGroups[0]!.grant),
+      why: 'the business-failures metric of the integration function\'s log',
     },
     {
       commands: STACKS,

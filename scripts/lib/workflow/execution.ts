@@ -182,16 +182,22 @@ export interface RespondOptions {
   readonly failure?: { readonly cause: string; readonly error?: string };
 }
 
+/** Key of the data the integration Lambda writes for the business application (after the token). */
+export function dataKey(executionId: string): string {
+  return `outbound/${executionId}/data.json`;
+}
+
 /**
  * Answers as the business application: uploads `inbound/<id>/success.json` or `failure.json`.
- * Refuses an id that is not a UUID or has no `outbound/<id>/task_token.txt`. Returns the key.
+ * Refuses an id that is not a UUID or has no `outbound/<id>/data.json` (the business application's
+ * role may not read the task token). Returns the key.
  */
 export async function respond(options: RespondOptions): Promise<string> {
   const id = options.executionId;
   if (!isExecutionId(id)) throw new ExecutionCommandError(`"${id}" is not an execution id (a UUID)`);
-  if (!(await objectExists(options.s3, options.bucket, tokenKey(id)))) {
+  if (!(await objectExists(options.s3, options.bucket, dataKey(id)))) {
     throw new ExecutionCommandError(
-      `no s3://${options.bucket}/${tokenKey(id)}: no execution with id ${id} is waiting for an answer`,
+      `no s3://${options.bucket}/${dataKey(id)}: no execution with id ${id} is waiting for an answer`,
     );
   }
   const [file, body] = options.failure
