@@ -23,6 +23,13 @@ interface CapacityFlags {
 /** The command line that writes docs/capacity.md. */
 export const CAPACITY_DOC_COMMAND = 'bellflower capacity --rate 10 --region us-east-1 --defaults --markdown';
 
+/** docs/capacity.md: the model at 10 executions a second in us-east-1 with the documented defaults. */
+export async function capacityPage(): Promise<string> {
+  const { computeCapacity } = await import('./lib/load/capacity-report');
+  const { capacityMarkdown } = await import('./lib/load/capacity');
+  return capacityMarkdown(await computeCapacity({ rate: 10, region: 'us-east-1', readApplied: false }), CAPACITY_DOC_COMMAND);
+}
+
 /** `bellflower capacity`. */
 export const command: BellflowerCommand<CapacityFlags> = {
   name: 'capacity',
@@ -53,7 +60,7 @@ export const command: BellflowerCommand<CapacityFlags> = {
     }
     if (flags.markdown) {
       const { capacityMarkdown } = await import('./lib/load/capacity');
-      process.stdout.write(capacityMarkdown(model, CAPACITY_DOC_COMMAND.replace('--rate 10 --region us-east-1', `--rate ${flags.rate} --region ${region}`).replace(' --defaults', flags.defaults ? ' --defaults' : '')));
+      process.stdout.write(capacityMarkdown(model, `bellflower capacity --rate ${flags.rate} --region ${region}${flags.defaults ? ' --defaults' : ''} --markdown`));
       return;
     }
     for (const line of capacityLines(model)) console.log(line);
