@@ -22,7 +22,7 @@ function history(answer: 'success' | 'failure', notifications = 1): HistoryEvent
     ...Array.from({ length: notifications }, () => ({ type: 'TaskSucceeded', timestamp: t(2_100), taskSucceededEventDetails: { resourceType: 'sns' } }) as HistoryEvent),
     { type: 'TaskStateExited', timestamp: t(2_110), stateExitedEventDetails: { name: publish } } as HistoryEvent,
     answer === 'success'
-      ? { type: 'ExecutionSucceeded', timestamp: t(2_120) }
+      ? ({ type: 'ExecutionSucceeded', timestamp: t(2_120) } as HistoryEvent)
       : ({ type: 'ExecutionFailed', timestamp: t(2_120), executionFailedEventDetails: { error: LOAD_FAILURE_ERROR, cause: 'no' } } as HistoryEvent),
   ];
   return events;
