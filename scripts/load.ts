@@ -57,7 +57,7 @@ export const command: BellflowerCommand<LoadFlags> = {
       .addOption(new Option('--answer <kind>', 'how the business application answers: success, failure, or mix (every third a failure)').choices(['success', 'failure', 'mix']).default('success'))
       .option('--no-answer', 'never answer: every execution waits for its callback timeout')
       .option('--answer-delay <seconds>', 'wait this long after the outbound files appear before answering', numberArgument('--answer-delay', { unit: 'seconds' }), 0)
-      .option('--timeout <seconds>', 'longest wait for one execution, start to end', numberArgument('--timeout', { min: 1, unit: 'seconds' }), 300)
+      .option('--timeout <seconds>', 'longest wait for one execution, start to end; then the load stops it (with --no-answer, set it above the callback timeout)', numberArgument('--timeout', { min: 1, unit: 'seconds' }), 300)
       .option('--drain <seconds>', 'after Ctrl-C, how long the running executions may take to end before the load stops them', numberArgument('--drain', { unit: 'seconds' }), 30)
       .option('--poll <seconds>', "seconds between two reads of an execution's status", numberArgument('--poll', { min: 0.01, unit: 'seconds' }), 0.5)
       .option('--read-rate <per-second>', 'at most this many DescribeExecution and as many GetExecutionHistory calls a second (Step Functions throttles them at 15 and 20 a second)', numberArgument('--read-rate', { min: 0.1 }), 10)

@@ -133,5 +133,13 @@ describe.runIf(requireTool('moto_server'))('bellflower load on the emulator, eve
     expectClean(report, 40);
     expect(result.code, result.stderr).toBe(0);
     expect(report.executions.byStatus).toEqual({ SUCCEEDED: 27, FAILED: 13 });
+    // The duplicates did arrive: the integration function saw each message and each answer twice.
+    const logs = await deployed.command(['logs', '--since', '10m']);
+    expect(logs.stdout.match(/duplicate delivery: outbound files already written/g)?.length ?? 0).toBeGreaterThanOrEqual(40);
+    // Every answer handled twice: finished by the first delivery, refused as a duplicate by the second
+    // (moto's callback may still take a second answer while the execution has not moved on).
+    const answersHandled = logs.stdout.match(/task succeeded \(SendTaskSuccess\)|task failed as answered|duplicate or late answer/g)?.length ?? 0;
+    expect(answersHandled).toBe(80);
+    expect(logs.stdout.match(/duplicate or late answer/g)?.length ?? 0).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -46,6 +46,7 @@ PATCHES: list[Patch] = [
     stepfunctions.apply_definitions,
     stepfunctions.apply_execution_copies,
     stepfunctions.apply_execution_names,
+    stepfunctions.apply_closed_task_answers,
     cloudformation.apply_deleted_stacks,
     s3.apply,
     custom_resources.apply_delete_order,

@@ -90,6 +90,12 @@ describe('conservation', () => {
     expect(conservation({ records: [wrongEnd], ...clean }).filter((check) => !check.ok).map((check) => check.check)).toContain('every execution ended as its answer asks');
   });
 
+  it('fails an execution the load had to stop, without asking it for a notification', () => {
+    const aborted = [...history('success').slice(0, 4), { type: 'ExecutionAborted', timestamp: t(9_000) } as HistoryEvent];
+    const checks = conservation({ records: [record('success', { history: aborted, stopped: true, answerWrittenAt: undefined })], ...clean, after: bucket([ID], []) });
+    expect(checks.filter((check) => !check.ok).map((check) => check.check)).toEqual(['every execution ended as its answer asks']);
+  });
+
   it('fails two notifications for one execution', () => {
     const checks = conservation({ records: [record('success', { history: history('success', 2) })], ...clean });
     expect(checks.filter((check) => !check.ok).map((check) => check.check)).toEqual(['one notification per execution']);

@@ -82,7 +82,7 @@ export interface ExecutionRecord {
   /** The load's own failure with this execution (start refused, no outbound files, answer refused...). */
   readonly error?: { readonly type: string; readonly message: string };
   readonly history: readonly HistoryEvent[];
-  /** True when the load stopped it (Ctrl-C, then the drain time ran out). */
+  /** True when the load stopped it (Ctrl-C and the drain time ran out, or --timeout). */
   readonly stopped?: boolean;
 }
 
@@ -221,8 +221,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         progress();
       }
       let status = await waitForEnd(options.sfn, executionArn, deadline, pollMs);
-      if (!END_STATUSES.has(status) && aborted()) {
-        await options.sfn.send(new StopExecutionCommand({ executionArn, error: 'LoadInterrupted', cause: 'bellflower load was interrupted' }));
+      if (!END_STATUSES.has(status)) {
+        // Given up on (Ctrl-C and the drain time, or --timeout): stopped, so that no execution of the
+        // load keeps waiting for an answer whose files the cleanup deletes.
+        const [error, cause] = aborted() ? ['LoadInterrupted', 'bellflower load was interrupted'] : ['LoadTimeout', `bellflower load waited ${options.executionTimeoutMs} ms`];
+        await options.sfn.send(new StopExecutionCommand({ executionArn, error, cause }));
         record = { ...record, stopped: true };
         status = 'ABORTED';
       }
