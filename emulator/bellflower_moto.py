@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kms-key-id", default=None, help="create a KMS key with this id at start-up")
     parser.add_argument("--kms-alias", default=None, help="alias (without alias/) of that key")
     parser.add_argument("--no-function-iam", action="store_true", help="do not check the functions' calls against their roles")
+    parser.add_argument("--duplicate-deliveries", action="store_true", help="deliver every SQS record and S3 event to its function twice (at-least-once)")
     parser.add_argument("--check", action="store_true", help="apply the patches, print them and exit")
     args = parser.parse_args(argv)
     os.environ["MOTO_PORT"] = str(args.port)
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     work_dir = tempfile.mkdtemp(prefix="bellflower-emulator-")
     try:
         try:
-            applied = apply_patches(args.port, args.node, args.sdk_node_modules, work_dir, function_iam=not args.no_function_iam)
+            applied = apply_patches(args.port, args.node, args.sdk_node_modules, work_dir, function_iam=not args.no_function_iam, duplicate_deliveries=args.duplicate_deliveries)
         except ImportError as error:
             fail(f"moto is not installed ({error}): pip install 'moto[server]=={EXPECTED_MOTO_VERSION}'")
         except EmulatorStartError as error:

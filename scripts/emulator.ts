@@ -8,13 +8,14 @@
 import { type BellflowerCommand, numberArgument } from './cli/command';
 
 /** `bellflower emulator`. */
-export const command: BellflowerCommand<{ port?: number; verbose: boolean }> = {
+export const command: BellflowerCommand<{ port?: number; verbose: boolean; duplicateDeliveries?: boolean }> = {
   name: 'emulator',
   options: (command) =>
     command
     .description('Start the local AWS emulator (moto with Bellflower\'s patches) to rehearse publish, deploy, run and destroy')
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (default: 4599)', numberArgument('--port', { integer: true, min: 0 }))
-    .option('--verbose', "print the emulator's request log and the functions' errors", false),
+    .option('--verbose', "print the emulator's request log and the functions' errors", false)
+    .option('--duplicate-deliveries', 'deliver every SQS record and S3 event to its function twice (AWS delivers at least once): proves the integration is idempotent'),
   run: async ({ flags }) => {
     const { loadConfig } = await import('./lib/core/config');
     const { EMULATOR_CONFIG_DIR, EMULATOR_DEFAULT_PORT, exportLines, startEmulator } = await import('./lib/emulator/emulator');
@@ -24,6 +25,7 @@ export const command: BellflowerCommand<{ port?: number; verbose: boolean }> = {
       region: config.region,
       kmsKeyId: config.kmsKeyId,
       kmsKeyAlias: config.kmsKeyAlias,
+      ...(flags.duplicateDeliveries ? { duplicateDeliveries: true } : {}),
       ...(flags.verbose ? { onLog: (text: string) => process.stderr.write(text) } : {}),
     });
     // Handled every time: a terminal's Ctrl-C reaches the launcher too, which may exit first.

@@ -22,7 +22,7 @@ import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../scripts/lib/core/aws';
 import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, startEmulator, type RunningEmulator } from '../scripts/lib/emulator/emulator';
-import { bellflower, type Result } from './support/bellflower-cli';
+import { bellflower, emulatorCommandEnvironment, type Result } from './support/bellflower-cli';
 import { requireTool } from './support/tools';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -67,18 +67,8 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     const configDir = join(workDir, 'config');
     mkdirSync(configDir);
     writeFileSync(join(configDir, 'devl.json'), JSON.stringify({ ...shipped, callbackTimeoutSeconds: CALLBACK_TIMEOUT_SECONDS }, null, 2));
-    const { AWS_PROFILE: _profile, ...rest } = process.env;
     // What `bellflower emulator` tells the user to export, with the test's own config and dist folders.
-    env = {
-      ...rest,
-      AWS_ENDPOINT_URL: emulator.endpoint,
-      AWS_REGION: String(shipped.region),
-      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      BELLFLOWER_CONFIG_DIR: configDir,
-      BELLFLOWER_DIST_DIR: join(workDir, 'dist'),
-      NODE_NO_WARNINGS: '1',
-    };
+    env = emulatorCommandEnvironment(emulator.endpoint, String(shipped.region), { configDir, distDir: join(workDir, 'dist') });
     clients = createAwsClients({ region: String(shipped.region), endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
   }, 60_000);
 

@@ -42,6 +42,11 @@ export interface EmulatorOptions {
   readonly python?: string;
   /** Called with every chunk the server logs (requests, function errors). @default discarded */
   readonly onLog?: (text: string) => void;
+  /**
+   * Deliver every SQS record and S3 event notification to its function twice, as AWS may
+   * (at-least-once delivery; emulator/patches/delivery.py). @default false
+   */
+  readonly duplicateDeliveries?: boolean;
   /** How long to wait for the server to answer. @default 30000 */
   readonly startTimeoutMs?: number;
 }
@@ -116,6 +121,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     join(PROJECT_ROOT, 'node_modules'),
     '--region',
     options.region ?? 'us-east-1',
+    ...(options.duplicateDeliveries ? ['--duplicate-deliveries'] : []),
     ...(options.kmsKeyId !== undefined ? ['--kms-key-id', options.kmsKeyId, '--kms-alias', options.kmsKeyAlias ?? 'bellflower-emulator'] : []),
   ];
   const child: ChildProcess = spawn(python, args, {
@@ -192,7 +198,7 @@ export const EMULATOR_KNOWN_GAPS: readonly string[] = [
   "IAM is enforced only for the S3 calls of role sessions (the functions' own calls, and sessions from sts:AssumeRole): moto evaluates other services' calls against the resource \"*\" and DeleteObjects as s3:DeleteObject on the bucket, its Step Functions engine signs with fixed keys no IAM user holds, custom-resource answers are unsigned, and the dummy keys of the commands are not checked; the IAM simulator tests prove the rest",
   'KMS is not enforced: objects, queues and the topic are not really encrypted with the key, and the key policy is not evaluated',
   'bucket, queue and topic policies (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy) and CloudWatch alarms are not created (moto has no CloudFormation model for them)',
-  'SQS and S3 deliveries to the integration function are synchronous and never retried; a failed message is not redriven to the dead-letter queue',
+  'SQS and S3 deliveries to the integration function are synchronous and never retried (each is delivered once, or twice with the duplicate-deliveries option of the emulator); a failed message is not redriven to the dead-letter queue, and the DeadLetterConfig of a function is dropped (`bellflower load` finds no function dead-letter queue there)',
   'no rollback: a failed create or update leaves the stack as it is, and a failed delete stops the delete',
   "a timed-out wait ends the execution as States.Runtime, not States.Timeout: moto's Step Functions engine refuses a Fail state's error name beginning with States. even when it comes from ErrorPath (the wait itself fails with States.Timeout and the failure notification is sent)",
   'a nested stack update replaces the nested stack (moto deletes and re-creates it) instead of updating its resources in place',
