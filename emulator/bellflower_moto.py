@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--region", default="us-east-1", help="region of the KMS key")
     parser.add_argument("--kms-key-id", default=None, help="create a KMS key with this id at start-up")
     parser.add_argument("--kms-alias", default=None, help="alias (without alias/) of that key")
+    parser.add_argument("--kms-key-policy", default=None, help="key policy (JSON) of that key; moto's default when absent")
     parser.add_argument("--no-function-iam", action="store_true", help="do not check the functions' calls against their roles")
     parser.add_argument("--duplicate-deliveries", action="store_true", help="deliver every SQS record and S3 event to its function twice (at-least-once)")
     parser.add_argument("--check", action="store_true", help="apply the patches, print them and exit")
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
             print("\n".join(applied))
             return
         if args.kms_key_id:
-            create_kms_key(args.region, args.kms_key_id, args.kms_alias or "bellflower-emulator")
+            create_kms_key(args.region, args.kms_key_id, args.kms_alias or "bellflower-emulator", args.kms_key_policy)
         from moto.server import main as moto_main
 
         sys.stderr.write(f"bellflower emulator: moto {EXPECTED_MOTO_VERSION} with {len(applied)} patches on http://{args.host}:{args.port}\n")

@@ -6,6 +6,8 @@
 import { CreateStackCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+// The key policy bootstrap creates: deploy's preflight checks its root and CloudWatch statements.
+import { keyPolicy } from '../templates/iam-contract';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -142,7 +144,7 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     clients = createAwsClients(moto.clientConfig);
     work = mkdtempSync(join(tmpdir(), 'bellflower-cli-'));
     mkdirSync(configDir());
-    const kmsKeyId = (await clients.kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+    const kmsKeyId = (await clients.kms.send(new CreateKeyCommand({ Policy: JSON.stringify(keyPolicy({ accountId: '123456789012', partition: 'aws' })) }))).KeyMetadata!.KeyId!;
     await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/bellflower-devl', TargetKeyId: kmsKeyId }));
     const file = { artifactBucket: 'bellflower-artifacts-cli', kmsKeyAlias: 'bellflower-devl', kmsKeyId, subscriptionEmail: 'ops@bellflower.test' };
     writeFileSync(join(configDir(), 'devl.json'), JSON.stringify(file));

@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONFIG_DIR_VARIABLE, DIST_DIR_VARIABLE, PROJECT_ROOT } from '../core/paths';
 import { BellflowerError } from '../core/errors';
+import { keyPolicy } from '../../../templates/iam-contract';
+
+/** moto's account (`DEFAULT_ACCOUNT_ID`), the one the emulator's resources live in. */
+const MOTO_DEFAULT_ACCOUNT = '123456789012';
 
 
 /** The Python launcher. */
@@ -122,7 +126,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     '--region',
     options.region ?? 'us-east-1',
     ...(options.duplicateDeliveries ? ['--duplicate-deliveries'] : []),
-    ...(options.kmsKeyId !== undefined ? ['--kms-key-id', options.kmsKeyId, '--kms-alias', options.kmsKeyAlias ?? 'bellflower-emulator'] : []),
+    ...(options.kmsKeyId !== undefined
+      ? [
+          '--kms-key-id',
+          options.kmsKeyId,
+          '--kms-alias',
+          options.kmsKeyAlias ?? 'bellflower-emulator',
+          // The policy bootstrap gives its keys (deploy's preflight checks it), in moto's default account.
+          '--kms-key-policy',
+          JSON.stringify(keyPolicy({ accountId: MOTO_DEFAULT_ACCOUNT, partition: 'aws' })),
+        ]
+      : []),
   ];
   const child: ChildProcess = spawn(python, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
