@@ -28,6 +28,7 @@ describe('folders handler: a Create that fails half-way, and its rollback', () =
   });
   afterAll(() => {
     vi.unstubAllEnvs();
+    s3.restore();
   });
 
   beforeEach(async () => {

@@ -12,7 +12,7 @@ import {
 import { LambdaClient, ResourceNotFoundException, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEVL_CONFIG } from '../../../test/support/config';
 import { recordingReporter } from '../../../test/support/reporter';
 import { createAwsClients } from '../core/aws';
@@ -27,6 +27,12 @@ const MAPPING = 'a1b2c3d4-5678-90ab-cdef-11111EXAMPLE';
 const cfn = mockClient(CloudFormationClient);
 const lambda = mockClient(LambdaClient);
 const sfn = mockClient(SFNClient);
+// Class stubs reach every client of the worker: put them back for the next file.
+afterAll(() => {
+  cfn.restore();
+  lambda.restore();
+  sfn.restore();
+});
 const clients = createAwsClients({ region: config.region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 /** Every call to the three services, in order. */
 const calls: string[] = [];
