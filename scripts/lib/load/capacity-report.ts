@@ -44,7 +44,7 @@ export function capacityLines(model: CapacityModel): string[] {
       (row) =>
         `  ${row.bindsAt < model.rate ? 'OVER' : 'ok  '} ${`${row.service} ${row.quota}`.padEnd(62)} ${show(row.usedAtRate).padStart(9)} of ${show(row.value)} ${row.unit}${row.applied !== undefined ? ' (applied)' : ''}; binds at ${show(row.bindsAt)}/s; ${row.source}`,
     ),
-    `cost per million executions (${model.pricesAsOf.region} list prices of ${model.pricesAsOf.date}): USD ${model.costTotalUsd.toFixed(2)}`,
+    `cost per million executions (${model.pricesAsOf.region} list prices as of ${model.pricesAsOf.date}): USD ${model.costTotalUsd.toFixed(2)}`,
     ...model.cost.map((line) => `  ${line.component.padEnd(46)} USD ${line.usd.toFixed(2).padStart(8)} (${show(line.quantity)} ${line.unit})`),
   ];
 }

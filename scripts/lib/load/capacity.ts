@@ -66,6 +66,11 @@ export interface QuotaAtRate extends QuotaRow {
   readonly bindsAt: number;
 }
 
+/**
+ * The Step Functions quotas page. The values below are those of its copy in
+ * awsdocs/aws-step-functions-developer-guide (doc_source/limits-overview.md, the last published
+ * source); AWS raises them at times, and the Service Quotas API gives an account's own.
+ */
 const SFN_QUOTAS = 'https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html';
 const count = (counts: Readonly<Record<string, number>>, ...names: string[]): number => names.reduce((sum, name) => sum + (counts[name] ?? 0), 0);
 
@@ -254,7 +259,10 @@ interface Price {
 /** The date and region of {@link PRICES}. */
 export const PRICES_AS_OF = { date: '2025-06', region: 'us-east-1' } as const;
 
-/** List prices in us-east-1 as the AWS pricing pages gave them on {@link PRICES_AS_OF}. */
+/**
+ * List prices in us-east-1 as the AWS pricing pages named gave them as of {@link PRICES_AS_OF}
+ * (not read live: check the pages before relying on the cost).
+ */
 const PRICES = {
   stateTransitions: { component: 'Step Functions state transitions (Standard)', unitPrice: 0.025, per: 1_000, unit: 'transitions', source: 'https://aws.amazon.com/step-functions/pricing/' },
   lambdaRequests: { component: 'Lambda requests', unitPrice: 0.2, per: 1_000_000, unit: 'requests', source: 'https://aws.amazon.com/lambda/pricing/' },
@@ -351,7 +359,7 @@ export function capacityMarkdown(model: CapacityModel, command: string): string 
         `| ${row.service} | ${row.quota} | ${number(row.value)} ${row.unit}${row.applied !== undefined ? ' (applied)' : ''} | ${row.usage} | ${number(row.usedAtRate)} | ${number(row.bindsAt)} | [docs](${row.source})${row.note ? `; ${row.note}` : ''} |`,
     ),
     '',
-    `## Cost per million executions (${model.pricesAsOf.region} list prices of ${model.pricesAsOf.date})`,
+    `## Cost per million executions (${model.pricesAsOf.region} list prices as of ${model.pricesAsOf.date}; check the pricing pages)`,
     '',
     '| component | quantity | USD | price source |',
     '| --- | --- | --- | --- |',
