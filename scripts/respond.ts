@@ -16,7 +16,24 @@ type RespondFlags = EnvironmentFlags & {
   bucket?: string;
   roleArn?: string;
   externalId?: string;
+  body?: string;
+  file?: string;
+  heartbeat?: boolean;
 };
+
+/** The success body `--body` or `--file` give (`--file -`: standard input); undefined for the default one. */
+async function answerBody(flags: RespondFlags): Promise<string | undefined> {
+  const given = [flags.body !== undefined && '--body', flags.file !== undefined && '--file', flags.failure !== undefined && '--failure', flags.heartbeat && '--heartbeat'].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be combined: give one answer`);
+  if (flags.body !== undefined) return flags.body;
+  if (flags.file === undefined) return undefined;
+  const { readFileSync } = await import('node:fs');
+  try {
+    return readFileSync(flags.file === '-' ? 0 : flags.file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--file ${flags.file}: cannot read it (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
 
 /** The bucket to answer in: a local run's (`--endpoint`, `--bucket`), `--bucket` as given, or the deployment's. */
 async function answerTarget(flags: RespondFlags): Promise<{ s3: S3Client; bucket: string }> {
@@ -45,9 +62,12 @@ export const command: BellflowerCommand<RespondFlags> = {
   options: (command) =>
     withEnvironmentOptions(
     command
-      .description('Answer a waiting execution as the business application (success.json or failure.json)')
+      .description('Answer a waiting execution as the business application (success.json, failure.json or heartbeat.json)')
       .argument('<execution-id>', 'the execution id (UUID) shown by start-execution or the local run'),
   )
+    .option('--body <json>', 'the JSON of success.json (kept as the execution\'s $.response); default {"status":"Response Received"}')
+    .option('--file <path>', 'read the JSON of success.json from a file (- for standard input)')
+    .option('--heartbeat', 'write heartbeat.json: the wait\'s heartbeat timer starts again, the execution keeps waiting')
     .option('--failure <reason>', 'answer failure.json with this cause instead of success.json')
     .option('--error <code>', 'error code of a failure answer', 'BusinessApplicationFailure')
     .option('--endpoint <url>', 'S3 endpoint of a local run (static local credentials, region us-east-1 unless --region); needs --bucket')
@@ -58,10 +78,13 @@ export const command: BellflowerCommand<RespondFlags> = {
     const { isExecutionId } = await import('../handlers/shared/execution-id');
     // A bad id is refused before any credentials or endpoint are looked at.
     if (!isExecutionId(executionId)) throw new UsageError(`"${executionId}" is not an execution id (a UUID such as 2f1c9a8e-3b7d-4e21-9c55-0d6a1b2c3d4e)`);
+    const body = await answerBody(flags);
+    const { checkAnswerBody, respond } = await import('./lib/workflow/execution');
+    // A bad body is refused before any credentials are looked at.
+    if (body !== undefined) checkAnswerBody(body, flags.body !== undefined ? '--body' : `--file ${flags.file}`);
     const { s3, bucket } = await answerTarget(flags);
-    const { respond } = await import('./lib/workflow/execution');
     const failure = flags.failure !== undefined ? { cause: flags.failure, error: flags.error } : undefined;
-    const key = await respond({ s3, bucket, executionId, failure });
+    const key = await respond({ s3, bucket, executionId, failure, ...(body !== undefined ? { body } : {}), ...(flags.heartbeat ? { heartbeat: true } : {}) });
     console.log(`wrote s3://${bucket}/${key}`);
   },
 };
