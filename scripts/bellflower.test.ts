@@ -319,6 +319,33 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     expect((await describeStack(clients.cloudFormation, 'bellflower-s3-custom-resource-stack-devl'))?.StackStatus).toBe('REVIEW_IN_PROGRESS');
   });
 
+  it('says on Ctrl-C during deploy which stack is in which state and what to do, exit code 130', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/bellflower.mjs'), 'deploy', '--no-source-check', '--require-approval', 'never', '--config-dir', configDir(), '--dist', fakeDist], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const closed = new Promise<number | null>((resolveClose) => child.on('close', resolveClose));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const before = stderr;
+      stderr += chunk.toString();
+      // Plain moto executes a CREATE change set without building the stack (the emulator's patch
+      // does): the stack stays in REVIEW_IN_PROGRESS and the deploy waits there, to be interrupted.
+      if (!before.includes('preflight ok') && stderr.includes('preflight ok')) setTimeout(() => child.kill('SIGINT'), 3000);
+    });
+
+    expect(await closed).toBe(130);
+    const report = stderr.slice(stderr.indexOf('\ninterrupted:\n'));
+    expect(lines(report)).toEqual([
+      'interrupted:',
+      expect.stringMatching(
+        /^  bellflower-s3-custom-resource-stack-devl: REVIEW_IN_PROGRESS \(change set bellflower-\d{14}-[a-z0-9]+ executing\): CloudFormation goes on without this command; follow it with `aws cloudformation describe-stack-events --stack-name bellflower-s3-custom-resource-stack-devl`$/,
+      ),
+      '  bellflower-root-stack-devl: not started; nothing changed',
+    ]);
+  });
+
   it('removes the outputs file when it destroys the stacks, and the manifest when it deletes the artifacts (destroy --yes --delete-artifacts)', async () => {
     expect(existsSync(outputsFile())).toBe(true);
     const manifests = join(distDir(), 'manifests');

@@ -66,6 +66,9 @@ export const command: BellflowerCommand<DeployFlags> = {
       throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
     }
     const { config, clients, distDir, plainHttp, reporter, target } = await commandContext(flags);
+    // Ctrl-C: say which stack is in which state and what to do, not only "interrupted".
+    const { reportInterruptedDeploy } = await import('./lib/deployment/interrupt');
+    const steps = reportInterruptedDeploy(clients.cloudFormation, [config.crossStackName, config.rootStackName]);
     const colors = colorsFor(process.stderr);
     const { buildArtifacts, environmentBuildOptions } = await import('./lib/deployment/publish');
     if (flags.publish) {
@@ -81,6 +84,7 @@ export const command: BellflowerCommand<DeployFlags> = {
       reporter,
       replaceFailed: flags.replaceFailed,
       resetParameters: flags.resetParameter,
+      onStep: (step) => steps.set(step.stackName, step),
       // A kept change set runs what was published when it was made; otherwise the tree must be the published one.
       ...(flags.changeSet === undefined && !flags.publish && flags.sourceCheck ? { rebuild: () => buildArtifacts(environmentBuildOptions(config, distDir)) } : {}),
       changeSets: {

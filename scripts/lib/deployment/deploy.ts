@@ -237,6 +237,8 @@ export interface DeployOptions extends Polling {
    * edited since. @default the build in `distDir` as it is
    */
   readonly rebuild?: () => Promise<unknown>;
+  /** Told each step of each stack (the command reports the last ones on Ctrl-C). */
+  readonly onStep?: DeployStackOptions['onStep'];
   /** Change-set options of both stacks: approval, keep instead of execute, execute a kept one, no rollback. */
   readonly changeSets?: Pick<DeployStackOptions, 'approve' | 'execute' | 'changeSetName' | 'existingChangeSet' | 'disableRollback'>;
 }
@@ -271,6 +273,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
     ...(options.maxWaitSeconds !== undefined ? { maxWaitSeconds: options.maxWaitSeconds } : {}),
     terminationProtection: config.environment === 'prod',
+    ...(options.onStep !== undefined ? { onStep: options.onStep } : {}),
     ...options.changeSets,
   };
   const cross = await deployStack(clients.cloudFormation, requests.cross, stackOptions);

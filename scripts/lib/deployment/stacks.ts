@@ -216,9 +216,21 @@ export async function discardChangeSet(
   }
 }
 
+/**
+ * Where {@link deployStack} is with one stack, for a report when the command is interrupted:
+ * creating its change set, the change set ready (not executed), executing it, or done.
+ */
+export interface StackStep {
+  readonly stackName: string;
+  readonly phase: 'creating-change-set' | 'change-set-ready' | 'executing' | 'done';
+  readonly changeSetName?: string;
+}
+
 /** Options of {@link deployStack}. */
 export interface DeployStackOptions extends Polling {
   readonly reporter?: Reporter;
+  /** Told each step of the stack's deploy (Ctrl-C reports the last). @default nothing */
+  readonly onStep?: (step: StackStep) => void;
   /** Delete and re-create a stack whose creation failed (ROLLBACK_COMPLETE). @default false */
   readonly replaceFailed?: boolean;
   /** Turn termination protection on after a successful deploy. @default false */
@@ -255,6 +267,8 @@ export async function deployStack(
 ): Promise<StackDeployResult> {
   const reporter = options.reporter ?? silentReporter;
   const { stackName } = request;
+  const step = (phase: StackStep['phase'], changeSetName?: string): void =>
+    options.onStep?.({ stackName, phase, ...(changeSetName !== undefined ? { changeSetName } : {}) });
   let stack = await describeStack(cloudFormation, stackName);
   const status = stack?.StackStatus ?? '';
   if (FAILED_CREATE_STATUSES.has(status)) {
@@ -289,15 +303,19 @@ export async function deployStack(
       );
     }
     reporter.progress(`${stackName}: creating change set (${type})`);
+    step('creating-change-set', options.changeSetName);
     changeSet = await createChangeSet(cloudFormation, request, type, options, options.changeSetName, kept);
   }
   const changeSetName = changeSet.id.includes(':changeSet/') ? changeSet.id.replace(/^.*:changeSet\/([^/]+)\/.*$/, '$1') : changeSet.id;
   if (!changeSet.hasChanges) {
+    step('done');
     reporter.progressDone();
     reporter.info(`${stackName}: no changes`);
     return { stackName, action: 'no-changes', outputs: outputsOf(stack) };
   }
+  step('change-set-ready', changeSetName);
   if (options.execute === false) {
+    step('done');
     reporter.progressDone();
     reporter.info(`${stackName}: change set ${changeSetName} created and kept (not executed)`);
     return { stackName, action: 'change-set-kept', outputs: outputsOf(stack), changeSetName };
@@ -313,6 +331,7 @@ export async function deployStack(
   }
   const since = await latestEventTime(cloudFormation, stackName);
   const events = new StackEventCollector(cloudFormation, stackName, since);
+  step('executing', changeSetName);
   reporter.progress(`${stackName}: executing change set ${changeSetName}${options.disableRollback ? ' (no rollback on failure)' : ''}`);
   try {
     await cloudFormation.send(
@@ -342,6 +361,7 @@ export async function deployStack(
     await cloudFormation.send(new UpdateTerminationProtectionCommand({ StackName: stackName, EnableTerminationProtection: true }));
   }
   const done = await describeStack(cloudFormation, stackName);
+  step('done', changeSetName);
   reporter.info(`${stackName}: ${done?.StackStatus ?? 'done'}`);
   return { stackName, action: type === 'CREATE' ? 'created' : 'updated', outputs: outputsOf(done), changeSetName };
 }
