@@ -23,6 +23,7 @@ import type { S3Event, S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } fr
 import { isExecutionId } from '../shared/execution-id';
 import { describeError, EXECUTION_ID_KEY, type Logger } from '../shared/logger';
 import { redactToken } from '../shared/task-token';
+import { MAX_ANSWER_BYTES } from '../shared/answer-limit';
 
 /** What the core needs: SDK clients created once by the adapter, the bucket and the logger. */
 export interface IntegrationDeps {
@@ -138,7 +139,7 @@ export const ERROR_NAMES = {
 } as const;
 
 /** Largest answer file accepted: Step Functions' payload limit (256 KiB). */
-export const MAX_ANSWER_BYTES = 262_144;
+export { MAX_ANSWER_BYTES };
 
 /**
  * What the business application finds in `outbound/<uuid>/rejected/<time>-<file>.json` when an

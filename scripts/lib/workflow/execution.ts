@@ -13,7 +13,7 @@ import { tokenPreview } from '../local/callback-server';
 import type { EntryWithoutTime, ExecutionStatus, TimelineEntry } from '../local/timeline';
 import { isExecutionId } from '../../../handlers/shared/execution-id';
 import { BellflowerError, messageOf } from '../core/errors';
-import { MAX_ANSWER_BYTES } from '../../../handlers/integration/integrate';
+import { MAX_ANSWER_BYTES } from '../../../handlers/shared/answer-limit';
 
 /** A command against a deployment failed; the message says what to do. */
 export class ExecutionCommandError extends BellflowerError {
