@@ -121,14 +121,19 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
       (async () => {
         const started = await startExecution({ order: 1 });
         expect(started.id).toMatch(UUID);
-        const answered = await succeed('respond', [started.id!, '--body', '{"approved":true,"reference":"PO-1"}']);
+        // The execution's name (the last part of its ARN) is a UUID too: respond takes it as well.
+        const name = started.arn.split(':').pop()!;
+        expect(name).toMatch(UUID);
+        expect(name).not.toBe(started.id);
+        const answered = await succeed('respond', [name, '--body', '{"approved":true,"reference":"PO-1"}']);
         expect(answered).toMatch(/^wrote s3:\/\/bellflower-integration-bucket-devl-us-east-1\/inbound\/[0-9a-f-]{36}\/success\.json$/m);
         return { ...(await watch(started.arn)), arn: started.arn };
       })(),
       (async () => {
         const started = await startExecution({ order: 2 });
         expect(await succeed('respond', [started.id!, '--failure', 'order rejected'])).toMatch(/\/failure\.json$/m);
-        return watch(started.arn);
+        // watch takes the execution_id (the outbound folder's name) as well as the ARN and the name.
+        return watch(started.id!);
       })(),
       (async () => {
         // No outbound files are ever written: start-execution says so and fails.
