@@ -46,7 +46,7 @@ async function answerTarget(flags: RespondFlags, id: string): Promise<{ s3: S3Cl
     const deployment = await findDeployment(context);
     const bucket = flags.bucket ?? deployment.bucket;
     // The execution's name is a UUID too: an id without an outbound folder is looked up as a name.
-    const { answerId } = await import('./lib/workflow/execution');
+    const { answerId } = await import('./lib/workflow/resolve-execution');
     const executionId = await answerId({ s3: clients.s3, sfn: clients.sfn, bucket, stateMachineArn: deployment.stateMachineArn, id });
     if (flags.roleArn === undefined) return { s3: clients.s3, bucket, executionId };
     const role = { roleArn: flags.roleArn, ...(flags.externalId !== undefined ? { externalId: flags.externalId } : {}) };

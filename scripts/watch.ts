@@ -21,7 +21,8 @@ export const command: BellflowerCommand<EnvironmentFlags & { poll: number; repor
     .option('--report <file>', 'at the end, write the execution as one self-contained HTML page (graph, path, timeline)'),
   run: async ({ flags, args: [execution] }) => {
     const { commandContext, findDeployment } = await import('./cli/context');
-    const { followExecution, HistoryTimeline, resolveExecution } = await import('./lib/workflow/execution');
+    const { followExecution, HistoryTimeline } = await import('./lib/workflow/execution');
+    const { resolveExecution } = await import('./lib/workflow/resolve-execution');
     const { timelinePrinter } = await import('./lib/local/timeline');
     const context = await commandContext(flags);
     const stateMachineArn = execution.startsWith('arn:') ? undefined : (await findDeployment(context)).stateMachineArn;

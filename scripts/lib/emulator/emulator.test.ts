@@ -144,7 +144,7 @@ describe.runIf(requireTool('moto_server'))('the launcher and npm run emulator', 
     await closed;
     await expect(fetch(`${endpoint}/moto-api/`)).rejects.toThrow();
     expect(output.stderr).toMatch(/^emulator: stopped \(process \d+, which started it, has exited\)$/m);
-  }, 30_000);
+  }, 60_000);
 });
 
 /** Runs `bellflower emulator <args>` in a process group of its own and waits for its banner. */

@@ -5,7 +5,7 @@
  * the deployment's resources from {@link deploymentTarget} (see `deploymentContext` in `cli.ts`).
  */
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, StartExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, StartExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STATES } from '../../../asl/state-machine';
 import { ROOT_OUTPUTS } from '../../../templates/names';
@@ -53,7 +53,7 @@ export function tokenKey(executionId: string): string {
  * to a principal without an unconditional s3:ListBucket (the business application role may list
  * `outbound/` only), so a 403 is settled by listing the exact key.
  */
-async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return true;
@@ -240,59 +240,6 @@ export function executionArnOf(arnOrName: string, stateMachineArn?: string): str
     throw new ExecutionCommandError(`"${arnOrName}" is not an ARN and no state machine is known to resolve the name`);
   }
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${arnOrName}`;
-}
-
-/** How many of the state machine's most recent executions an `execution_id` is looked for in. */
-export const EXECUTION_ID_SEARCH_LIMIT = 100;
-
-/**
- * The execution an id names, so that every command takes either UUID of an execution: an ARN as
- * is; an execution name (the names start-execution generates are UUIDs); or the `execution_id`
- * the processing function gave it (the `outbound/<uuid>/` folder), looked for in the histories of
- * the state machine's {@link EXECUTION_ID_SEARCH_LIMIT} most recent executions.
- */
-export async function resolveExecution(options: {
-  readonly sfn: SFNClient;
-  readonly stateMachineArn?: string;
-  readonly id: string;
-}): Promise<{ readonly executionArn: string; readonly executionId?: string }> {
-  const { sfn, id } = options;
-  if (id.startsWith('arn:')) return { executionArn: id };
-  const byName = executionArnOf(id, options.stateMachineArn);
-  try {
-    await sfn.send(new DescribeExecutionCommand({ executionArn: byName }));
-    const executionId = executionIdFromHistory(await executionHistory(sfn, byName));
-    return { executionArn: byName, ...(executionId !== undefined ? { executionId } : {}) };
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ExecutionDoesNotExist')) throw new ExecutionCommandError(`cannot describe ${byName}: ${messageOf(error)}`, { cause: error });
-  }
-  const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: options.stateMachineArn, maxResults: EXECUTION_ID_SEARCH_LIMIT }));
-  for (const execution of listed.executions ?? []) {
-    if (!execution.executionArn) continue;
-    if (executionIdFromHistory(await executionHistory(sfn, execution.executionArn)) === id) return { executionArn: execution.executionArn, executionId: id };
-  }
-  throw new ExecutionCommandError(
-    `no execution named ${id}, and none with execution_id ${id} among the ${EXECUTION_ID_SEARCH_LIMIT} most recent executions of ${options.stateMachineArn}: give the execution ARN`,
-  );
-}
-
-/**
- * The `execution_id` to answer: `id` itself when `outbound/<id>/task_token.txt` exists, else the
- * execution_id of the execution named `id`; `id` when neither (respond then says nothing waits).
- */
-export async function answerId(options: {
-  readonly s3: S3Client;
-  readonly sfn: SFNClient;
-  readonly bucket: string;
-  readonly stateMachineArn: string;
-  readonly id: string;
-}): Promise<string> {
-  if (await objectExists(options.s3, options.bucket, tokenKey(options.id))) return options.id;
-  try {
-    return (await resolveExecution({ sfn: options.sfn, stateMachineArn: options.stateMachineArn, id: options.id })).executionId ?? options.id;
-  } catch {
-    return options.id;
-  }
 }
 
 /** Options of {@link followExecution}. */
