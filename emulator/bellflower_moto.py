@@ -22,6 +22,8 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
+import time
 from typing import Any
 
 from patches import EXPECTED_MOTO_VERSION, EmulatorStartError, apply_patches, create_kms_key
@@ -38,6 +40,20 @@ class Stopped(Exception):
 
 def stop_on_sigterm(*_: Any) -> None:
     raise Stopped
+
+
+def stop_when_orphaned(interval: float = 0.5) -> None:
+    """The server never outlives the command that started it: when the parent process goes (killed,
+    or stopped through the PID of npx or a supervisor, which do not pass signals on), the launcher
+    is re-parented, and this stops it as SIGTERM would (the work folder is removed)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -57,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["MOTO_PORT"] = str(args.port)
     # SIGTERM (npm run emulator stopping it) ends the server like Ctrl-C: the work folder is removed.
     signal.signal(signal.SIGTERM, stop_on_sigterm)
+    stop_when_orphaned()
     interrupted = False
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

@@ -79,6 +79,14 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
 
   it('publishes the artifacts and deploys the cross stack and the root stack', async () => {
     expect(await succeed('publish')).toMatch(/^published 17 artifacts to s3:\/\/bellflower-artifacts-emulator\/bellflower\/ \(17 uploaded, 0 unchanged\)/m);
+    // The IAM table of the new cross stack is drawn to the output's width: no action, principal or
+    // condition is cut (the lines are wrapped inside the table instead).
+    const diff = await succeed('diff');
+    const iamTable = /IAM Statement Changes\n([\s\S]*?)\n\n/.exec(diff)?.[1] ?? '';
+    expect(iamTable).toMatch(/^┌/);
+    expect(iamTable).not.toMatch(/characters\)/);
+    expect(iamTable).toMatch(/│ Allow  │ xray:PutTelemetryRecords +│/);
+    expect(iamTable).toMatch(/│ +│ +│ xray:PutTraceSegments +│/);
     const deployed = await succeed('deploy', ['--require-approval', 'never']);
     expect(deployed).toMatch(/^BellflowerStepFunctionArn = arn:aws:states:us-east-1:\d{12}:stateMachine:bellflower-state-machine-devl-us-east-1$/m);
     expect(deployed).toMatch(/^BellflowerS3BucketName = bellflower-integration-bucket-devl-us-east-1$/m);
@@ -103,14 +111,19 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
       (async () => {
         const started = await startExecution({ order: 1 });
         expect(started.id).toMatch(UUID);
-        const answered = await succeed('respond', [started.id!]);
+        // The execution's name (the last part of its ARN) is a UUID too: respond takes it as well.
+        const name = started.arn.split(':').pop()!;
+        expect(name).toMatch(UUID);
+        expect(name).not.toBe(started.id);
+        const answered = await succeed('respond', [name, '--body', '{"approved":true,"reference":"PO-1"}']);
         expect(answered).toMatch(/^wrote s3:\/\/bellflower-integration-bucket-devl-us-east-1\/inbound\/[0-9a-f-]{36}\/success\.json$/m);
         return { ...(await watch(started.arn)), arn: started.arn };
       })(),
       (async () => {
         const started = await startExecution({ order: 2 });
         expect(await succeed('respond', [started.id!, '--failure', 'order rejected'])).toMatch(/\/failure\.json$/m);
-        return watch(started.arn);
+        // watch takes the execution_id (the outbound folder's name) as well as the ARN and the name.
+        return watch(started.id!);
       })(),
       (async () => {
         // No outbound files are ever written: start-execution says so and fails.
@@ -122,6 +135,8 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
       (async () => {
         const started = await startExecution({ order: 4 });
         expect(started.id).toMatch(UUID);
+        // A heartbeat is an answer that keeps the execution waiting: it still times out.
+        expect(await succeed('respond', [started.id!, '--heartbeat'])).toMatch(/\/inbound\/[0-9a-f-]{36}\/heartbeat\.json$/m);
         return watch(started.arn);
       })(),
     ]);
@@ -130,7 +145,7 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     expect(success.stdout).toMatch(/== SUCCEEDED in/);
     // The answer is kept in the execution's output ($.response), as the README says.
     const { output } = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: success.arn }));
-    expect(JSON.parse(output ?? '{}')).toMatchObject({ order: 1, status_code: 200, response: { status: 'Response Received' } });
+    expect(JSON.parse(output ?? '{}')).toMatchObject({ order: 1, status_code: 200, response: { approved: true, reference: 'PO-1' } });
     // The publish result is bounded to its MessageId (the answer budget reserves room for it alone).
     expect(Object.keys((JSON.parse(output ?? '{}') as { notification: object }).notification)).toEqual(['MessageId']);
 
@@ -191,6 +206,49 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     await succeed('respond', [started.id!]);
     expect((await command('watch', [started.arn, '--poll', '0.5'])).code).toBe(0);
   }, 90_000);
+
+  it('keeps a parameter given once on the next plain deploy (UsePreviousValue, said), and --reset-parameter puts it back', async () => {
+    const lambda = new LambdaClient({ region: clients.region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+    const memory = async () => (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'bellflower-processing-lambda-devl-us-east-1' }))).MemorySize;
+    const plain = await command('deploy', ['--require-approval', 'never']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toMatch(
+      /^bellflower-root-stack-devl: LambdaFunctionMemory keeps its value 512 from the last deploy \(template default 256; --reset-parameter LambdaFunctionMemory goes back to it\)$/m,
+    );
+    expect(plain.stderr).toMatch(/^bellflower-root-stack-devl: no changes$/m);
+    expect(await memory()).toBe(512);
+
+    const reset = await command('deploy', ['--require-approval', 'never', '--reset-parameter', 'LambdaFunctionMemory']);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stderr).not.toMatch(/LambdaFunctionMemory keeps its value/);
+    expect(await memory()).toBe(256);
+  }, 120_000);
+
+  it('refuses a deploy of a tree that differs from the last publish, naming it; deploy --publish publishes (nothing new) and deploys', async () => {
+    // The state after a publish from an older tree: the processing function's published code (and
+    // the build in dist/) is other bytes than the sources give now.
+    const dist = join(workDir, 'dist');
+    const manifestFile = join(dist, 'manifests', 'devl.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { artifacts: { path: string; key: string; sha256: string; size: number }[] };
+    const older = manifest.artifacts.find((artifact) => artifact.path === 'code/integration_lambda.zip')!;
+    const processing = manifest.artifacts.find((artifact) => artifact.path === 'code/processing_lambda.zip')!;
+    writeFileSync(join(dist, processing.path), readFileSync(join(dist, older.path)));
+    Object.assign(processing, { key: older.key, sha256: older.sha256, size: older.size });
+    writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+
+    const refused = await command('deploy', ['--require-approval', 'never']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^deploy: preflight: the processing function's code \(.*code\/processing_lambda\.zip\) differs from the last publish of devl: run `bellflower publish --env devl`, or `bellflower deploy --env devl --publish` to publish and deploy in one step$/m,
+    );
+    expect(refused.stderr).not.toMatch(/creating change set/);
+
+    const both = await command('deploy', ['--require-approval', 'never', '--publish']);
+    expect(both.code, both.stderr).toBe(0);
+    // Content-addressed: the code the sources give was uploaded before, so nothing is uploaded again.
+    expect(both.stderr).toMatch(/^published 17 artifacts \(0 uploaded, 17 unchanged\)$/m);
+    expect(both.stderr).toMatch(/^bellflower-root-stack-devl: no changes$/m);
+  }, 120_000);
 
   it('destroys both stacks and the artifacts while an execution waits, leaving no stack, bucket, function or queue', async () => {
     // Waiting for its answer: outbound/<id>/ is written, the task token is out.

@@ -24,6 +24,7 @@ import { isExecutionId } from '../shared/execution-id';
 import { describeError, EXECUTION_ID_KEY, type Logger } from '../shared/logger';
 import { redactToken } from '../shared/task-token';
 import { BUSINESS_FAILURE_LOG } from './log-lines';
+import { MAX_ANSWER_BYTES } from '../shared/answer-limit';
 
 /** What the core needs: SDK clients created once by the adapter, the bucket and the logger. */
 export interface IntegrationDeps {
@@ -139,7 +140,7 @@ export const ERROR_NAMES = {
 } as const;
 
 /** Largest answer file accepted: Step Functions' payload limit (256 KiB). */
-export const MAX_ANSWER_BYTES = 262_144;
+export { MAX_ANSWER_BYTES };
 
 /**
  * Room kept in the execution state beside the input and the answer: the `"response":` member

@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONFIG_DIR_VARIABLE, DIST_DIR_VARIABLE, PROJECT_ROOT } from '../core/paths';
@@ -82,19 +83,104 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/** True when nothing listens on 127.0.0.1:`port` (this process can bind it). */
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolveFree(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolveFree(true)));
+  });
+}
+
+/**
+ * The process listening on TCP `port`, as `pid 1234 (python3 -m moto.server)`, from `lsof` (Linux,
+ * macOS), else `ss` (Linux); undefined when neither names it (another user's process, no tool).
+ */
+export function portHolder(port: number): string | undefined {
+  const lsof = spawnSync('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpc'], { encoding: 'utf8' });
+  let pid = /^p(\d+)$/m.exec(lsof.stdout ?? '')?.[1];
+  let name = /^c(.+)$/m.exec(lsof.stdout ?? '')?.[1];
+  if (pid === undefined) {
+    const ss = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+    const user = /users:\(\("([^"]+)",pid=(\d+)/.exec(ss.stdout ?? '');
+    [name, pid] = [user?.[1], user?.[2]];
+  }
+  if (pid === undefined) return undefined;
+  let commandLine: string | undefined;
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    commandLine = undefined;
+  }
+  return `pid ${pid} (${commandLine || name || 'unknown command'})`;
+}
+
+/** Throws {@link EmulatorError} naming the process that holds `port` and what to do, when it is taken. */
+export async function checkPortFree(port: number): Promise<void> {
+  if (port === 0 || (await portIsFree(port))) return;
+  const holder = portHolder(port);
+  throw new EmulatorError(
+    `port ${port} on 127.0.0.1 is in use${holder ? ` by ${holder}` : ' (by a process this user cannot see)'}: stop it${holder?.includes('bellflower') ? ' (an emulator already running?)' : ''}, or pass --port <another> (0 picks a free one)`,
+  );
+}
+
+/**
+ * The processes this one runs under (parent, its parent, ... below pid 1): `npx`, `sh`, a
+ * supervisor. Read once with `ps` (Linux, macOS); empty when it cannot be read.
+ */
+export function ancestorPids(pid: number = process.pid): number[] {
+  const ancestors: number[] = [];
+  for (let current = pid; ancestors.length < 32; ) {
+    const parent = Number(spawnSync('ps', ['-o', 'ppid=', '-p', String(current)], { encoding: 'utf8' }).stdout?.trim());
+    if (!Number.isInteger(parent) || parent <= 1) break;
+    ancestors.push(parent);
+    current = parent;
+  }
+  return ancestors;
+}
+
+/**
+ * Calls `onGone` once when one of `pids` has exited (polled every `intervalMs`), so that a
+ * command stopped through the PID of `npx` or of a supervisor (which pass no signal on) does not
+ * leave its server running. Returns the stop function; the timer keeps nothing alive.
+ */
+export function whenAnyExits(pids: readonly number[], onGone: (pid: number) => void, intervalMs = 500): () => void {
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      // EPERM: it exists, under another user.
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const timer = setInterval(() => {
+    const gone = pids.find((pid) => !alive(pid));
+    if (gone === undefined) return;
+    clearInterval(timer);
+    onGone(gone);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** The Python interpreter to use: `BELLFLOWER_PYTHON`, else the first of python3 and python on the PATH. */
 export function findPython(env = process.env): string | undefined {
   if (env.BELLFLOWER_PYTHON) return env.BELLFLOWER_PYTHON;
   return ['python3', 'python'].find((command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0);
 }
 
-/** The `export` lines a shell needs so that the SDK and the AWS CLI talk to the emulator. */
+/** The lines a shell runs (`export`, and `unset` of a profile)  so that the SDK and the AWS CLI talk to the emulator. */
 export function exportLines(endpoint: string, region: string): string[] {
   return [
     `export AWS_ENDPOINT_URL=${endpoint}`,
     `export AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId}`,
     `export AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey}`,
     `export AWS_REGION=${region}`,
+    // A profile beside the keys makes the SDK warn of several credential sources and sign with the
+    // profile, which the emulator knows nothing of (a profile without credentials fails every call).
+    'unset AWS_PROFILE AWS_DEFAULT_PROFILE',
     `export ${CONFIG_DIR_VARIABLE}=${EMULATOR_CONFIG_DIR}`,
     `export ${DIST_DIR_VARIABLE}=${EMULATOR_DIST_DIR}`,
   ];
@@ -113,6 +199,7 @@ export const EMULATOR_DEFAULT_PORT = 4599;
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const python = options.python ?? findPython();
   if (python === undefined) throw new EmulatorError(`no python3 or python on the PATH: install Python 3, then ${EMULATOR_INSTALL_HINT}`);
+  if (options.port) await checkPortFree(options.port);
   const port = options.port || (await freeLoopbackPort());
   const endpoint = `http://127.0.0.1:${port}`;
   const args = [
