@@ -28,10 +28,15 @@ describe('state machine definition', () => {
     expect(bound).toContain(`"arn:${partition}:states:::sqs:sendMessage.waitForTaskToken"`);
   });
 
-  it('keeps the business application\'s answer under $.response for the success notification', () => {
+  it('keeps the business application\'s answer under $.response and publishes a bounded summary, not the state', () => {
     expect(states()[STATES.waitForResponse]!.ResultPath).toBe('$.response');
-    expect(states()[STATES.publishSuccess]!.Parameters).toMatchObject({ 'Message.$': '$' });
-    expect(states()[STATES.publishSuccess]!.ResultPath).toBe('$.notification');
+    const parameters = states()[STATES.publishSuccess]!.Parameters as Record<string, unknown>;
+    expect(parameters).not.toHaveProperty('Message.$');
+    expect(JSON.stringify(parameters.Message)).not.toMatch(/"\$"|response/);
+    for (const name of [STATES.publishSuccess, STATES.publishFailure]) {
+      expect(states()[name]!.ResultSelector).toEqual({ 'MessageId.$': '$.MessageId' });
+      expect(states()[name]!.ResultPath).toBe('$.notification');
+    }
   });
 
   it('reports failures with a Catch that works for any state, object or not', () => {
@@ -57,9 +62,30 @@ describe('state machine definition', () => {
     expect(states()[STATES.waitForResponse]!.Catch).toEqual([expect.objectContaining({ Next: STATES.publishFailure })]);
   });
 
+  it('gives the execution its own timeout past every step\'s budget, so that the timed-out alarm can fire', () => {
+    type Retry = { IntervalSeconds: number; MaxAttempts: number; BackoffRate: number };
+    const waits = (retry: unknown) =>
+      ((retry ?? []) as Retry[]).reduce((sum, r) => sum + Array.from({ length: r.MaxAttempts }, (_, i) => r.IntervalSeconds * r.BackoffRate ** i).reduce((x, y) => x + y, 0), 0);
+    const attempts = (retry: unknown) => 1 + ((retry ?? []) as Retry[]).reduce((sum, r) => sum + r.MaxAttempts, 0);
+    for (const callback of [60, DEFAULT_CALLBACK_TIMEOUT_SECONDS]) {
+      const definition = buildStateMachine({ callbackTimeoutSeconds: callback }) as { TimeoutSeconds?: number; States: Record<string, Record<string, unknown>> };
+      const s = definition.States;
+      // Lambda's longest timeout is 900 s; each SNS/SQS call is given a minute.
+      const budget =
+        attempts(s[STATES.processing]!.Retry) * 900 + waits(s[STATES.processing]!.Retry) +
+        callback + waits(s[STATES.waitForResponse]!.Retry) + 60 +
+        Math.max(...[STATES.publishSuccess, STATES.publishFailure].map((n) => attempts(s[n]!.Retry) * 60 + waits(s[n]!.Retry)));
+      expect(definition.TimeoutSeconds).toBeGreaterThan(budget);
+    }
+    expect((buildStateMachine({ callbackTimeoutSeconds: 31_536_000 }) as { TimeoutSeconds?: number }).TimeoutSeconds).toBe(31_536_000);
+  });
+
   it('retries only transient service errors of the SQS send and the SNS publishes, never a business failure or a timeout', () => {
     const wait = states()[STATES.waitForResponse]!.Retry as { ErrorEquals: string[] }[];
     expect(wait.flatMap((r) => r.ErrorEquals).every((e) => e.startsWith('SQS.'))).toBe(true);
+    // The names Step Functions reports for an SQS service error (throttling included) and for a
+    // request without an answer (histories recorded against AWS; see SQS_TRANSIENT_ERRORS).
+    expect(wait.flatMap((r) => r.ErrorEquals)).toEqual(expect.arrayContaining(['SQS.AmazonSQSException', 'SQS.SdkClientException']));
     for (const name of [STATES.publishSuccess, STATES.publishFailure]) {
       const retry = states()[name]!.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
       expect(retry).toEqual([expect.objectContaining({ ErrorEquals: expect.arrayContaining(['SNS.ThrottledException']), MaxAttempts: 3 })]);

@@ -51,10 +51,24 @@ export const SNS_TRANSIENT_ERRORS = [
 ] as const;
 
 /**
- * Transient errors of the SQS send of "Wait For Response". Neither a business failure (the error
- * name of failure.json), a timeout nor a missed heartbeat is among them: those are not retried.
+ * Errors of the SQS send of "Wait For Response" that are retried. Step Functions reports an error
+ * answered by SQS (throttling included) as `SQS.AmazonSQSException`, the cause naming SQS's error
+ * code ("(Service: AmazonSQS; Status Code: 400; Error Code: ...)"), and a request that never got
+ * an answer as `SQS.SdkClientException`: the execution histories recorded against AWS in
+ * LocalStack's tests/aws/services/stepfunctions/v2/error_handling/test_task_service_sqs.snapshot.json,
+ * and moto's and LocalStack's state_task_service_sqs.py (`_ERROR_NAME_AWS`, `_ERROR_NAME_CLIENT`).
+ * The modeled names (`SQS.KmsThrottledException`, `SQS.RequestThrottledException`) stay for an
+ * SDK that reports them. `SQS.AmazonSQSException` also covers errors a retry cannot fix (a
+ * missing queue, a denied key): they reach the failure notification 14 s later, with their cause.
+ * Neither a business failure (the error name of failure.json), a `States.*` error (timeout,
+ * missed heartbeat, data limit) is among them: those are never retried.
  */
-export const SQS_TRANSIENT_ERRORS = ['SQS.SdkClientException', 'SQS.KmsThrottledException', 'SQS.RequestThrottledException'] as const;
+export const SQS_TRANSIENT_ERRORS = [
+  'SQS.AmazonSQSException',
+  'SQS.SdkClientException',
+  'SQS.KmsThrottledException',
+  'SQS.RequestThrottledException',
+] as const;
 
 /** Retry of a service call: 2 s, 4 s, 8 s. */
 const retryTransient = (errors: readonly string[]) => [{ ErrorEquals: [...errors], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }];
@@ -67,6 +81,22 @@ export const RESPONSE_PATH = '$.response';
 
 /** Step Functions' upper bound for a task's TimeoutSeconds (one year, the execution limit). */
 const MAX_TIMEOUT_SECONDS = 31_536_000;
+
+/**
+ * What an execution may take besides the wait: the processing step's three attempts at Lambda's
+ * longest timeout (3 x 900 s) and their retry intervals (5 s, 10 s), the SQS send's and the SNS
+ * publishes' retries (2 s, 4 s, 8 s each) and their calls: under an hour.
+ */
+export const EXECUTION_MARGIN_SECONDS = 3_600;
+
+/**
+ * The execution's own TimeoutSeconds: the callback timeout plus {@link EXECUTION_MARGIN_SECONDS},
+ * at most Step Functions' one-year limit. Every step has its own, shorter limit, so the
+ * execution times out (States.Timeout, the `-executions-timed-out` alarm: there is no Catch at
+ * that level and so no failure notification) only when something hangs past all of them.
+ */
+export const executionTimeoutSeconds = (callbackTimeoutSeconds: number): number =>
+  Math.min(MAX_TIMEOUT_SECONDS, callbackTimeoutSeconds + EXECUTION_MARGIN_SECONDS);
 
 const ph = (name: string): string => `\${${name}}`;
 
@@ -102,6 +132,7 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
     Comment:
       'Project Bellflower: run the processing Lambda, wait for the business application to answer through S3 (task token sent on SQS), then report the result on SNS.',
     StartAt: STATES.processing,
+    TimeoutSeconds: executionTimeoutSeconds(timeout),
     States: {
       [STATES.processing]: {
         Type: 'Task',
@@ -124,7 +155,9 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
         TimeoutSeconds: timeout,
         ...(heartbeat !== undefined ? { HeartbeatSeconds: heartbeat } : {}),
         Retry: retryTransient(SQS_TRANSIENT_ERRORS),
-        // The business application's answer (success.json) is kept in the execution and the notification.
+        // The business application's answer (success.json) is kept in the execution's output. The
+        // integration function refuses (with a notice) an answer larger than the room the input
+        // leaves under the 256 KiB state quota: States.DataLimitExceeded is not caught by States.ALL.
         ResultPath: RESPONSE_PATH,
         Catch: catchAll,
         Next: STATES.publishSuccess,
@@ -135,9 +168,18 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
         Parameters: {
           TopicArn: ph(PLACEHOLDERS.reportResultSnsTopicArn),
           Subject: 'Bellflower execution succeeded',
-          'Message.$': '$',
+          // A bounded summary, not the state: the state holds up to 256 KiB (over SNS's 256 KB
+          // message quota with the envelope) and the answer, which the e-mail need not carry.
+          // The answer stays in the execution's output and in the integration bucket.
+          Message: {
+            'ExecutionId.$': '$$.Execution.Id',
+            'execution_id.$': '$.execution_id',
+            'answer.$': "States.Format('inbound/{}/success.json', $.execution_id)",
+          },
         },
-        // The execution's output keeps its data and the answer; the publish result goes beside them.
+        // The execution's output keeps its data and the answer; the publish's MessageId alone goes
+        // beside them (a bounded member the integration's answer budget reserves room for).
+        ResultSelector: { 'MessageId.$': '$.MessageId' },
         ResultPath: '$.notification',
         Retry: retryTransient(SNS_TRANSIENT_ERRORS),
         Next: STATES.success,
@@ -155,6 +197,7 @@ export function buildStateMachine(options: StateMachineOptions = {}): Record<str
             'Cause.$': '$.Cause',
           },
         },
+        ResultSelector: { 'MessageId.$': '$.MessageId' },
         ResultPath: '$.notification',
         Retry: retryTransient(SNS_TRANSIENT_ERRORS),
         Next: STATES.fail,

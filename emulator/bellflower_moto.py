@@ -22,6 +22,8 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
+import time
 from typing import Any
 
 from patches import EXPECTED_MOTO_VERSION, EmulatorStartError, apply_patches, create_kms_key
@@ -40,6 +42,20 @@ def stop_on_sigterm(*_: Any) -> None:
     raise Stopped
 
 
+def stop_when_orphaned(interval: float = 0.5) -> None:
+    """The server never outlives the command that started it: when the parent process goes (killed,
+    or stopped through the PID of npx or a supervisor, which do not pass signals on), the launcher
+    is re-parented, and this stops it as SIGTERM would (the work folder is removed)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="moto with Bellflower's patches")
     parser.add_argument("--host", default="127.0.0.1")
@@ -49,19 +65,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--region", default="us-east-1", help="region of the KMS key")
     parser.add_argument("--kms-key-id", default=None, help="create a KMS key with this id at start-up")
     parser.add_argument("--kms-alias", default=None, help="alias (without alias/) of that key")
+    parser.add_argument("--kms-key-policy", default=None, help="key policy (JSON) of that key; moto's default when absent")
     parser.add_argument("--no-function-iam", action="store_true", help="do not check the functions' calls against their roles")
+    parser.add_argument("--duplicate-deliveries", action="store_true", help="deliver every SQS record and S3 event to its function twice (at-least-once)")
     parser.add_argument("--check", action="store_true", help="apply the patches, print them and exit")
     args = parser.parse_args(argv)
     os.environ["MOTO_PORT"] = str(args.port)
     # SIGTERM (npm run emulator stopping it) ends the server like Ctrl-C: the work folder is removed.
     signal.signal(signal.SIGTERM, stop_on_sigterm)
+    stop_when_orphaned()
     interrupted = False
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     work_dir = tempfile.mkdtemp(prefix="bellflower-emulator-")
     try:
         try:
-            applied = apply_patches(args.port, args.node, args.sdk_node_modules, work_dir, function_iam=not args.no_function_iam)
+            applied = apply_patches(args.port, args.node, args.sdk_node_modules, work_dir, function_iam=not args.no_function_iam, duplicate_deliveries=args.duplicate_deliveries)
         except ImportError as error:
             fail(f"moto is not installed ({error}): pip install 'moto[server]=={EXPECTED_MOTO_VERSION}'")
         except EmulatorStartError as error:
@@ -70,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
             print("\n".join(applied))
             return
         if args.kms_key_id:
-            create_kms_key(args.region, args.kms_key_id, args.kms_alias or "bellflower-emulator")
+            create_kms_key(args.region, args.kms_key_id, args.kms_alias or "bellflower-emulator", args.kms_key_policy)
         from moto.server import main as moto_main
 
         sys.stderr.write(f"bellflower emulator: moto {EXPECTED_MOTO_VERSION} with {len(applied)} patches on http://{args.host}:{args.port}\n")

@@ -6,6 +6,8 @@
 import { CreateStackCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+// The key policy bootstrap creates: deploy's preflight checks its root and CloudWatch statements.
+import { keyPolicy } from '../templates/iam-contract';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { bellflower, emulatorEnvironment, type Result } from '../test/support/be
 import { createAwsClients, type AwsClients } from './lib/core/aws';
 import type { BellflowerConfig } from './lib/core/config';
 import { publish, publishOptions } from './lib/deployment/publish';
+import { describeStack } from './lib/deployment/stacks';
 import { writeFakeBuild } from '../test/support/fake-build';
 import { COMMANDS } from './cli/commands';
 import { VERSION } from './program';
@@ -59,8 +62,9 @@ describe('bellflower without AWS', () => {
       bellflower(['respond', '11111111-2222-3333-4444-555555555555', '--external-id', 'x']),
       // No credentials in this environment: the id is refused before they are looked for.
       bellflower(['respond', 'not-a-uuid']),
+      bellflower(['respond', '11111111-2222-3333-4444-555555555555', '--body', '{}', '--heartbeat']),
     ]);
-    expect(results.map((result) => result.code)).toEqual([2, 2, 2, 2, 2, 2, 2]);
+    expect(results.map((result) => result.code)).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
     expect(results[0]!.stderr).toBe("error: unknown command 'deplyo'\n(Did you mean deploy?)\n");
     expect(results[1]!.stderr).toBe("error: unknown option '--yes'\n");
     expect(results[2]!.stderr).toMatch(/argument 'staging' is invalid. Allowed choices are devl, test, prod/);
@@ -68,6 +72,18 @@ describe('bellflower without AWS', () => {
     expect(results[4]!.stderr).toMatch(/^Usage: bellflower <command> \[options\]/);
     expect(results[5]!.stderr).toBe('respond: --external-id needs --role-arn\n');
     expect(results[6]!.stderr).toBe('respond: "not-a-uuid" is not an execution id (a UUID such as 2f1c9a8e-3b7d-4e21-9c55-0d6a1b2c3d4e)\n');
+    expect(results[7]!.stderr).toBe('respond: --body and --heartbeat cannot be combined: give one answer\n');
+  });
+
+  it('rejects an answer body that is not JSON, before looking for credentials (respond --body, --file)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bellflower-answer-')), 'answer.json');
+    writeFileSync(file, '{"approved": tru');
+    const id = '11111111-2222-3333-4444-555555555555';
+    const [body, fromFile] = await Promise.all([bellflower(['respond', id, '--body', 'approved']), bellflower(['respond', id, '--file', file])]);
+    expect([body.code, fromFile.code]).toEqual([1, 1]);
+    expect(body.stderr).toMatch(/^respond: --body is not valid JSON \(the integration function refuses it\): /);
+    expect(fromFile.stderr).toMatch(new RegExp(`^respond: --file ${file} is not valid JSON`));
+    expect(body.stderr + fromFile.stderr).not.toMatch(/AWS account|credentials/);
   });
 
   it('refuses an execution input the definition cannot take before looking for credentials', async () => {
@@ -142,7 +158,7 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     clients = createAwsClients(moto.clientConfig);
     work = mkdtempSync(join(tmpdir(), 'bellflower-cli-'));
     mkdirSync(configDir());
-    const kmsKeyId = (await clients.kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+    const kmsKeyId = (await clients.kms.send(new CreateKeyCommand({ Policy: JSON.stringify(keyPolicy({ accountId: '123456789012', partition: 'aws' })) }))).KeyMetadata!.KeyId!;
     await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/bellflower-devl', TargetKeyId: kmsKeyId }));
     const file = { artifactBucket: 'bellflower-artifacts-cli', kmsKeyAlias: 'bellflower-devl', kmsKeyId, subscriptionEmail: 'ops@bellflower.test' };
     writeFileSync(join(configDir(), 'devl.json'), JSON.stringify(file));
@@ -207,6 +223,18 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     expect(JSON.parse(readFileSync(outputsFile(), 'utf8'))).toEqual(JSON.parse(result.stdout));
   });
 
+  it('shows the Node.js support line once per machine and Node.js version, not before every command', async () => {
+    const home = mkdtempSync(join(work, 'home-'));
+    const first = await bellflower(['outputs', ...paths()], { ...env, HOME: home });
+    const second = await bellflower(['outputs', ...paths()], { ...env, HOME: home });
+
+    expect([first.code, second.code]).toEqual([0, 0]);
+    const notes = (result: Result) => lines(result.stderr).filter((line) => line.startsWith('note: Node.js'));
+    const needsNotice = Number(process.versions.node.split('.')[0]) < 22;
+    expect(notes(first)).toEqual(needsNotice ? [expect.stringMatching(/^note: Node\.js 20\.\d+\.\d+: .*upgrade Node\.js \(shown once\)$/)] : []);
+    expect(notes(second)).toEqual([]);
+  });
+
   it('replaces a stale outputs file with the stack\'s outputs and starts that state machine (start-execution --json)', async () => {
     writeFileSync(outputsFile(), JSON.stringify({ BellflowerStepFunctionArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:gone', BellflowerS3BucketName: 'gone' }));
 
@@ -247,7 +275,7 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
   });
 
   it('rejects IAM changes without a terminal to approve them, deleting the change set (deploy, --require-approval broadening)', async () => {
-    const result = await bellflower(['deploy', '--config-dir', configDir(), '--dist', fakeDist], env);
+    const result = await bellflower(['deploy', '--no-source-check', '--config-dir', configDir(), '--dist', fakeDist], env);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^  \[\+\] root\/FolderRole AWS::IAM::Role .*<- IAM\/security$/m);
@@ -259,7 +287,7 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
   });
 
   it('keeps the change sets for review and reports them as JSON (deploy --no-execute --json), then diff --fail sees them', async () => {
-    const deployed = await bellflower(['deploy', '--no-execute', '--json', '--config-dir', configDir(), '--dist', fakeDist], env);
+    const deployed = await bellflower(['deploy', '--no-execute', '--no-source-check', '--json', '--config-dir', configDir(), '--dist', fakeDist], env);
 
     expect(deployed.code).toBe(0);
     const report = JSON.parse(deployed.stdout) as { stacks: { stackName: string; action: string; changeSetName: string }[] };
@@ -282,6 +310,43 @@ describe.runIf(requireTool('moto_server'))('bellflower against moto', () => {
     expect(diff.stacks[0]!.changes).toEqual(expect.arrayContaining([expect.objectContaining({ logicalId: 'FolderRole', security: true })]));
     expect(none.code).toBe(0);
     expect(none.stdout).toContain('Stack bellflower-root-stack-devl: no change set no-such-change-set (nothing to execute)');
+  });
+
+  it('fails deploy --change-set naming a change set neither stack has, deploying nothing', async () => {
+    const result = await bellflower(['deploy', '--change-set', 'nosuch', '--config-dir', configDir(), '--dist', fakeDist], env);
+
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr).at(-1)).toBe(
+      'deploy: no change set named nosuch on bellflower-s3-custom-resource-stack-devl or bellflower-root-stack-devl: nothing deployed; list the kept ones with `aws cloudformation list-change-sets --stack-name <stack>`, or keep new ones with `bellflower deploy --env devl --no-execute`',
+    );
+    expect((await describeStack(clients.cloudFormation, 'bellflower-s3-custom-resource-stack-devl'))?.StackStatus).toBe('REVIEW_IN_PROGRESS');
+  });
+
+  it('says on Ctrl-C during deploy which stack is in which state and what to do, exit code 130', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/bellflower.mjs'), 'deploy', '--no-source-check', '--require-approval', 'never', '--config-dir', configDir(), '--dist', fakeDist], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const closed = new Promise<number | null>((resolveClose) => child.on('close', resolveClose));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const before = stderr;
+      stderr += chunk.toString();
+      // Plain moto executes a CREATE change set without building the stack (the emulator's patch
+      // does): the stack stays in REVIEW_IN_PROGRESS and the deploy waits there, to be interrupted.
+      if (!before.includes('preflight ok') && stderr.includes('preflight ok')) setTimeout(() => child.kill('SIGINT'), 3000);
+    });
+
+    expect(await closed).toBe(130);
+    const report = stderr.slice(stderr.indexOf('\ninterrupted:\n'));
+    expect(lines(report)).toEqual([
+      'interrupted:',
+      expect.stringMatching(
+        /^  bellflower-s3-custom-resource-stack-devl: REVIEW_IN_PROGRESS \(change set bellflower-\d{14}-[a-z0-9]+ executing\): CloudFormation goes on without this command; follow it with `aws cloudformation describe-stack-events --stack-name bellflower-s3-custom-resource-stack-devl`$/,
+      ),
+      '  bellflower-root-stack-devl: not started; nothing changed',
+    ]);
   });
 
   it('removes the outputs file when it destroys the stacks, and the manifest when it deletes the artifacts (destroy --yes --delete-artifacts)', async () => {

@@ -30,7 +30,7 @@ export const command: BellflowerCommand<BootstrapFlags> = {
     .option('-y, --yes', 'ask nothing: flags and defaults only', false)
     .option('--replace-failed', 'delete and re-create a bootstrap stack left in ROLLBACK_COMPLETE', false),
   run: async ({ flags }) => {
-    const { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine } = await import('./lib/core/aws');
+    const { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNoticeOnce, sharedConfigRegions, targetLine } = await import('./lib/core/aws');
     const { bootstrap, bootstrapStackName } = await import('./lib/deployment/bootstrap');
     const { defaultAnswers, isInteractive, resolveAnswers, terminalPrompts } = await import('./lib/deployment/bootstrap-questions');
     const { loadConfig } = await import('./lib/core/config');
@@ -58,7 +58,7 @@ export const command: BellflowerCommand<BootstrapFlags> = {
       ...(answers.businessApplicationPrincipal !== undefined ? { businessApplicationPrincipal: answers.businessApplicationPrincipal } : {}),
     };
     const clients = createAwsClients({ region: config.region, ...(answers.profile !== undefined ? { profile: answers.profile } : {}) });
-    const notice = nodeSupportNotice();
+    const notice = nodeSupportNoticeOnce();
     if (notice) reporter.info(notice);
     const target = await awsTarget(clients, { endpoint: endpointDescription(config.region), ...(answers.profile !== undefined ? { profile: answers.profile } : {}) });
     reporter.info(targetLine(target, answers.region === loaded.region ? loaded.regionSource : 'the answer'));

@@ -14,6 +14,9 @@ interface DeployFlags extends CommonFlags {
   readonly execute: boolean;
   readonly changeSet?: string;
   readonly json?: boolean;
+  readonly publish: boolean;
+  readonly resetParameter: readonly string[];
+  readonly sourceCheck: boolean;
 }
 
 /** `bellflower deploy`. */
@@ -31,9 +34,28 @@ export const command: BellflowerCommand<DeployFlags> = {
     )
     .option('--no-rollback', 'keep what was created or updated when the deploy fails (to debug it); deploy again once fixed')
     .option('--no-execute', 'create the change sets and keep them for review (bellflower diff --change-set <name>); nothing changes')
-    .option('--change-set <name>', 'execute the change sets of that name kept by --no-execute, instead of creating new ones'),
+    .option('--change-set <name>', 'execute the change sets of that name kept by --no-execute, instead of creating new ones (none of that name: an error)')
+    .option('--publish', 'publish first (build and upload what changed: content-addressed, an unchanged tree uploads nothing), then deploy', false)
+    .option(
+      '--reset-parameter <Key>',
+      "put a parameter back to the template's default (repeatable); without it a parameter given by an earlier deploy keeps its value",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .addOption(new Option('--no-source-check', 'deploy the build in --dist as it is, without comparing the sources (tests of stand-in builds)').hideHelp())
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Deploy refuses a tree that differs from the last publish of the environment (a',
+        'handler or template edited since), naming what changed; --publish does both.',
+        'A parameter neither in config/<env>.json nor on the command line keeps the',
+        "stack's value (UsePreviousValue, said in the output) until --reset-parameter.",
+      ].join('\n'),
+    ),
   run: async ({ flags }) => {
     if (flags.changeSet !== undefined && !flags.execute) throw new UsageError('--change-set executes a kept change set; it cannot go with --no-execute');
+    if (flags.changeSet !== undefined && flags.publish) throw new UsageError('--change-set executes a kept change set made from an earlier publish; it cannot go with --publish');
     const { commandContext } = await import('./cli/context');
     const { deploy } = await import('./lib/deployment/deploy');
     const { approvalGate } = await import('./lib/deployment/approval');
@@ -43,8 +65,17 @@ export const command: BellflowerCommand<DeployFlags> = {
     if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
       throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
     }
-    const { config, clients, distDir, reporter, target } = await commandContext(flags);
+    const { config, clients, distDir, plainHttp, reporter, target } = await commandContext(flags);
+    // Ctrl-C: say which stack is in which state and what to do, not only "interrupted".
+    const { reportInterruptedDeploy } = await import('./lib/deployment/interrupt');
+    const steps = reportInterruptedDeploy(clients.cloudFormation, [config.crossStackName, config.rootStackName]);
     const colors = colorsFor(process.stderr);
+    const { buildArtifacts, environmentBuildOptions } = await import('./lib/deployment/publish');
+    if (flags.publish) {
+      const { publishEnvironment } = await import('./lib/deployment/publish-preflight');
+      const published = await publishEnvironment({ config, clients, distDir, tlsOnlyPolicy: !plainHttp, reporter });
+      reporter.info(`published ${published.manifest.artifacts.length} artifacts (${published.uploaded.length} uploaded, ${published.unchanged.length} unchanged)`);
+    }
     const changeSetName = flags.execute ? undefined : newChangeSetName();
     const result = await deploy({
       config,
@@ -52,6 +83,10 @@ export const command: BellflowerCommand<DeployFlags> = {
       distDir,
       reporter,
       replaceFailed: flags.replaceFailed,
+      resetParameters: flags.resetParameter,
+      onStep: (step) => steps.set(step.stackName, step),
+      // A kept change set runs what was published when it was made; otherwise the tree must be the published one.
+      ...(flags.changeSet === undefined && !flags.publish && flags.sourceCheck ? { rebuild: () => buildArtifacts(environmentBuildOptions(config, distDir)) } : {}),
       changeSets: {
         execute: flags.execute,
         disableRollback: !flags.rollback,

@@ -1,5 +1,6 @@
 /**
- * `bellflower destroy` (`npm run destroy`): deletes the root stack, then the cross stack, after a
+ * `bellflower destroy` (`npm run destroy`): disables the event source mapping, stops the running
+ * executions, then deletes the root stack, then the cross stack, after a
  * confirmation, and removes dist/outputs/<env>.json (and dist/manifests/<env>.json when it deletes
  * the artifacts).
  */
@@ -9,7 +10,7 @@ import { type BellflowerCommand, type CommonFlags, withCommonOptions } from './c
 export const command: BellflowerCommand<CommonFlags & { yes: boolean; deleteArtifacts: boolean; bootstrap: boolean }> = {
   name: 'destroy',
   options: (command) =>
-    withCommonOptions(command.description('Delete the root stack, then the cross stack'))
+    withCommonOptions(command.description('Disable the event source mapping, stop the running executions, then delete the root stack and the cross stack'))
     .option('--yes', 'do not ask for confirmation', false)
     .option('--delete-artifacts', 'also delete every version under the key prefix (and the bucket when empty)', false)
     .option('--bootstrap', 'also delete the bootstrap stack: its artifact bucket (emptied) and its KMS key, which KMS deletes after 30 days', false),

@@ -33,17 +33,18 @@ export const command: BellflowerCommand<DiffFlags> = {
     }
     const { config, clients, distDir } = await commandContext(flags);
     if (flags.bootstrap && flags.changeSet !== undefined) throw new UsageError('--bootstrap and --change-set cannot be combined');
+    // The IAM tables are drawn to the width of the output, so that nothing in them is cut.
+    const width = lineWidth(process.stdout);
     const diffs = flags.bootstrap
-      ? [await diffBootstrap({ config, clients })]
+      ? [await diffBootstrap({ config, clients, lineWidth: width })]
       : flags.changeSet !== undefined
         ? await diffKeptChangeSets({ config, clients, changeSetName: flags.changeSet })
-        : await diffEnvironment({ config, clients, distDir });
+        : await diffEnvironment({ config, clients, distDir, lineWidth: width });
     const changed = hasChanges(diffs);
     if (flags.json) {
       printJson({ region: config.region, environment: config.environment, hasChanges: changed, stacks: diffs });
     } else {
       const colors = colorsFor(process.stdout);
-      const width = lineWidth(process.stdout);
       for (const diff of diffs) {
         const status =
           diff.status === 'new'

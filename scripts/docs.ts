@@ -1,7 +1,8 @@
 /**
  * `bellflower docs` (`npm run docs`): regenerates the parts of `docs/` made from the code: the
- * command reference in `docs/commands.md` (each command's `--help`) and the permission tables in
- * `docs/permissions.md` (the IAM contracts); `--check` fails when one is stale.
+ * command reference in `docs/commands.md` (each command's `--help`), the permission tables in
+ * `docs/permissions.md` (the IAM contracts) and `docs/capacity.md` (the capacity model);
+ * `--check` fails when one is stale.
  */
 import { type BellflowerCommand } from './cli/command';
 
@@ -10,7 +11,7 @@ export const command: BellflowerCommand<{ check?: boolean }> = {
   name: 'docs',
   options: (command) =>
     command
-      .description("Regenerate the documentation made from the code: docs/commands.md (the commands' --help) and docs/permissions.md (the IAM tables)")
+      .description("Regenerate the documentation made from the code: docs/commands.md (the commands' --help), docs/permissions.md (the IAM tables), docs/capacity.md")
       .option('--check', 'change nothing; fail naming each stale page'),
   run: async ({ flags }) => {
     const { generatedPages } = await import('./cli/generated-pages');

@@ -8,22 +8,26 @@
 import { type BellflowerCommand, numberArgument } from './cli/command';
 
 /** `bellflower emulator`. */
-export const command: BellflowerCommand<{ port?: number; verbose: boolean }> = {
+export const command: BellflowerCommand<{ port?: number; verbose: boolean; duplicateDeliveries?: boolean }> = {
   name: 'emulator',
   options: (command) =>
     command
     .description('Start the local AWS emulator (moto with Bellflower\'s patches) to rehearse publish, deploy, run and destroy')
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (default: 4599)', numberArgument('--port', { integer: true, min: 0 }))
-    .option('--verbose', "print the emulator's request log and the functions' errors", false),
+    .option('--verbose', "print the emulator's request log and the functions' errors", false)
+    .option('--duplicate-deliveries', 'deliver every SQS record and S3 event to its function twice (AWS delivers at least once): proves the integration is idempotent'),
   run: async ({ flags }) => {
     const { loadConfig } = await import('./lib/core/config');
-    const { EMULATOR_CONFIG_DIR, EMULATOR_DEFAULT_PORT, exportLines, startEmulator } = await import('./lib/emulator/emulator');
+    const { EMULATOR_CONFIG_DIR, EMULATOR_DEFAULT_PORT, ancestorPids, exportLines, startEmulator, whenAnyExits } = await import('./lib/emulator/emulator');
+    // Read before the start: once an ancestor is gone, the chain cannot be read any more.
+    const ancestors = ancestorPids();
     const config = loadConfig({ env: 'devl', configDir: EMULATOR_CONFIG_DIR, processEnv: {} });
     const emulator = await startEmulator({
       port: flags.port ?? EMULATOR_DEFAULT_PORT,
       region: config.region,
       kmsKeyId: config.kmsKeyId,
       kmsKeyAlias: config.kmsKeyAlias,
+      ...(flags.duplicateDeliveries ? { duplicateDeliveries: true } : {}),
       ...(flags.verbose ? { onLog: (text: string) => process.stderr.write(text) } : {}),
     });
     // Handled every time: a terminal's Ctrl-C reaches the launcher too, which may exit first.
@@ -33,12 +37,21 @@ export const command: BellflowerCommand<{ port?: number; verbose: boolean }> = {
       void emulator.stop();
     });
     process.on('SIGTERM', () => void emulator.stop());
+    // Stopped through the PID of npx or of a supervisor (no signal reaches this process): stop too.
+    let orphaned: number | undefined;
+    whenAnyExits(ancestors, (pid) => {
+      orphaned = pid;
+      void emulator.stop();
+    });
     console.log(`emulator: moto on ${emulator.endpoint}, KMS key ${config.kmsKeyId} (alias/${config.kmsKeyAlias}) in ${config.region}`);
     console.log('In another terminal, export these, then follow "Deploy to AWS" (publish, deploy, start-execution, respond, watch, logs, destroy):');
     for (const line of exportLines(emulator.endpoint, config.region)) console.log(line);
     console.log('Ctrl-C stops it.');
     const code = await emulator.exited;
-    if (interrupted || code === 130) {
+    if (orphaned !== undefined) {
+      process.stderr.write(`emulator: stopped (process ${orphaned}, which started it, has exited)\n`);
+      process.exitCode = 1;
+    } else if (interrupted || code === 130) {
       console.log('emulator: stopped');
       process.exitCode = 130;
     } else if (code !== 0) {

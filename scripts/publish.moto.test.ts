@@ -4,6 +4,8 @@
  */
 import { ListBucketsCommand, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+// The key policy bootstrap creates: deploy's preflight checks its root and CloudWatch statements.
+import { keyPolicy } from '../templates/iam-contract';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +43,7 @@ describe.runIf(requireTool('moto_server'))('bellflower publish against moto', ()
     moto = await startMoto();
     clients = createAwsClients(moto.clientConfig);
     work = mkdtempSync(join(tmpdir(), 'bellflower-publish-cli-'));
-    kmsKeyId = (await clients.kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+    kmsKeyId = (await clients.kms.send(new CreateKeyCommand({ Policy: JSON.stringify(keyPolicy({ accountId: '123456789012', partition: 'aws' })) }))).KeyMetadata!.KeyId!;
     await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/bellflower-devl', TargetKeyId: kmsKeyId }));
     env = emulatorEnvironment(work, moto.endpoint);
   });

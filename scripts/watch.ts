@@ -15,16 +15,18 @@ export const command: BellflowerCommand<EnvironmentFlags & { poll: number; repor
     withEnvironmentOptions(
     command
       .description('Follow an execution to its end and print its timeline')
-      .argument('<execution>', 'execution ARN (used as is), or execution name (resolved against the deployed state machine)'),
+      .argument('<execution>', 'execution ARN (used as is), execution name, or execution_id (the outbound/<uuid>/ folder)'),
   )
     .option('--poll <seconds>', 'seconds between two reads of the history', numberArgument('--poll', { min: 0.001, unit: 'seconds' }), 2)
     .option('--report <file>', 'at the end, write the execution as one self-contained HTML page (graph, path, timeline)'),
   run: async ({ flags, args: [execution] }) => {
     const { commandContext, findDeployment } = await import('./cli/context');
-    const { executionArnOf, followExecution, HistoryTimeline } = await import('./lib/workflow/execution');
+    const { followExecution, HistoryTimeline } = await import('./lib/workflow/execution');
+    const { resolveExecution } = await import('./lib/workflow/resolve-execution');
     const { timelinePrinter } = await import('./lib/local/timeline');
     const context = await commandContext(flags);
-    const executionArn = execution.startsWith('arn:') ? execution : executionArnOf(execution, (await findDeployment(context)).stateMachineArn);
+    const stateMachineArn = execution.startsWith('arn:') ? undefined : (await findDeployment(context)).stateMachineArn;
+    const { executionArn } = await resolveExecution({ sfn: context.clients.sfn, id: execution, ...(stateMachineArn !== undefined ? { stateMachineArn } : {}) });
     console.log(`execution: ${executionArn}`);
     const timeline = new HistoryTimeline();
     const print = timelinePrinter((line) => console.log(line));

@@ -120,6 +120,8 @@ export interface RoleOptions {
   readonly statements: readonly Statement[];
   /** Why the role's remaining wildcards (beyond X-Ray) are needed, for the cdk-nag IAM5 suppression. */
   readonly wildcardReason?: string;
+  /** Conditions of the trust policy (`aws:SourceAccount`, `aws:SourceArn`) where the service sets them. @default none */
+  readonly trustCondition?: Record<string, unknown>;
 }
 
 /** A service role with one inline policy; the cdk-nag IAM5 suppression explains its wildcards. */
@@ -129,7 +131,7 @@ export function executionRole(options: RoleOptions): object {
   return new cf.IAM.Role({
     RoleName: options.name,
     Description: options.description,
-    AssumeRolePolicyDocument: assumeRolePolicy(options.service),
+    AssumeRolePolicyDocument: assumeRolePolicy(options.service, options.trustCondition),
     Policies: [{ PolicyName: options.policyName, PolicyDocument: policyDocument(...options.statements) }],
     Tags: tags(),
   }).metadata(
@@ -147,20 +149,26 @@ export const ALARMS_CONDITION = 'CreateAlarms';
 /** The `Conditions` section of a template with alarms. */
 export const alarmConditions = (): Record<string, unknown> => ({ [ALARMS_CONDITION]: cf.Fn.Equals(ref('AlarmsEnabled'), 'true') });
 
+/** Namespace of the metrics Bellflower publishes itself (from its logs). */
+export const BELLFLOWER_NAMESPACE = 'Bellflower';
+
 /** Options of {@link alarm}. */
 export interface AlarmOptions {
   readonly name: Value<string>;
   readonly description: string;
-  readonly namespace: 'AWS/SQS' | 'AWS/Lambda' | 'AWS/States';
-  readonly metric: string;
-  readonly dimension: { readonly Name: string; readonly Value: Value<string> };
+  readonly namespace: 'AWS/SQS' | 'AWS/Lambda' | 'AWS/States' | typeof BELLFLOWER_NAMESPACE;
+  readonly metric: Value<string>;
+  /** @default none (a metric of our own, named per environment) */
+  readonly dimension?: { readonly Name: string; readonly Value: Value<string> };
   /** @default 'Sum' */
   readonly statistic?: 'Sum' | 'Maximum';
+  /** The alarm fires above it. @default 0 */
+  readonly threshold?: number;
   readonly topicArn: Value<string>;
 }
 
 /**
- * An alarm that fires when a metric is above 0 in a 5-minute period and notifies the topic
+ * An alarm that fires when a metric is above its threshold (0) in a 5-minute period and notifies the topic
  * (created only when `AlarmsEnabled` is `true`). Missing data (nothing happened) is not breaching.
  */
 export function alarm(options: AlarmOptions): object {
@@ -172,11 +180,11 @@ export function alarm(options: AlarmOptions): object {
       AlarmDescription: options.description,
       Namespace: options.namespace,
       MetricName: options.metric,
-      Dimensions: [options.dimension],
+      ...(options.dimension ? { Dimensions: [options.dimension] } : {}),
       Statistic: options.statistic ?? 'Sum',
       Period: 300,
       EvaluationPeriods: 1,
-      Threshold: 0,
+      Threshold: options.threshold ?? 0,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
       AlarmActions: [options.topicArn],

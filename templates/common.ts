@@ -110,9 +110,9 @@ export const denyInsecureTransport = (actions: string, resources: readonly Value
   Condition: { Bool: { 'aws:SecureTransport': 'false' } },
 });
 
-/** Trust policy letting one AWS service assume a role. */
-export const assumeRolePolicy = (service: string): Record<string, unknown> =>
-  policyDocument({ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' });
+/** Trust policy letting one AWS service assume a role, on the conditions given (confused-deputy protection). */
+export const assumeRolePolicy = (service: string, condition?: Record<string, unknown>): Record<string, unknown> =>
+  policyDocument({ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', ...(condition ? { Condition: condition } : {}) });
 
 /** X-Ray write actions; X-Ray has no resource-level permissions, hence `*`. */
 export const XRAY_WRITE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as const;

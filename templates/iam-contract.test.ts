@@ -8,6 +8,7 @@ import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copi
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateDeployment, SAMPLE } from '../test/support/deployment';
 import { deploymentPolicies, matchesPattern, resourcePolicyFor, type DeploymentPolicies } from '../test/support/iam-policies';
+import { IAM } from './logical-ids';
 import { contract, PRINCIPALS, type ContractEntry, type PermissionRequest, type PrincipalName } from './iam-contract';
 
 type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied' | string;
@@ -75,6 +76,26 @@ function forbidden(policies: DeploymentPolicies): [PrincipalName, PermissionRequ
     ['businessApplication', { action: 's3:ListBucket', resource: t.bucketArn, context: { 's3:prefix': 'inbound/' } }],
     ['businessApplication', { action: 'kms:Decrypt', resource: t.keyArn }],
     ['businessApplication', { action: 's3:GetObject', resource: `${t.bucketArn}/inbound/x/success.json` }],
+    // The task token is the integration function's alone: a partner holding it could end the execution.
+    ['businessApplication', { action: 's3:GetObject', resource: token }],
+    // No writer overrides the bucket's encryption with our key (SSE-S3, another key, SSE-C).
+    ['businessApplication', {
+      action: 's3:PutObject',
+      resource: `${t.bucketArn}/inbound/x/success.json`,
+      context: { 's3:x-amz-server-side-encryption': 'AES256' },
+    }],
+    ['businessApplication', {
+      action: 's3:PutObject',
+      resource: `${t.bucketArn}/inbound/x/success.json`,
+      context: { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': t.keyArn.replace(/key\/.*/, 'key/11111111-2222-3333-4444-555555555555') },
+    }],
+    ['businessApplication', {
+      action: 's3:PutObject',
+      resource: `${t.bucketArn}/inbound/x/success.json`,
+      context: { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' },
+    }],
+    ['integration', { action: 's3:PutObject', resource: token, context: { 's3:x-amz-server-side-encryption': 'AES256' } }],
+    ['integration', { action: 's3:PutObject', resource: token, context: { 's3:x-amz-server-side-encryption': 'aws:kms' } }],
     // With an external id configured, the partner must pass it (confused-deputy protection).
     ...(t.externalId === ''
       ? []
@@ -139,6 +160,32 @@ describe.each([
     expect(await decide(policies, 'partner', assume!.request)).toBe('Allowed');
     const intruder = 'arn:aws:iam::999988887777:role/partner-integration';
     expect(await decide(policies, 'partner', assume!.request, true, intruder)).not.toBe('Allowed');
+  });
+
+  it('lets only Step Functions acting for our state machine, in this account, assume the state machine role', async () => {
+    const deployment = evaluateDeployment(sample);
+    const role = deployment.nested.BellflowerIAMRole!.resources[IAM.stepFunctionRole]!;
+    const { accountId, stateMachineArn } = policies.targets;
+    const assume = (context: Record<string, string>) =>
+      runSimulation(
+        {
+          request: {
+            principal: 'states.amazonaws.com',
+            action: 'sts:AssumeRole',
+            resource: { resource: role.arn!, accountId },
+            contextVariables: context,
+          },
+          identityPolicies: [],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: role.properties.AssumeRolePolicyDocument as Simulation['resourcePolicy'],
+        },
+        {},
+      ).then((result) => (result.resultType === 'error' ? `simulation error: ${JSON.stringify(result.errors)}` : result.overallResult));
+    expect(await assume({ 'aws:SourceAccount': accountId, 'aws:SourceArn': stateMachineArn })).toBe('Allowed');
+    const foreign = stateMachineArn.replace(accountId, '444455556666');
+    expect(await assume({ 'aws:SourceAccount': '444455556666', 'aws:SourceArn': foreign })).not.toBe('Allowed');
+    expect(await assume({ 'aws:SourceAccount': accountId, 'aws:SourceArn': `${stateMachineArn}-other` })).not.toBe('Allowed');
   });
 
   it('grants no action on no resource that no call of the contract uses', () => {

@@ -345,15 +345,19 @@ export function contract(t: ContractTargets): ContractEntry[] {
       principal: 'businessApplication',
       operation: 'S3.HeadObject',
       caller: 'the business application',
-      requests: [{ action: 's3:GetObject', resource: object(`outbound/${UUID}/task_token.txt`) }, ...kms(t, 's3', 'Decrypt')],
-      why: 'checks that an execution waits (respond); a missing key then answers 403, settled by listing it',
+      requests: [{ action: 's3:GetObject', resource: object(`outbound/${UUID}/data.json`) }, ...kms(t, 's3', 'Decrypt')],
+      why: 'checks that an execution waits (respond: its data.json exists; the task token stays unreadable); a missing key then answers 403, settled by listing it',
     },
     {
       principal: 'businessApplication',
       operation: 'S3.GetObject',
       caller: 'the business application',
-      requests: [{ action: 's3:GetObject', resource: object(`outbound/${UUID}/data.json`) }, ...kms(t, 's3', 'Decrypt')],
-      why: 'reads the data of an execution',
+      requests: [
+        { action: 's3:GetObject', resource: object(`outbound/${UUID}/data.json`) },
+        { action: 's3:GetObject', resource: object(`outbound/${UUID}/rejected/20260101T000000.000Z-success.json`) },
+        ...kms(t, 's3', 'Decrypt'),
+      ],
+      why: 'reads the data of an execution and the notice of a refused answer',
     },
     {
       principal: 'businessApplication',
@@ -363,9 +367,15 @@ export function contract(t: ContractTargets): ContractEntry[] {
         { action: 's3:PutObject', resource: object(`inbound/${UUID}/success.json`) },
         { action: 's3:PutObject', resource: object(`inbound/${UUID}/failure.json`) },
         { action: 's3:PutObject', resource: object(`inbound/${UUID}/heartbeat.json`) },
+        // Naming our key explicitly is allowed too (any other encryption is denied by the bucket policy).
+        {
+          action: 's3:PutObject',
+          resource: object(`inbound/${UUID}/success.json`),
+          context: { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': t.keyArn },
+        },
         ...kms(t, 's3', 'GenerateDataKey'),
       ],
-      why: 'answers with success.json or failure.json, or says it is still working (heartbeat.json); SSE-KMS with the bucket key',
+      why: 'answers with success.json or failure.json, or says it is still working (heartbeat.json); SSE-KMS with the bucket key (default, or named by its ARN)',
     },
   ];
 }

@@ -111,6 +111,21 @@ export function stepFunctionStatements(): Statement[] {
   ];
 }
 
+/**
+ * Only Step Functions acting for our state machine, in this account, may assume its role: the
+ * confused-deputy protection of the Step Functions developer guide ("Creating an IAM role for your
+ * state machine", cross-service confused deputy prevention: `aws:SourceAccount` and an `ArnLike`
+ * `aws:SourceArn` on the state machine). Its versions and aliases (`stateMachine:<name>:<qualifier>`) too.
+ * Lambda is left without: it documents no such keys for assuming an execution role.
+ */
+export function stateMachineTrustCondition(): Record<string, unknown> {
+  const stateMachine = arnText('states', `stateMachine:${nameText('${StepFunctionName}')}`);
+  return {
+    StringEquals: { 'aws:SourceAccount': cf.Refs.AccountId },
+    ArnLike: { 'aws:SourceArn': [sub(stateMachine), sub(`${stateMachine}:*`)] },
+  };
+}
+
 /** Files the business application may write: its answers and heartbeats (`inbound/<uuid>/<file>`). */
 export const BUSINESS_APPLICATION_FILES = ['success.json', 'failure.json', 'heartbeat.json'] as const;
 
@@ -131,7 +146,9 @@ export const businessApplicationConditions = (): Record<string, unknown> => ({
 export function businessApplicationStatements(): Statement[] {
   return [
     allowIf('ListOutbound', ['s3:ListBucket'], [s3Arn(bucket)], { StringLike: { 's3:prefix': ['outbound/', 'outbound/*'] } }),
-    allow('ReadOutbound', ['s3:GetObject'], [s3Arn(`${bucket}/outbound/*`)]),
+    // Its data and the notices of refused answers; never task_token.txt (only the integration
+    // function answers a token: a partner holding one could end an execution itself).
+    allow('ReadOutbound', ['s3:GetObject'], [s3Arn(`${bucket}/outbound/*/data.json`), s3Arn(`${bucket}/outbound/*/rejected/*`)]),
     allow('WriteAnswers', ['s3:PutObject'], BUSINESS_APPLICATION_FILES.map((file) => s3Arn(`${bucket}/inbound/*/${file}`))),
     useKmsKeyVia('UseKeyThroughS3', kmsKey, ['s3']),
   ];
@@ -200,9 +217,12 @@ export function buildIamRoleStack(): Record<string, unknown> {
         statements: integrationStatements(),
         wildcardReason: 'S3 object ARNs end in /outbound/* and /inbound/* because object keys carry the execution id.',
       }),
-      // No RoleName: a name built from ProcessingLambdaFunctionName (up to 44 characters) and the
-      // -<Environment>-<Region> suffix could exceed IAM's 64; CloudFormation generates a unique one.
+      // An explicit name, so that the deployer's grants (`role/*-<Environment>-<Region>`) cover it:
+      // the name CloudFormation would generate, `<nested stack name cut to 25>-<logical id cut>-<random>`,
+      // ends in neither. `${ProjectName}` is at most 30 characters, so the name stays within IAM's 64
+      // (30 + `-processing` + the 20-character suffix); ProcessingLambdaFunctionName (44) would not.
       [IAM.processingRole]: executionRole({
+        name: physicalName('${ProjectName}-processing'),
         policyName: physicalName('${ProcessingLambdaFunctionName}-policy'),
         service: 'lambda.amazonaws.com',
         description: sub('Bellflower processing function (KMS key ${KmsMasterKeyId}).'),
@@ -214,6 +234,7 @@ export function buildIamRoleStack(): Record<string, unknown> {
         service: 'states.amazonaws.com',
         description: sub('Bellflower state machine (KMS key ${KmsMasterKeyId}).'),
         statements: stepFunctionStatements(),
+        trustCondition: stateMachineTrustCondition(),
         wildcardReason:
           'CloudWatch Logs vended log delivery (logs:*LogDelivery, *ResourcePolicy, DescribeLogGroups) supports no resource-level permissions.',
       }),

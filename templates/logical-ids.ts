@@ -20,6 +20,8 @@ export const ROOT = {
   executionsTimedOutAlarm: 'BellflowerExecutionsTimedOutAlarm',
   executionsAbortedAlarm: 'BellflowerExecutionsAbortedAlarm',
   customResourceDeadLetterAlarm: 'BellflowerCustomResourceDeadLetterQueueAlarm',
+  businessFailuresMetricFilter: 'BellflowerBusinessFailuresMetricFilter',
+  businessFailuresAlarm: 'BellflowerBusinessFailuresAlarm',
 } as const;
 
 /** IAM stack resources and outputs. */
@@ -74,6 +76,7 @@ export const SQS = {
   deadLetterQueue: 'SQSDeadLetterQueue',
   policy: 'SQSPolicy',
   deadLetterAlarm: 'SQSDeadLetterQueueAlarm',
+  oldestMessageAlarm: 'SQSQueueOldestMessageAlarm',
   queueUrl: 'SQSQueueURL',
   queueArn: 'SQSQueueArn',
   deadLetterQueueUrl: 'SQSDeadLetterQueueURL',

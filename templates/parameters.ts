@@ -24,10 +24,14 @@ export interface ParameterDefinition {
 }
 
 /**
- * Lambda and IAM physical names get `-<Environment>-<Region>` appended (at most 20 characters:
- * `-devl-` plus a 14-character region); 44 keeps function and role names within AWS's 64.
+ * Lambda and IAM physical names get `-<Environment>-<Region>` appended: at most 21 characters,
+ * `-devl-` plus a 15-character region (us-isof-south-1; the ARN patterns admit any region). 43
+ * keeps function and role names within AWS's 64 (templates/structure.test.ts tries the longest).
  */
-const NAME_MAX_WITH_SUFFIX = 44;
+const NAME_MAX_WITH_SUFFIX = 43;
+
+/** IAM's pattern for role and policy names (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html). */
+const IAM_NAME = { AllowedPattern: '^[\\w+=,.@-]+$', ConstraintDescription: 'letters, digits and +=,.@_- (IAM names)' } as const;
 
 const text = (
   label: string,
@@ -54,6 +58,16 @@ const flag = (label: string, Description: string): ParameterDefinition => ({
   label,
 });
 
+/**
+ * A public access block flag of the integration bucket: kept as a parameter (the original's
+ * contract) but only `true` is accepted: the bucket holds live task tokens.
+ */
+const alwaysTrue = (label: string, Description: string): ParameterDefinition => ({
+  ...flag(label, `${Description} Always true: the bucket holds live task tokens.`),
+  AllowedValues: ['true'],
+  ConstraintDescription: 'must be true: the integration bucket holds live task tokens, public access stays blocked; remove the parameter from the configuration',
+});
+
 const codeKey = (label: string, what: string): ParameterDefinition =>
   text(label, `S3 key of the ${what} zip in the artifact bucket (content-addressed, set by deploy).`, 10, 100, {
     AllowedPattern: '^[a-zA-Z0-9!_.*()/-]+\\.zip$',
@@ -67,10 +81,11 @@ export const LOG_RETENTION_DAYS = [
 
 /** The parameter catalog, keyed by parameter name. */
 export const PARAMETERS = {
-  ProjectName: text('Project Name', 'Project name, used in tags and custom-resource function names.', 5, 30, {
+  // 29: "<ProjectName>-s3-folders-cr-<Environment>-<Region>" must fit Lambda's and IAM's 64.
+  ProjectName: text('Project Name', 'Project name, used in tags and custom-resource function names.', 5, 29, {
     Default: 'bellflower',
     AllowedPattern: '^[a-z]+$',
-    ConstraintDescription: '5 to 30 lowercase letters',
+    ConstraintDescription: '5 to 29 lowercase letters',
   }),
   Environment: {
     Type: 'String',
@@ -132,9 +147,11 @@ export const PARAMETERS = {
   }),
   LambdaExecutionRoleName: text('Lambda Execution Role Name', 'Base name of the Lambda execution role.', 5, NAME_MAX_WITH_SUFFIX, {
     Default: 'bellflower-lambda-function-execution-role',
+    ...IAM_NAME,
   }),
   LambdaExecutionPolicyName: text('Lambda Execution Policy Name', 'Name of the Lambda execution role policy.', 5, 50, {
     Default: 'bellflower-lambda-function-execution-policy',
+    ...IAM_NAME,
   }),
   LambdaHandlerPath: text('Lambda Handler Path', 'Handler of the Lambda functions.', 10, 50, { Default: LAMBDA_HANDLER }),
   LambdaRuntime: {
@@ -204,10 +221,10 @@ export const PARAMETERS = {
     Default: 'inbound,outbound',
     label: 'S3 Data Bucket Folders',
   },
-  S3BucketBlockPublicAcls: flag('Block Public ACLs', 'Block public ACLs on the integration bucket.'),
-  S3BucketBlockPublicPolicy: flag('Block Public Policy', 'Block public bucket policies on the integration bucket.'),
-  S3BucketIgnorePublicAcls: flag('Ignore Public ACLs', 'Ignore public ACLs on the integration bucket.'),
-  S3BucketRestrictPublicBuckets: flag('Restrict Public Buckets', 'Restrict public bucket policies on the integration bucket.'),
+  S3BucketBlockPublicAcls: alwaysTrue('Block Public ACLs', 'Block public ACLs on the integration bucket.'),
+  S3BucketBlockPublicPolicy: alwaysTrue('Block Public Policy', 'Block public bucket policies on the integration bucket.'),
+  S3BucketIgnorePublicAcls: alwaysTrue('Ignore Public ACLs', 'Ignore public ACLs on the integration bucket.'),
+  S3BucketRestrictPublicBuckets: alwaysTrue('Restrict Public Buckets', 'Restrict public bucket policies on the integration bucket.'),
   S3ObjectExpirationInDays: num(
     'S3 Object Expiration In Days',
     'Days after which the exchange files (task tokens, data, answers) under outbound/ and inbound/ expire; longer than the callback timeout (deploy checks it). Noncurrent versions expire a day later.',
@@ -251,9 +268,11 @@ export const PARAMETERS = {
   S3NotificationLambdaFunctionCodeKey: codeKey('Notification Lambda Code Key', 'notification custom-resource function'),
   StepFunctionExecutionRoleName: text('Step Function Execution Role Name', 'Base name of the state machine role.', 5, NAME_MAX_WITH_SUFFIX, {
     Default: 'bellflower-step-function-execution-role',
+    ...IAM_NAME,
   }),
   StepFunctionExecutionPolicyName: text('Step Function Execution Policy Name', 'Name of the state machine role policy.', 5, 50, {
     Default: 'bellflower-step-function-execution-policy',
+    ...IAM_NAME,
   }),
   StepFunctionName: text('Step Function Name', 'Base name of the state machine.', 5, 50, {
     Default: 'bellflower-state-machine',

@@ -7,7 +7,8 @@
  */
 import { cf, type IntrinsicFunction } from './cloudform';
 import { PLACEHOLDERS } from '../asl/state-machine';
-import { alarm, alarmConditions, deadLetterAlarm, logGroup } from './building-blocks';
+import { alarm, alarmConditions, BELLFLOWER_NAMESPACE, deadLetterAlarm, logGroup } from './building-blocks';
+import { BUSINESS_FAILURE_LOG } from '../handlers/integration/log-lines';
 import { businessApplicationConditions, HAS_BUSINESS_APPLICATION } from './iam-role-stack';
 import { arnText, deleteWithStack, nagSuppressions, nameText, s3Arn, output, physicalName, ref, stackOutput, sub, tags, template } from './common';
 import { NESTED_TEMPLATES, type NestedTemplateName } from './layout';
@@ -64,19 +65,31 @@ export function referencedTemplatePaths(rootTemplate: Record<string, unknown>): 
 const pass = (...names: ParameterName[]): Record<string, IntrinsicFunction> =>
   Object.fromEntries(names.map((name) => [name, ref(name)]));
 
-function nestedStack(path: string, parameters: Record<string, unknown>): object {
-  return deleteWithStack(
-    new cf.CloudFormation.Stack({
-      TemplateURL: templateUrl(path),
-      Parameters: parameters as Record<string, IntrinsicFunction>,
-      TimeoutInMinutes: 15,
-      Tags: tags(),
-    }),
-  );
+function nestedStack(path: string, parameters: Record<string, unknown>, dependsOn: readonly string[] = []): object {
+  const stack = new cf.CloudFormation.Stack({
+    TemplateURL: templateUrl(path),
+    Parameters: parameters as Record<string, IntrinsicFunction>,
+    TimeoutInMinutes: 15,
+    Tags: tags(),
+  });
+  return deleteWithStack(dependsOn.length > 0 ? stack.dependsOn([...dependsOn]) : stack);
 }
 
+/**
+ * What writes into the integration bucket (the integration function, fed by the event source
+ * mapping) depends on the S3 stack: CloudFormation deletes a resource only after everything that
+ * depends on it ("DependsOn attribute", CloudFormation User Guide), so the bucket is emptied and
+ * deleted after no function or mapping can write `outbound/` any more. The integration stack takes
+ * the bucket's base name (the original's parameter), not the S3 stack's output, hence `DependsOn`.
+ */
+const DEPENDS_ON_BUCKET = [ROOT.s3Stack];
+
 function lambdaStack(path: string, kind: 'Processing' | 'Integration'): object {
-  return nestedStack(path, {
+  return nestedStack(path, lambdaStackParameters(kind), kind === 'Integration' ? DEPENDS_ON_BUCKET : []);
+}
+
+function lambdaStackParameters(kind: 'Processing' | 'Integration'): Record<string, unknown> {
+  return {
     ...pass('ProjectName', 'Environment', 'KmsMasterKeyAlias'),
     LambdaFunctionName: ref(`${kind}LambdaFunctionName`),
     LambdaFunctionDescription: ref(`${kind}LambdaFunctionDescription`),
@@ -86,7 +99,7 @@ function lambdaStack(path: string, kind: 'Processing' | 'Integration'): object {
     LambdaFunctionCodeKey: ref(`${kind}LambdaFunctionCodeKey`),
     ...pass('LambdaLogLevel', 'LogRetentionInDays', 'SimulatedWorkMs', 'StepFunctionName', 'S3IntegrationBucketName', 'AlarmsEnabled'),
     AlarmTopicArn: ALARM_TOPIC_ARN,
-  });
+  };
 }
 
 /** The alarms notify the result topic: one subscription to confirm, already encrypted and watched. */
@@ -107,6 +120,26 @@ const integrationFunctionArn = stackOutput(ROOT.integrationStack, LAMBDA.functio
 
 /** ARN of the customer managed key, built from its id (what the bucket and the IAM policies name). */
 const KMS_KEY_ARN = sub(arnText('kms', 'key/${KmsMasterKeyId}'));
+
+/** The metric counting business failures (failure.json answers), one per environment and region. */
+const BUSINESS_FAILURES_METRIC = physicalName('${StepFunctionName}-business-failures');
+
+/**
+ * Counts the integration function's log line of a business failure ({@link BUSINESS_FAILURE_LOG},
+ * a JSON log: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html)
+ * into {@link BUSINESS_FAILURES_METRIC}, after the function's stack created its log group.
+ */
+function businessFailuresMetricFilter(): object {
+  return {
+    Type: 'AWS::Logs::MetricFilter',
+    DependsOn: ROOT.integrationStack,
+    Properties: {
+      LogGroupName: physicalName('/aws/lambda/${IntegrationLambdaFunctionName}'),
+      FilterPattern: `{ $.message = "${BUSINESS_FAILURE_LOG}" }`,
+      MetricTransformations: [{ MetricNamespace: BELLFLOWER_NAMESPACE, MetricName: BUSINESS_FAILURES_METRIC, MetricValue: '1', Unit: 'Count' }],
+    },
+  };
+}
 
 /** How long CloudFormation waits for the notification custom resource's answer (default: an hour). */
 export const TRIGGER_SERVICE_TIMEOUT_SECONDS = 300;
@@ -215,12 +248,14 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
         BatchSize: 10,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         Enabled: true,
-      }).metadata(
-        nagSuppressions([
-          'Serverless-LambdaEventSourceMappingDestination',
-          'SQS event sources take no OnFailure destination; failed messages move to the callback dead-letter queue by the queue redrive policy.',
-        ]),
-      ),
+      })
+        .dependsOn([...DEPENDS_ON_BUCKET])
+        .metadata(
+          nagSuppressions([
+            'Serverless-LambdaEventSourceMappingDestination',
+            'SQS event sources take no OnFailure destination; failed messages move to the callback dead-letter queue by the queue redrive policy.',
+          ]),
+        ),
       [ROOT.stateMachineLogGroup]: logGroup(physicalName('/aws/vendedlogs/states/${StepFunctionName}')),
       [ROOT.stateMachine]: new cf.StepFunctions.StateMachine({
         StateMachineName: physicalName('${StepFunctionName}'),
@@ -245,8 +280,16 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
       [ROOT.executionsFailedAlarm]: executionsAlarm(
         'ExecutionsFailed',
         'executions-failed',
-        'Executions failed (processing failed three times, the business application answered failure.json, or Bellflower rejected the input): see the failure notification and the execution history.',
+        'Executions failed (processing failed three times, the business application answered failure.json, its wait timed out, or Bellflower rejected the input): see the failure notification and the execution history. Without the business-failures alarm in the same period, the cause is on our side.',
       ),
+      [ROOT.businessFailuresMetricFilter]: businessFailuresMetricFilter(),
+      [ROOT.businessFailuresAlarm]: alarm({
+        name: physicalName('${StepFunctionName}-business-failures'),
+        description: 'The business application answered failure.json (a business decision, not a system failure): see the failure notification for its error and cause.',
+        namespace: BELLFLOWER_NAMESPACE,
+        metric: BUSINESS_FAILURES_METRIC,
+        topicArn: ALARM_TOPIC_ARN,
+      }),
       [ROOT.executionsTimedOutAlarm]: executionsAlarm(
         'ExecutionsTimedOut',
         'executions-timed-out',

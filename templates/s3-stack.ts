@@ -66,6 +66,37 @@ function customResourceBucketPolicy(roleArnExport: string, purpose: string, stat
   };
 }
 
+/**
+ * Denies an upload that asks for any server-side encryption other than SSE-KMS with our key
+ * (`x-amz-server-side-encryption: AES256`, DSSE, `aws:kms` without a key id, which S3 answers
+ * with the AWS managed key aws/s3, another key, SSE-C): the writer, the business application
+ * included, could otherwise override the bucket's default encryption. An upload without
+ * encryption headers gets the default (our key): hence the `Null: false` (header present) beside
+ * each negated match, which alone would also match a missing header
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html,
+ * "negated matching condition operators ... evaluate to true if the key is not present";
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html for the
+ * key-id condition, which compares the key ARN, as the bucket's default encryption names it).
+ */
+function denyForeignEncryption(): Statement[] {
+  const deny = (Sid: string, Condition: Record<string, unknown>): Statement => ({
+    Sid,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:PutObject',
+    Resource: [OBJECTS_ARN],
+    Condition,
+  });
+  const sse = 's3:x-amz-server-side-encryption';
+  return [
+    deny('DenyEncryptionOtherThanOurKey', {
+      Null: { [sse]: 'false' },
+      StringNotEquals: { [`${sse}-aws-kms-key-id`]: ref('KmsMasterKeyArn') },
+    }),
+    deny('DenyCustomerProvidedKeys', { Null: { [`${sse}-customer-algorithm`]: 'false' } }),
+  ];
+}
+
 /** The folders whose files expire (task tokens, data and answers are needed only while an execution waits). */
 export const EXCHANGE_FOLDERS = ['outbound', 'inbound'] as const;
 
@@ -82,6 +113,31 @@ function expireExchangeFiles(folder: (typeof EXCHANGE_FOLDERS)[number]) {
     ExpirationInDays: ref('S3ObjectExpirationInDays'),
     NoncurrentVersionExpiration: { NoncurrentDays: 1 },
   };
+}
+
+/**
+ * First characters of an execution folder under `inbound/`: a UUID, in either case (the
+ * integration function accepts both).
+ */
+const EXECUTION_ID_FIRST_CHARACTERS = [...'0123456789abcdefABCDEF'];
+
+/**
+ * Expires the empty files the business application may upload (`heartbeat.json`, `success.json`:
+ * any content is accepted) that {@link expireExchangeFiles} leaves. A lifecycle filter cannot
+ * exclude one key, so these rules name every prefix an execution folder can start with
+ * (`inbound/0` ... `inbound/F`), which the folder marker `inbound/` never does. Our own outbound
+ * files are never empty. S3 compares sizes strictly (ObjectSizeLessThan 1 is an empty object):
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-filters.html
+ */
+function expireEmptyAnswers() {
+  return EXECUTION_ID_FIRST_CHARACTERS.map((c) => ({
+    Id: `expire-empty-inbound-${/[A-F]/.test(c) ? `upper-${c}` : c}`,
+    Status: 'Enabled',
+    Prefix: `inbound/${c}`,
+    ObjectSizeLessThan: 1,
+    ExpirationInDays: ref('S3ObjectExpirationInDays'),
+    NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+  }));
 }
 
 /** Builds the S3 stack. */
@@ -124,6 +180,7 @@ export function buildS3Stack(): Record<string, unknown> {
         LifecycleConfiguration: {
           Rules: [
             ...EXCHANGE_FOLDERS.map(expireExchangeFiles),
+            ...expireEmptyAnswers(),
             // The delete markers that expiring a versioned object leaves, once nothing is behind them,
             // and uploads never completed.
             {
@@ -150,7 +207,10 @@ export function buildS3Stack(): Record<string, unknown> {
       ),
       [S3.bucketPolicy]: new cf.S3.BucketPolicy({
         Bucket: ref(S3.bucket),
-        PolicyDocument: policyDocument(denyInsecureTransport('s3:*', [bucketArn, sub(`\${${S3.bucket}.Arn}/*`)])),
+        PolicyDocument: policyDocument(
+          denyInsecureTransport('s3:*', [bucketArn, sub(`\${${S3.bucket}.Arn}/*`)]),
+          ...denyForeignEncryption(),
+        ),
       }),
       [S3.foldersPolicy]: customResourceBucketPolicy(
         CROSS_EXPORTS.s3FoldersRoleArn,

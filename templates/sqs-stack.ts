@@ -3,10 +3,18 @@
  * function) with its dead-letter queue, both KMS-encrypted and TLS only.
  */
 import { cf } from './cloudform';
-import { alarmConditions, deadLetterAlarm, DLQ_SUPPRESSIONS, encryptedQueue, tlsOnlyQueuePolicy } from './building-blocks';
+import { alarm, alarmConditions, deadLetterAlarm, DLQ_SUPPRESSIONS, encryptedQueue, tlsOnlyQueuePolicy } from './building-blocks';
 import { output, physicalName, ref, sub, template } from './common';
 import { SQS } from './logical-ids';
 import { SQS_QUEUE_PARAMETERS } from './parameters';
+
+/**
+ * Age of the oldest callback message above which its alarm fires. The event source mapping hands a
+ * message to the integration function within seconds; one older than this means the mapping is
+ * disabled or the function keeps failing, about 2.5 h (5 receives x 1800 s) before the message
+ * would reach the dead-letter queue and its alarm.
+ */
+export const OLDEST_MESSAGE_ALARM_SECONDS = 600;
 
 /** Builds the SQS stack. */
 export function buildSqsStack(): Record<string, unknown> {
@@ -50,6 +58,16 @@ export function buildSqsStack(): Record<string, unknown> {
         cf.Fn.GetAtt(SQS.deadLetterQueue, 'QueueName'),
         ref('AlarmTopicArn'),
       ),
+      [SQS.oldestMessageAlarm]: alarm({
+        name: physicalName('${SQSQueueBaseName}-oldest-message'),
+        description: `A callback message waited more than ${OLDEST_MESSAGE_ALARM_SECONDS} s: the event source mapping is disabled or the integration function keeps failing (see its log); the business application sees nothing under outbound/ yet.`,
+        namespace: 'AWS/SQS',
+        metric: 'ApproximateAgeOfOldestMessage',
+        dimension: { Name: 'QueueName', Value: cf.Fn.GetAtt(SQS.queue, 'QueueName') },
+        statistic: 'Maximum',
+        threshold: OLDEST_MESSAGE_ALARM_SECONDS,
+        topicArn: ref('AlarmTopicArn'),
+      }),
     },
     outputs: {
       [SQS.queueUrl]: output('URL of the callback queue.', ref(SQS.queue)),

@@ -9,6 +9,7 @@ import { IAM, LAMBDA, ROOT, S3 } from './logical-ids';
 import { CROSS_EXPORTS, LAMBDA_RUNTIME, ROOT_OUTPUTS } from './names';
 import { buildRootStack, referencedTemplatePaths, TRIGGER } from './root-stack';
 import { toYaml } from './yaml';
+import { BUSINESS_FAILURE_LOG } from '../handlers/integration/log-lines';
 
 type Obj = Record<string, any>;
 const rendered = renderTemplates();
@@ -149,13 +150,117 @@ describe('template structure', () => {
     expect(root.VisibilityTimeout.Default).toBeGreaterThanOrEqual(root.LambdaFunctionTimeoutSecs.Default);
   });
 
-  it('keeps function and role names within 64 characters at the longest parameter values', () => {
-    const suffix = '-devl-ap-southeast-2'.length;
+  it('alarms when a callback message is not handed over within minutes (a disabled or failing mapping), long before the dead-letter queue', () => {
+    const alarms = ofType(templates.sqs, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties as Obj);
+    const age = alarms.find((a) => a.MetricName === 'ApproximateAgeOfOldestMessage');
+    expect(age).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['SQSQueue', 'QueueName'] } }],
+      Statistic: 'Maximum',
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     const root = templates.root.Parameters as Obj;
-    for (const name of ['LambdaExecutionRoleName', 'StepFunctionExecutionRoleName', 'ProcessingLambdaFunctionName', 'IntegrationLambdaFunctionName']) {
-      expect(root[name].MaxLength + suffix, name).toBeLessThanOrEqual(64);
+    // Sooner than the first redelivery (visibility timeout), let alone the dead-letter queue.
+    expect(age!.Threshold).toBeGreaterThan(0);
+    expect(age!.Threshold).toBeLessThan(root.VisibilityTimeout.Default);
+  });
+
+  it('expires every exchange file, empty answers and heartbeats included, and keeps only the folder markers', () => {
+    const rules = (resources(templates.s3).S3IntegrationBucket!.Properties.LifecycleConfiguration.Rules as Obj[]).filter(
+      (r) => r.Status === 'Enabled' && r.ExpirationInDays !== undefined,
+    );
+    // S3's filter: the key starts with the prefix; sizes compare strictly.
+    const expires = (key: string, size: number) =>
+      rules.some(
+        (r) =>
+          key.startsWith(r.Prefix ?? '') &&
+          (r.ObjectSizeGreaterThan === undefined || size > r.ObjectSizeGreaterThan) &&
+          (r.ObjectSizeLessThan === undefined || size < r.ObjectSizeLessThan),
+      );
+    const id = '0b7f3c1e-8d2a-4c5b-9e6f-1a2b3c4d5e6f';
+    for (const execution of [id, id.toUpperCase(), `f${id.slice(1)}`, `A${id.slice(1)}`, `9${id.slice(1)}`]) {
+      expect(expires(`inbound/${execution}/heartbeat.json`, 0), execution).toBe(true);
+      expect(expires(`inbound/${execution}/success.json`, 0), execution).toBe(true);
+      expect(expires(`inbound/${execution}/success.json`, 120), execution).toBe(true);
+      expect(expires(`outbound/${execution}/data.json`, 12), execution).toBe(true);
     }
-    expect(root.ProjectName.MaxLength + '-s3-notify-cr'.length + suffix).toBeLessThanOrEqual(64);
+    expect(expires('inbound/', 0)).toBe(false);
+    expect(expires('outbound/', 0)).toBe(false);
+  });
+
+  it('tells business failures from system failures: a metric of the integration function\'s failure.json log line and its own alarm', () => {
+    const root = resources(templates.root);
+    const filter = root[ROOT.businessFailuresMetricFilter]!;
+    expect(filter.Properties.LogGroupName).toEqual({ 'Fn::Sub': '/aws/lambda/${IntegrationLambdaFunctionName}-${Environment}-${AWS::Region}' });
+    // The pattern names the exact line the handler logs (one constant for both).
+    expect(filter.Properties.FilterPattern).toBe(`{ $.message = "${BUSINESS_FAILURE_LOG}" }`);
+    const [transformation] = filter.Properties.MetricTransformations as Obj[];
+    expect(root[ROOT.businessFailuresAlarm]!.Properties).toMatchObject({
+      Namespace: transformation!.MetricNamespace,
+      MetricName: transformation!.MetricName,
+      Statistic: 'Sum',
+      Threshold: 0,
+    });
+    expect(root[ROOT.businessFailuresAlarm]!.Properties.MetricName).not.toEqual(root[ROOT.executionsFailedAlarm]!.Properties.MetricName);
+  });
+
+  it('keeps every physical name within its AWS limit at the longest value each parameter accepts, in the longest region', () => {
+    // AWS's limits: Lambda FunctionName 64, IAM RoleName 64 and PolicyName 128, SQS QueueName 80,
+    // SNS TopicName 256, CloudWatch AlarmName 255, Logs LogGroupName 512, S3 BucketName 63, Step
+    // Functions name 80. The ARN patterns admit any region: the longest today is us-isof-south-1.
+    const limits: Record<string, number> = {
+      FunctionName: 64, RoleName: 64, PolicyName: 128, QueueName: 80, TopicName: 256, AlarmName: 255,
+      LogGroupName: 512, BucketName: 63, StateMachineName: 80,
+    };
+    const region = 'us-isof-south-1';
+    const tooLong: string[] = [];
+    for (const [templateName, t] of entries) {
+      const parameters = (t.Parameters ?? {}) as Record<string, Obj>;
+      const longest = (name: string): string => {
+        if (name === 'AWS::Region') return region;
+        const p = parameters[name];
+        if (!p) return `<${name}>`;
+        if (p.AllowedValues) return (p.AllowedValues as unknown[]).map(String).reduce((a, b) => (b.length > a.length ? b : a));
+        return 'x'.repeat(p.MaxLength ?? 0);
+      };
+      const visit = (node: unknown, path: string): void => {
+        if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${path}[${i}]`));
+        if (typeof node !== 'object' || node === null) return;
+        for (const [key, value] of Object.entries(node)) {
+          const sub = (value as { 'Fn::Sub'?: unknown } | null)?.['Fn::Sub'];
+          if (key in limits && typeof sub === 'string') {
+            const resolved = sub.replace(/\$\{([^}]+)\}/g, (_, name: string) => longest(name));
+            if (!resolved.includes('<') && resolved.length > limits[key]!) tooLong.push(`${templateName} ${path}.${key}: ${sub} reaches ${resolved.length} > ${limits[key]}`);
+          } else visit(value, `${path}.${key}`);
+        }
+      };
+      visit(t.Resources, '');
+    }
+    expect(tooLong).toEqual([]);
+  });
+
+  it('accepts only IAM names in the role and policy name parameters', () => {
+    const root = templates.root.Parameters as Obj;
+    for (const name of ['LambdaExecutionRoleName', 'StepFunctionExecutionRoleName', 'LambdaExecutionPolicyName', 'StepFunctionExecutionPolicyName']) {
+      const pattern = new RegExp(root[name].AllowedPattern);
+      expect(pattern.test(root[name].Default), name).toBe(true);
+      for (const bad of ['role name', 'role/name', 'rôle', 'role:name']) expect(pattern.test(bad), `${name} ${bad}`).toBe(false);
+    }
+  });
+
+  it('deletes the integration bucket only after everything that writes into it (the mapping and the integration function)', () => {
+    const root = resources(templates.root);
+    // What CloudFormation orders by: Ref, GetAtt and DependsOn between the root's resources.
+    const direct = (id: string): string[] => {
+      const r = root[id]!;
+      const refs = [...findAll(r, 'Ref'), ...findAll(r, 'Fn::GetAtt').map((a) => (Array.isArray(a) ? a[0] : String(a).split('.')[0]))];
+      return [...refs, ...[r.DependsOn ?? []].flat()].filter((d): d is string => typeof d === 'string' && d in root);
+    };
+    const dependsOn = (id: string, seen = new Set<string>()): Set<string> => {
+      for (const d of direct(id)) if (!seen.has(d)) dependsOn(d, seen.add(d));
+      return seen;
+    };
+    for (const writer of [ROOT.eventSourceMapping, ROOT.integrationStack]) expect([...dependsOn(writer)], writer).toContain(ROOT.s3Stack);
   });
 
   it('hard-codes no account, region or artifact key', () => {

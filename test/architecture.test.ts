@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['scripts/cli/', 'scripts/'],
   // the capabilities, each over those after it
   ['scripts/lib/emulator/'],
+  ['scripts/lib/load/'],
   ['scripts/lib/workflow/'],
   ['scripts/lib/local/'],
   ['scripts/lib/deployment/'],

@@ -22,7 +22,7 @@ import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../scripts/lib/core/aws';
 import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, startEmulator, type RunningEmulator } from '../scripts/lib/emulator/emulator';
-import { bellflower, type Result } from './support/bellflower-cli';
+import { bellflower, emulatorCommandEnvironment, type Result } from './support/bellflower-cli';
 import { requireTool } from './support/tools';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -67,18 +67,8 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     const configDir = join(workDir, 'config');
     mkdirSync(configDir);
     writeFileSync(join(configDir, 'devl.json'), JSON.stringify({ ...shipped, callbackTimeoutSeconds: CALLBACK_TIMEOUT_SECONDS }, null, 2));
-    const { AWS_PROFILE: _profile, ...rest } = process.env;
     // What `bellflower emulator` tells the user to export, with the test's own config and dist folders.
-    env = {
-      ...rest,
-      AWS_ENDPOINT_URL: emulator.endpoint,
-      AWS_REGION: String(shipped.region),
-      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      BELLFLOWER_CONFIG_DIR: configDir,
-      BELLFLOWER_DIST_DIR: join(workDir, 'dist'),
-      NODE_NO_WARNINGS: '1',
-    };
+    env = emulatorCommandEnvironment(emulator.endpoint, String(shipped.region), { configDir, distDir: join(workDir, 'dist') });
     clients = createAwsClients({ region: String(shipped.region), endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
   }, 60_000);
 
@@ -89,6 +79,14 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
 
   it('publishes the artifacts and deploys the cross stack and the root stack', async () => {
     expect(await succeed('publish')).toMatch(/^published 17 artifacts to s3:\/\/bellflower-artifacts-emulator\/bellflower\/ \(17 uploaded, 0 unchanged\)/m);
+    // The IAM table of the new cross stack is drawn to the output's width: no action, principal or
+    // condition is cut (the lines are wrapped inside the table instead).
+    const diff = await succeed('diff');
+    const iamTable = /IAM Statement Changes\n([\s\S]*?)\n\n/.exec(diff)?.[1] ?? '';
+    expect(iamTable).toMatch(/^┌/);
+    expect(iamTable).not.toMatch(/characters\)/);
+    expect(iamTable).toMatch(/│ Allow  │ xray:PutTelemetryRecords +│/);
+    expect(iamTable).toMatch(/│ +│ +│ xray:PutTraceSegments +│/);
     const deployed = await succeed('deploy', ['--require-approval', 'never']);
     expect(deployed).toMatch(/^BellflowerStepFunctionArn = arn:aws:states:us-east-1:\d{12}:stateMachine:bellflower-state-machine-devl-us-east-1$/m);
     expect(deployed).toMatch(/^BellflowerS3BucketName = bellflower-integration-bucket-devl-us-east-1$/m);
@@ -113,14 +111,19 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
       (async () => {
         const started = await startExecution({ order: 1 });
         expect(started.id).toMatch(UUID);
-        const answered = await succeed('respond', [started.id!]);
+        // The execution's name (the last part of its ARN) is a UUID too: respond takes it as well.
+        const name = started.arn.split(':').pop()!;
+        expect(name).toMatch(UUID);
+        expect(name).not.toBe(started.id);
+        const answered = await succeed('respond', [name, '--body', '{"approved":true,"reference":"PO-1"}']);
         expect(answered).toMatch(/^wrote s3:\/\/bellflower-integration-bucket-devl-us-east-1\/inbound\/[0-9a-f-]{36}\/success\.json$/m);
         return { ...(await watch(started.arn)), arn: started.arn };
       })(),
       (async () => {
         const started = await startExecution({ order: 2 });
         expect(await succeed('respond', [started.id!, '--failure', 'order rejected'])).toMatch(/\/failure\.json$/m);
-        return watch(started.arn);
+        // watch takes the execution_id (the outbound folder's name) as well as the ARN and the name.
+        return watch(started.id!);
       })(),
       (async () => {
         // No outbound files are ever written: start-execution says so and fails.
@@ -132,15 +135,19 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
       (async () => {
         const started = await startExecution({ order: 4 });
         expect(started.id).toMatch(UUID);
+        // A heartbeat is an answer that keeps the execution waiting: it still times out.
+        expect(await succeed('respond', [started.id!, '--heartbeat'])).toMatch(/\/inbound\/[0-9a-f-]{36}\/heartbeat\.json$/m);
         return watch(started.arn);
       })(),
     ]);
-    expect(success.code).toBe(0);
-    expect(success.stdout).toMatch(/SNS notification "Bellflower execution succeeded": \{"order":1,"execution_id":"[0-9a-f-]{36}"/);
+    expect(success.code, success.stdout + success.stderr).toBe(0);
+    expect(success.stdout).toMatch(/SNS notification "Bellflower execution succeeded": \{"ExecutionId":"arn:aws:states:[^"]+","execution_id":/);
     expect(success.stdout).toMatch(/== SUCCEEDED in/);
     // The answer is kept in the execution's output ($.response), as the README says.
     const { output } = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: success.arn }));
-    expect(JSON.parse(output ?? '{}')).toMatchObject({ order: 1, status_code: 200, response: { status: 'Response Received' } });
+    expect(JSON.parse(output ?? '{}')).toMatchObject({ order: 1, status_code: 200, response: { approved: true, reference: 'PO-1' } });
+    // The publish result is bounded to its MessageId (the answer budget reserves room for it alone).
+    expect(Object.keys((JSON.parse(output ?? '{}') as { notification: object }).notification)).toEqual(['MessageId']);
 
     expect(businessFailure.code).toBe(1);
     expect(businessFailure.stdout).toMatch(/SNS notification "Bellflower execution failed"/);
@@ -200,9 +207,61 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     expect((await command('watch', [started.arn, '--poll', '0.5'])).code).toBe(0);
   }, 90_000);
 
-  it('destroys both stacks and the artifacts, leaving no stack, bucket, function or queue', async () => {
-    const destroyed = await succeed('destroy', ['--yes', '--delete-artifacts']);
-    expect(destroyed).toMatch(/^deleted stacks: bellflower-root-stack-devl, bellflower-s3-custom-resource-stack-devl$/m);
+  it('keeps a parameter given once on the next plain deploy (UsePreviousValue, said), and --reset-parameter puts it back', async () => {
+    const lambda = new LambdaClient({ region: clients.region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+    const memory = async () => (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'bellflower-processing-lambda-devl-us-east-1' }))).MemorySize;
+    const plain = await command('deploy', ['--require-approval', 'never']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toMatch(
+      /^bellflower-root-stack-devl: LambdaFunctionMemory keeps its value 512 from the last deploy \(template default 256; --reset-parameter LambdaFunctionMemory goes back to it\)$/m,
+    );
+    expect(plain.stderr).toMatch(/^bellflower-root-stack-devl: no changes$/m);
+    expect(await memory()).toBe(512);
+
+    const reset = await command('deploy', ['--require-approval', 'never', '--reset-parameter', 'LambdaFunctionMemory']);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stderr).not.toMatch(/LambdaFunctionMemory keeps its value/);
+    expect(await memory()).toBe(256);
+  }, 120_000);
+
+  it('refuses a deploy of a tree that differs from the last publish, naming it; deploy --publish publishes (nothing new) and deploys', async () => {
+    // The state after a publish from an older tree: the processing function's published code (and
+    // the build in dist/) is other bytes than the sources give now.
+    const dist = join(workDir, 'dist');
+    const manifestFile = join(dist, 'manifests', 'devl.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { artifacts: { path: string; key: string; sha256: string; size: number }[] };
+    const older = manifest.artifacts.find((artifact) => artifact.path === 'code/integration_lambda.zip')!;
+    const processing = manifest.artifacts.find((artifact) => artifact.path === 'code/processing_lambda.zip')!;
+    writeFileSync(join(dist, processing.path), readFileSync(join(dist, older.path)));
+    Object.assign(processing, { key: older.key, sha256: older.sha256, size: older.size });
+    writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+
+    const refused = await command('deploy', ['--require-approval', 'never']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^deploy: preflight: the processing function's code \(.*code\/processing_lambda\.zip\) differs from the last publish of devl: run `bellflower publish --env devl`, or `bellflower deploy --env devl --publish` to publish and deploy in one step$/m,
+    );
+    expect(refused.stderr).not.toMatch(/creating change set/);
+
+    const both = await command('deploy', ['--require-approval', 'never', '--publish']);
+    expect(both.code, both.stderr).toBe(0);
+    // Content-addressed: the code the sources give was uploaded before, so nothing is uploaded again.
+    expect(both.stderr).toMatch(/^published 17 artifacts \(0 uploaded, 17 unchanged\)$/m);
+    expect(both.stderr).toMatch(/^bellflower-root-stack-devl: no changes$/m);
+  }, 120_000);
+
+  it('destroys both stacks and the artifacts while an execution waits, leaving no stack, bucket, function or queue', async () => {
+    // Waiting for its answer: outbound/<id>/ is written, the task token is out.
+    const waiting = await startExecution({ order: 6 });
+    expect(waiting.id).toMatch(UUID);
+    const result = await command('destroy', ['--yes', '--delete-artifacts']);
+    const said = `${result.stdout}${result.stderr}`;
+    expect(result.code, said).toBe(0);
+    // Quiesced first: the mapping disabled, the waiting execution stopped.
+    expect(said).toMatch(/event source mapping \S+: disabled/);
+    expect(said).toMatch(/stopped 1 running execution\b/);
+    expect(said.indexOf('stopped 1 running execution')).toBeLessThan(said.indexOf('bellflower-root-stack-devl: deleted'));
+    expect(result.stdout).toMatch(/^deleted stacks: bellflower-root-stack-devl, bellflower-s3-custom-resource-stack-devl$/m);
     const stacks = await clients.cloudFormation.send(new ListStacksCommand({}));
     expect((stacks.StackSummaries ?? []).filter((s) => s.StackStatus !== 'DELETE_COMPLETE')).toEqual([]);
     // The integration bucket held the executions' files: it is gone because the folders custom

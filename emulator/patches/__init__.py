@@ -16,6 +16,7 @@ from . import (
     cloudformation,
     cloudformation_change_sets,
     custom_resources,
+    delivery,
     iam,
     kms,
     lambda_runner,
@@ -45,13 +46,15 @@ PATCHES: list[Patch] = [
     stepfunctions.apply_definitions,
     stepfunctions.apply_execution_copies,
     stepfunctions.apply_execution_names,
+    stepfunctions.apply_closed_task_answers,
     cloudformation.apply_deleted_stacks,
     s3.apply,
     custom_resources.apply_delete_order,
     custom_resources.apply_events,
+    delivery.apply,
 ]
 
-MODULES: list[ModuleType] = [cloudformation, cloudformation_change_sets, custom_resources, iam, kms, lambda_runner, s3, sns, stepfunctions]
+MODULES: list[ModuleType] = [cloudformation, cloudformation_change_sets, custom_resources, delivery, iam, kms, lambda_runner, s3, sns, stepfunctions]
 
 
 def import_moto() -> None:
@@ -69,7 +72,7 @@ def import_moto() -> None:
     from moto.utilities.utils import get_partition  # noqa: F401
 
 
-def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: str, function_iam: bool = True) -> list[str]:
+def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: str, function_iam: bool = True, duplicate_deliveries: bool = False) -> list[str]:
     """Applies every patch; returns their names, in order."""
     import moto
 
@@ -77,7 +80,7 @@ def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: 
     for module in MODULES:
         check_written_for(module, moto.__version__)
     import_moto()
-    emulator = Emulator(port=port, node=node, sdk_node_modules=sdk_node_modules, work_dir=work_dir, function_iam=function_iam)
+    emulator = Emulator(port=port, node=node, sdk_node_modules=sdk_node_modules, work_dir=work_dir, function_iam=function_iam, duplicate_deliveries=duplicate_deliveries)
     patches = Patches()
     for patch in PATCHES:
         patch(patches, emulator)

@@ -24,6 +24,7 @@ class Emulator:
     sdk_node_modules: str | None
     work_dir: str
     function_iam: bool = True
+    duplicate_deliveries: bool = False
 
     @property
     def endpoint(self) -> str:

@@ -6,6 +6,22 @@ the root stack could not import the cross stack's exports nor read its own outpu
 is built as create_stack builds it (imports, exports, custom resources awaited), keeping its
 REVIEW_IN_PROGRESS events. UPDATE change sets also refresh the outputs, exports and parameters
 moto leaves as they were (an updated parameter, e.g. LambdaFunctionMemory, must show).
+
+A CommaDelimitedList parameter keeps its text, as CloudFormation shows and reuses it: moto shows
+the list it resolved (`['inbound', 'outbound']`) in DescribeStacks and sends that list on for
+UsePreviousValue, where its resolver then fails (HTTP 500). AWS returns the value as given,
+"inbound,outbound" (CloudFormation API reference, Parameter.ParameterValue: "The input value
+associated with the parameter"; CommaDelimitedList: "an array of literal strings that are
+separated by commas"), and UsePreviousValue reuses that value. A parameter an update leaves out
+takes the template's default, as in CloudFormation (API reference, UpdateStack/CreateChangeSet
+Parameters: a parameter neither given nor marked UsePreviousValue takes its default); moto kept
+the old value, so `deploy --reset-parameter` changed nothing there.
+
+An update whose parameters take the values the stack already has is no change: moto compares the
+parameters as sent with those sent at creation, so a parameter kept with UsePreviousValue, or one
+now sent at its default, makes an empty change set look like a change (whose execution then fails
+in moto's nested-stack update). CloudFormation compares the values in effect (CreateChangeSet:
+"The submitted information didn't contain changes" when template and values are unchanged).
 """
 
 from __future__ import annotations
@@ -51,9 +67,51 @@ def create_stack_from(backend: Any, change_set: Any) -> None:
     change_set.execution_status = "EXECUTE_COMPLETE"
 
 
+def as_given(value: Any) -> Any:
+    """A resolved CommaDelimitedList value back to the text CloudFormation keeps."""
+    return ",".join(str(item) for item in value) if isinstance(value, list) else value
+
+
+def template_defaults(template: str) -> dict[str, str]:
+    """The declared defaults of a template body, parsed as moto parses templates (! tags included)."""
+    from moto.cloudformation import models as cfn_models
+
+    body = cfn_models.Stack.parse_template(template) if template else {}
+    declared = (body or {}).get("Parameters") or {}
+    return {key: str(as_given(spec["Default"])) for key, spec in declared.items() if isinstance(spec, dict) and "Default" in spec}
+
+
 def apply(patches: Patches, emulator: Emulator) -> None:
     """CloudFormationBackend.execute_change_set: CREATE builds the stack, UPDATE refreshes it."""
     from moto.cloudformation import models as cfn_models
+
+    original_parameter_list = patches.require(cfn_models.Stack, "parameter_list")
+
+    def parameter_list(self: Any) -> list[dict[str, Any]]:
+        return [{**entry, "ParameterValue": as_given(entry["ParameterValue"])} for entry in original_parameter_list.fget(self)]
+
+    patches.replace(cfn_models.Stack, "parameter_list", property(parameter_list), "cloudformation: list parameters described as given (a,b)")
+
+    def has_parameters(self: Any, other: dict[str, Any]) -> bool:
+        declared = (self.template_dict or {}).get("Parameters") or {}
+        defaults = {key: spec["Default"] for key, spec in declared.items() if isinstance(spec, dict) and "Default" in spec}
+
+        def in_effect(parameters: dict[str, Any]) -> dict[str, str]:
+            return {key: str(as_given(value)) for key, value in {**defaults, **parameters}.items()}
+
+        return in_effect(self.parameters) == in_effect(other)
+
+    patches.replace(cfn_models.Stack, "has_parameters", has_parameters, "cloudformation: an update is compared on the parameter values in effect")
+
+    original_create = patches.require(cfn_models.CloudFormationBackend, "create_change_set")
+
+    def create_change_set(self: Any, stack_name: str, change_set_name: str, template: str, parameters: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        given = {key: as_given(value) for key, value in parameters.items()}
+        # A parameter an update leaves out takes the template's default in CloudFormation; moto
+        # keeps the old value (it diffs only the parameters sent), so a reset would change nothing.
+        return original_create(self, stack_name, change_set_name, template, {**template_defaults(template), **given}, *args, **kwargs)
+
+    patches.replace(cfn_models.CloudFormationBackend, "create_change_set", create_change_set, "cloudformation: UsePreviousValue reuses a list parameter as given")
 
     original_execute = patches.require(cfn_models.CloudFormationBackend, "execute_change_set")
 

@@ -94,3 +94,34 @@ def apply_execution_names(patches: Patches, emulator: Emulator) -> None:
         return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
 
     patches.replace(parser_backend, "start_execution", start_execution, "stepfunctions: generated execution names")
+
+
+def apply_closed_task_answers(patches: Patches, emulator: Emulator) -> None:
+    """SendTaskFailure for a task already closed "succeeded" and changed nothing: moto looks the
+    token up in every execution, finished ones included (its SendTaskSuccess looks only in running
+    ones). Step Functions refuses it: "TaskTimedOut: the task token has either expired or the task
+    associated with the token has already been closed"
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskFailure.html), which
+    a duplicate delivery of a failure answer meets. Here the lookup is in running executions only,
+    and a token none of them waits on is refused as SendTaskSuccess refuses it (InvalidToken)."""
+    from moto.stepfunctions.parser import models as sfn_parser_models
+    from moto.stepfunctions.parser.api import ExecutionStatus, InvalidToken, SendTaskFailureOutput, TaskDoesNotExist, TaskTimedOut
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackConsumerTimeout, CallbackNotifyConsumerError, CallbackOutcomeFailure
+
+    parser_backend = sfn_parser_models.StepFunctionsParserBackend
+    patches.require(parser_backend, "send_task_failure")
+
+    def send_task_failure(self: Any, task_token: Any, error: Any = None, cause: Any = None) -> Any:
+        # moto's own body, but over the running executions only (as its send_task_success).
+        outcome = CallbackOutcomeFailure(callback_id=task_token, error=error, cause=cause)
+        for execution in self._get_executions(ExecutionStatus.RUNNING):
+            try:
+                if execution.exec_worker.env.callback_pool_manager.notify(callback_id=task_token, outcome=outcome):
+                    return SendTaskFailureOutput()
+            except CallbackNotifyConsumerError as consumer_error:
+                if isinstance(consumer_error, CallbackConsumerTimeout):
+                    raise TaskTimedOut()
+                raise TaskDoesNotExist()
+        raise InvalidToken()
+
+    patches.replace(parser_backend, "send_task_failure", send_task_failure, "stepfunctions: SendTaskFailure refuses a closed task")

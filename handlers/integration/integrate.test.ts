@@ -12,7 +12,21 @@ import type { S3Event, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingLogger } from '../../test/support/recording-logger';
-import { codePoints, decodeS3Key, ERROR_NAMES, MAX_ANSWER_BYTES, handleS3Event, handleSqsEvent, IntegrationRetryableError, isS3Event, isSqsEvent, LIMITS, type IntegrationDeps } from './integrate';
+import {
+  codePoints,
+  decodeS3Key,
+  ERROR_NAMES,
+  MAX_ANSWER_BYTES,
+  ANSWER_LIMIT_METADATA,
+  STATE_RESERVE_BYTES,
+  handleS3Event,
+  handleSqsEvent,
+  IntegrationRetryableError,
+  isS3Event,
+  isSqsEvent,
+  LIMITS,
+  type IntegrationDeps,
+} from './integrate';
 
 const ID = '0b5c2a1e-8f3d-4c6b-9a7e-1d2f3e4a5b6c';
 const OTHER_ID = '7e6d5c4b-3a29-4810-8f7e-6d5c4b3a2918';
@@ -159,6 +173,10 @@ describe('handleSqsEvent', () => {
       [`outbound/${OTHER_ID}/data.json`, '{"info":[]}'],
     ]);
     expect(s3Mock.commandCalls(PutObjectCommand).every((c) => c.args[0].input.Bucket === BUCKET)).toBe(true);
+    // The token carries the answer budget: 256 KiB less the input and the reserve.
+    expect(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input.Metadata).toEqual({
+      [ANSWER_LIMIT_METADATA]: String(MAX_ANSWER_BYTES - JSON.stringify({ execution_id: ID, info: ['abcde'] }).length - STATE_RESERVE_BYTES),
+    });
     expect(logger.at('INFO').map((l) => [l.execution_id, l.task_token])).toEqual([
       [ID, 'AAAAAAAA...'],
       [OTHER_ID, 'BBBBBBBB...'],
@@ -188,6 +206,11 @@ describe('handleSqsEvent', () => {
     ['an execution_id that is not a UUID', message({ execution_id: '42', info: [] }), /"42" is not a UUID/],
     ['a body without info', message({ execution_id: ID }), /no info list/],
     ['an input that is not an object', JSON.stringify({ Input: [1, 2], TaskToken: TOKEN }), /not a JSON object/],
+    [
+      'an input that leaves no room for the answer in the 256 KiB state',
+      message({ execution_id: ID, info: [], blob: 'x'.repeat(MAX_ANSWER_BYTES - 1_500) }),
+      /leaves less than 1024 bytes for the answer .* start the execution with a smaller input/,
+    ],
   ])('fails the execution at once for %s (Bellflower.InvalidInput), without retry', async (_case, body, cause) => {
     s3Mock.on(PutObjectCommand).resolves({});
     sfnMock.on(SendTaskFailureCommand).resolves({});

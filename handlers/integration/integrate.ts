@@ -23,6 +23,8 @@ import type { S3Event, S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } fr
 import { isExecutionId } from '../shared/execution-id';
 import { describeError, EXECUTION_ID_KEY, type Logger } from '../shared/logger';
 import { redactToken } from '../shared/task-token';
+import { BUSINESS_FAILURE_LOG } from './log-lines';
+import { MAX_ANSWER_BYTES } from '../shared/answer-limit';
 
 /** What the core needs: SDK clients created once by the adapter, the bucket and the logger. */
 export interface IntegrationDeps {
@@ -138,7 +140,35 @@ export const ERROR_NAMES = {
 } as const;
 
 /** Largest answer file accepted: Step Functions' payload limit (256 KiB). */
-export const MAX_ANSWER_BYTES = 262_144;
+export { MAX_ANSWER_BYTES };
+
+/**
+ * Room kept in the execution state beside the input and the answer: the `"response":` member
+ * "Wait For Response" adds (ResultPath `$.response`) and the `"notification":{"MessageId":...}`
+ * member the success publish adds (its ResultSelector keeps the MessageId alone).
+ */
+export const STATE_RESERVE_BYTES = 1_024;
+
+/** Smallest answer budget an execution may have; below it the execution is failed at once. */
+export const MIN_ANSWER_BUDGET_BYTES = 1_024;
+
+/** User metadata of `task_token.txt` carrying the execution's answer budget in bytes. */
+export const ANSWER_LIMIT_METADATA = 'answer-limit-bytes';
+
+/**
+ * The largest answer (as sent to SendTaskSuccess) the execution can keep: "Wait For Response"
+ * merges it into the state beside the input (`$.response`), and a state over Step Functions'
+ * 256 KiB payload quota fails the execution with `States.DataLimitExceeded`, which `States.ALL`
+ * does not catch (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html,
+ * "States.DataLimitExceeded ... terminal"; https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html,
+ * "Maximum input or output size for a task, state, or execution: 256 KiB"). The answer is
+ * therefore checked against this budget before SendTaskSuccess and refused with a notice, so
+ * that an accepted answer can never end the execution silently.
+ */
+export function answerBudget(input: unknown): number {
+  const inputBytes = Buffer.byteLength(JSON.stringify(input) ?? 'null');
+  return Math.min(MAX_ANSWER_BYTES, MAX_ANSWER_BYTES - inputBytes - STATE_RESERVE_BYTES);
+}
 
 /**
  * What the business application finds in `outbound/<uuid>/rejected/<time>-<file>.json` when an
@@ -160,6 +190,8 @@ interface CallbackMessage {
   readonly token: string;
   readonly executionId: string;
   readonly info: unknown[];
+  /** The largest answer the execution state can keep ({@link answerBudget}). */
+  readonly answerLimitBytes: number;
 }
 
 /**
@@ -184,7 +216,13 @@ function parseCallbackMessage(record: SQSRecord, deps: IntegrationDeps): Callbac
   if (!isExecutionId(executionId)) throw invalid(`execution_id "${executionId.slice(0, 64)}" is not a UUID`);
   const info = (input as { info?: unknown }).info;
   if (!Array.isArray(info)) throw invalid('the execution input has no info list (the processing Lambda adds it)');
-  return { token, executionId: executionId.toLowerCase(), info };
+  const answerLimitBytes = answerBudget(input);
+  if (answerLimitBytes < MIN_ANSWER_BUDGET_BYTES) {
+    throw invalid(
+      `the execution state is ${MAX_ANSWER_BYTES - STATE_RESERVE_BYTES - answerLimitBytes} bytes: it leaves less than ${MIN_ANSWER_BUDGET_BYTES} bytes for the answer within Step Functions' ${MAX_ANSWER_BYTES}-byte state limit; start the execution with a smaller input`,
+    );
+  }
+  return { token, executionId: executionId.toLowerCase(), info, answerLimitBytes };
 }
 
 async function handleSqsRecord(record: SQSRecord, deps: IntegrationDeps): Promise<void> {
@@ -229,9 +267,18 @@ async function writeOutbound(message: CallbackMessage, deps: IntegrationDeps): P
   const { token, executionId } = message;
   const tokenKey = `outbound/${executionId}/task_token.txt`;
   const tokenForLog = redactToken(token);
+  // The token carries the answer budget, read back when the answer arrives.
+  const metadata = (key: string) => (key === tokenKey ? { Metadata: { [ANSWER_LIMIT_METADATA]: String(message.answerLimitBytes) } } : {});
   const put = (key: string, body: string, contentType: string, onlyIfNew: boolean) =>
     deps.s3.send(
-      new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: contentType, ...(onlyIfNew ? { IfNoneMatch: '*' } : {}) }),
+      new PutObjectCommand({
+        Bucket: deps.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ...metadata(key),
+        ...(onlyIfNew ? { IfNoneMatch: '*' } : {}),
+      }),
     );
   const data = JSON.stringify({ info: message.info });
   // The token first: once data.json is visible, the business application may answer at once.
@@ -343,7 +390,8 @@ async function handleS3Record(record: S3EventRecord, deps: IntegrationDeps): Pro
     throw reject(`${key} is ${size} bytes, more than the ${MAX_ANSWER_BYTES}-byte limit of a Step Functions task output`, MAX_ANSWER_BYTES);
   }
 
-  const token = (await readText(deps.s3, bucket, `outbound/${executionId}/task_token.txt`, 8_192))?.text.trim();
+  const tokenFile = await readText(deps.s3, bucket, `outbound/${executionId}/task_token.txt`, 8_192);
+  const token = tokenFile?.text.trim();
   if (!token) {
     throw reject(`unknown execution: outbound/${executionId}/task_token.txt does not exist or is empty (answer only executions listed under outbound/)`);
   }
@@ -361,15 +409,23 @@ async function handleS3Record(record: S3EventRecord, deps: IntegrationDeps): Pro
     const answer = parseAnswer(read.text, key, reject);
     if (kind === 'success') {
       const output = JSON.stringify(answer ?? DEFAULT_SUCCESS_OUTPUT);
-      if (Buffer.byteLength(output) > LIMITS.outputBytes) {
+      const outputBytes = Buffer.byteLength(output);
+      if (outputBytes > LIMITS.outputBytes) {
         throw reject(`${key} is larger than the ${LIMITS.outputBytes}-byte task output limit`, LIMITS.outputBytes);
+      }
+      const budget = budgetOf(tokenFile);
+      if (outputBytes > budget) {
+        throw reject(
+          `${key} is ${outputBytes} bytes as JSON; the execution's state leaves room for ${budget} bytes of answer within Step Functions' ${MAX_ANSWER_BYTES}-byte state limit (the answer is kept beside the execution input); upload a smaller answer`,
+          budget,
+        );
       }
       await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output }));
       deps.logger.info('task succeeded (SendTaskSuccess)', { task_token: tokenForLog });
     } else {
       const { error, cause } = failureOf(answer, key, reject);
       await deps.sfn.send(new SendTaskFailureCommand({ taskToken: token, error, cause }));
-      deps.logger.info('task failed as answered (SendTaskFailure)', { task_token: tokenForLog, error });
+      deps.logger.info(BUSINESS_FAILURE_LOG, { task_token: tokenForLog, error });
     }
   } catch (error: unknown) {
     if (isFinishedTask(error)) {
@@ -394,6 +450,17 @@ function isFinishedTask(error: unknown): boolean {
 interface ReadText {
   readonly text: string;
   readonly truncated: boolean;
+  /** The object's user metadata (keys lower-case, without `x-amz-meta-`). */
+  readonly metadata?: Record<string, string>;
+}
+
+/**
+ * The answer budget recorded on the token file; {@link MAX_ANSWER_BYTES} for a token written by a
+ * version before the budget existed (its execution keeps the earlier behaviour).
+ */
+function budgetOf(tokenFile: ReadText | undefined): number {
+  const recorded = Number(tokenFile?.metadata?.[ANSWER_LIMIT_METADATA]);
+  return Number.isInteger(recorded) && recorded > 0 ? Math.min(recorded, MAX_ANSWER_BYTES) : MAX_ANSWER_BYTES;
 }
 
 /**
@@ -411,7 +478,8 @@ async function readText(s3: S3Client, bucket: string, key: string, maxBytes: num
     throw error;
   }
   const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
-  if (body === undefined) return { text: '', truncated: false };
+  const metadata = response.Metadata ?? {};
+  if (body === undefined) return { text: '', truncated: false, metadata };
   if ((response.ContentLength ?? 0) > maxBytes) {
     body.destroy?.();
     return { text: '', truncated: true };
@@ -426,7 +494,7 @@ async function readText(s3: S3Client, bucket: string, key: string, maxBytes: num
       return { text: '', truncated: true };
     }
   }
-  return { text: Buffer.concat(chunks).toString('utf-8'), truncated: false };
+  return { text: Buffer.concat(chunks).toString('utf-8'), truncated: false, metadata };
 }
 
 /** At most `max` code points of `text`, with no lone surrogate (Step Functions counts characters). */

@@ -24,5 +24,7 @@ export const handler = customResourceHandler(
       remainingMs: invocation.remainingMs,
       continueLater: (next) => continueInNewInvocation(lambda, invocation.context.invokedFunctionArn, next),
     }),
-  { logger },
+  // A Create that failed after writing a marker leaves a version in the bucket: the rollback's Delete
+  // must empty it like any other (a bucket that was never created counts as empty).
+  { logger, deleteAfterFailedCreate: true },
 );

@@ -126,6 +126,23 @@ describe.runIf(requireTool('moto_server'))('notificationResource against moto', 
     ).resolves.toEqual({ physicalResourceId: 'physical-1' });
   });
 
+  it('rejects a Create that a foreign configuration overlaps, naming it and the fix, and changes nothing', async () => {
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: BUCKET,
+        NotificationConfiguration: {
+          LambdaFunctionConfigurations: [
+            { Id: 'legacy-trigger', LambdaFunctionArn: OTHER_FUNCTION_ARN, Events: ['s3:ObjectCreated:Put'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'inbound/' }] } } },
+          ],
+        },
+      }),
+    );
+    await expect(notificationResource(cfnEvent('Create', PROPERTIES), { s3, logger: new RecordingLogger() })).rejects.toThrow(
+      new RegExp(`^bucket ${BUCKET} already has the notification configuration "legacy-trigger" \\(function ${OTHER_FUNCTION_ARN}, s3:ObjectCreated:Put on keys "inbound/\\*"\\), which overlaps ours .*Remove or narrow that configuration`),
+    );
+    expect((await configuration()).LambdaFunctionConfigurations?.map((c) => c.Id)).toEqual(['legacy-trigger']);
+  });
+
   it('fails Create when the bucket does not exist', async () => {
     await expect(
       notificationResource(cfnEvent('Create', { ...PROPERTIES, Bucket: 'gone-bucket' }), { s3, logger: new RecordingLogger() }),

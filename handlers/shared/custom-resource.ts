@@ -54,6 +54,14 @@ export type CustomResourceHandler = (event: CloudFormationCustomResourceEvent, c
 /** Options of {@link customResourceHandler}. */
 export interface CustomResourceOptions {
   readonly logger: Logger;
+  /**
+   * Runs the core's Delete for the {@link CREATE_FAILED_MARKER} too. For a core whose Create can
+   * fail half-way and whose Delete undoes it from the properties alone (idempotently): the folders
+   * resource writes markers into a versioned bucket, and a Delete that skipped them would leave
+   * versions behind, so CloudFormation's DeleteBucket of the rollback fails (BucketNotEmpty) and
+   * the stack ends ROLLBACK_FAILED. @default false (the Delete succeeds without the core)
+   */
+  readonly deleteAfterFailedCreate?: boolean;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
   /** Attempts of the response PUT. @default 5 */
@@ -174,7 +182,7 @@ async function runWithDeadline(
   context: Context,
   options: CustomResourceOptions,
 ): Promise<Outcome> {
-  if (event.RequestType === 'Delete' && event.PhysicalResourceId === CREATE_FAILED_MARKER) {
+  if (event.RequestType === 'Delete' && event.PhysicalResourceId === CREATE_FAILED_MARKER && options.deleteAfterFailedCreate !== true) {
     options.logger.info('delete of a resource whose create failed: nothing to remove');
     return { status: 'SUCCESS', result: { physicalResourceId: CREATE_FAILED_MARKER } };
   }

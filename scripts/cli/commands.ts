@@ -24,12 +24,14 @@ export const COMMANDS = [
   { name: 'start-execution', summary: 'start an execution of the deployed state machine' },
   { name: 'respond', summary: "answer a waiting execution as the business application" },
   { name: 'watch', summary: 'follow an execution to its end and print its timeline' },
+  { name: 'load', summary: 'run N executions at a concurrency or a rate, answer each, and check that nothing is lost' },
+  { name: 'capacity', summary: 'print the capacity model: the AWS quotas on the path, which binds first, and the cost per million executions' },
   { name: 'logs', summary: "tail the functions' and the state machine's logs" },
-  { name: 'destroy', summary: 'delete the root stack, then the cross stack' },
+  { name: 'destroy', summary: 'stop the workflow (mapping disabled, executions stopped), delete the root stack, then the cross stack' },
   { name: 'deployer-policy', summary: 'print and write the IAM policy that running bootstrap, publish, deploy, diff and destroy needs' },
   { name: 'emulator', summary: 'start the local AWS emulator (moto, patched) to rehearse the deployment without AWS' },
   { name: 'local', summary: 'run the whole workflow on this machine (no AWS account, no Docker)' },
-  { name: 'docs', summary: 'regenerate the documentation made from the code (docs/commands.md, docs/permissions.md)' },
+  { name: 'docs', summary: 'regenerate the documentation made from the code (docs/commands.md, docs/permissions.md, docs/capacity.md)' },
 ] as const satisfies readonly CommandSummary[];
 
 /** A command's name. */

@@ -5,7 +5,7 @@
  * region (and where it came from) and the endpoint; an unreachable endpoint, missing credentials
  * and refused credentials stop it there, each with its fix.
  */
-import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNotice, sharedConfigRegions, targetLine, usesPlainHttpEndpoint, type AwsClients, type AwsTarget } from '../lib/core/aws';
+import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNoticeOnce, sharedConfigRegions, targetLine, usesPlainHttpEndpoint, type AwsClients, type AwsTarget } from '../lib/core/aws';
 import type { EnvironmentFlags } from './command';
 import { configDirOf, distDirOf } from '../lib/core/paths';
 import { terminalReporter } from '../lib/core/reporter';
@@ -63,7 +63,7 @@ export async function commandContext(
     profileRegions: await sharedConfigRegions(),
   });
   const clients = createAwsClients({ region: config.region, ...(config.profile !== undefined ? { profile: config.profile } : {}) });
-  const notice = nodeSupportNotice();
+  const notice = nodeSupportNoticeOnce();
   if (notice) reporter.info(notice);
   const target = await awsTarget(clients, {
     endpoint: endpointDescription(config.region),

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EMULATOR_CREDENTIALS } from '../../scripts/lib/emulator/emulator';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -25,7 +26,7 @@ export interface Result {
 }
 
 /** Runs `bellflower <args>` with only the given environment (no AWS settings of this machine). */
-export function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { onStart?: (kill: (signal: NodeJS.Signals) => void) => void } = {}): Promise<Result> {
+export function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { onStart?: (kill: (signal: NodeJS.Signals) => void) => void; onStderr?: (stderrSoFar: string, kill: (signal: NodeJS.Signals) => void) => void } = {}): Promise<Result> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/bellflower.mjs'), ...args], {
       cwd: ROOT,
@@ -35,7 +36,10 @@ export function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {},
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      options.onStderr?.(stderr, (signal) => child.kill(signal));
+    });
     options.onStart?.((signal) => child.kill(signal));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -55,5 +59,23 @@ export function emulatorEnvironment(home: string, endpoint: string): NodeJS.Proc
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
+  };
+}
+
+/**
+ * What `bellflower emulator` tells the user to export (endpoint, static credentials, region), over
+ * this process's environment without AWS_PROFILE, with a test's own config and dist folders.
+ */
+export function emulatorCommandEnvironment(endpoint: string, region: string, folders: { configDir: string; distDir: string }): NodeJS.ProcessEnv {
+  const { AWS_PROFILE: _profile, ...rest } = process.env;
+  return {
+    ...rest,
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    BELLFLOWER_CONFIG_DIR: folders.configDir,
+    BELLFLOWER_DIST_DIR: folders.distDir,
+    NODE_NO_WARNINGS: '1',
   };
 }

@@ -297,6 +297,7 @@ function evaluateResource(id: string, ctx: StackContext): EvaluatedResource {
     case 'AWS::SNS::TopicPolicy':
     case 'AWS::Lambda::Permission':
     case 'AWS::Lambda::EventSourceMapping':
+    case 'AWS::Logs::MetricFilter':
       result = { type: definition.Type, properties, ref: `${id}-PHYSICAL-ID` };
       break;
     default:

@@ -3,7 +3,9 @@
  * KMS key with its alias, and the configuration that names them.
  */
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { startMoto, type MotoServer } from './moto';
+import { keyPolicy } from '../../templates/iam-contract';
 import { createAwsClients, type AwsClients } from '../../scripts/lib/core/aws';
 import type { BellflowerConfig } from '../../scripts/lib/core/config';
 
@@ -18,7 +20,9 @@ export interface MotoEnvironment {
 export async function startMotoEnvironment(overrides: Partial<BellflowerConfig> = {}): Promise<MotoEnvironment> {
   const moto = await startMoto();
   const clients = createAwsClients({ ...moto.clientConfig });
-  const key = await clients.kms.send(new CreateKeyCommand({}));
+  // The key policy bootstrap creates (account root, CloudWatch): deploy's preflight checks both.
+  const { Account: accountId = '123456789012' } = await clients.sts.send(new GetCallerIdentityCommand({}));
+  const key = await clients.kms.send(new CreateKeyCommand({ Policy: JSON.stringify(keyPolicy({ accountId, partition: 'aws' })) }));
   const kmsKeyId = key.KeyMetadata!.KeyId!;
   await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/bellflower-devl', TargetKeyId: kmsKeyId }));
   const config: BellflowerConfig = {

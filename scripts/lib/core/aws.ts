@@ -9,6 +9,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -25,6 +26,8 @@ export interface AwsClients {
   readonly kms: KMSClient;
   readonly sfn: SFNClient;
   readonly logs: CloudWatchLogsClient;
+  /** Destroy disables the event source mapping with it. */
+  readonly lambda: LambdaClient;
   /** Region every client was created for. */
   readonly region: string;
 }
@@ -75,6 +78,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     kms: new KMSClient(common),
     sfn: new SFNClient(common),
     logs: new CloudWatchLogsClient(common),
+    lambda: new LambdaClient(common),
     region: options.region,
   };
 }
@@ -91,6 +95,7 @@ export const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_KMS',
   'AWS_ENDPOINT_URL_SFN',
   'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
+  'AWS_ENDPOINT_URL_LAMBDA',
 ] as const;
 
 /**
@@ -178,7 +183,7 @@ export function targetLine(target: AwsTarget, regionSource?: string): string {
   return `AWS account ${target.account} (${target.arn}), region ${target.region}${regionSource ? ` (${regionSource})` : ''}, endpoint ${target.endpoint}`;
 }
 
-export { nodeSupportNotice } from './node-notice';
+export { nodeSupportNotice, nodeSupportNoticeOnce } from './node-notice';
 
 /** Which role to act as (`respond --role-arn`): the business application's view of the bucket. */
 export interface AssumedRole {

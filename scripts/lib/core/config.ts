@@ -41,6 +41,11 @@ export interface BellflowerConfig {
   readonly subscriptionEmail: string;
   /** The business application's principal (account id or IAM ARN), recorded by bootstrap for its access. */
   readonly businessApplicationPrincipal?: string;
+  /**
+   * Accept a business application in another account without `BusinessApplicationExternalId`
+   * (only when that account is yours: a third party needs an external id). @default false
+   */
+  readonly allowBusinessApplicationWithoutExternalId?: boolean;
   /** Timeout of the "Wait For Response" state; see `asl/state-machine.ts`. */
   readonly callbackTimeoutSeconds?: number;
   /** HeartbeatSeconds of "Wait For Response"; none by default. */
@@ -132,6 +137,10 @@ export const configFileSchema = z
       .regex(BUSINESS_APPLICATION_PRINCIPAL, 'must be a 12-digit account id or an IAM role, user or root ARN')
       .optional()
       .describe("the business application's principal: account id or IAM ARN (bootstrap --business-application-principal)"),
+    allowBusinessApplicationWithoutExternalId: z
+      .boolean()
+      .optional()
+      .describe('accept a business application in another account without BusinessApplicationExternalId (only when that account is yours)'),
     callbackTimeoutSeconds: z
       .number()
       .int()
@@ -219,6 +228,9 @@ export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
     kmsKeyId: data.kmsKeyId,
     subscriptionEmail: data.subscriptionEmail,
     ...(data.businessApplicationPrincipal !== undefined ? { businessApplicationPrincipal: data.businessApplicationPrincipal } : {}),
+    ...(data.allowBusinessApplicationWithoutExternalId !== undefined
+      ? { allowBusinessApplicationWithoutExternalId: data.allowBusinessApplicationWithoutExternalId }
+      : {}),
     ...(data.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: data.callbackTimeoutSeconds } : {}),
     ...(data.callbackHeartbeatSeconds !== undefined ? { callbackHeartbeatSeconds: data.callbackHeartbeatSeconds } : {}),
     parameters,

@@ -157,7 +157,7 @@ describe('deployStack with approval, kept change sets and no rollback (aws-sdk-c
       'change set stale of bellflower-root-stack-devl cannot be executed (CREATE_COMPLETE, OBSOLETE); create a new one with deploy --no-execute',
     );
     cfn.on(DescribeChangeSetCommand, { ChangeSetName: 'gone', StackName: request.stackName }).rejects(Object.assign(new Error('ChangeSet [gone] does not exist'), { name: 'ChangeSetNotFoundException' }));
-    expect(await deployStack(client, request, { existingChangeSet: 'gone' })).toMatchObject({ action: 'no-changes' });
+    expect(await deployStack(client, request, { existingChangeSet: 'gone' })).toMatchObject({ action: 'no-change-set' });
     expect(cfn.commandCalls(ExecuteChangeSetCommand)).toHaveLength(0);
   });
 

@@ -135,7 +135,11 @@ describe.runIf(requireTool('moto_server'))('bootstrap against moto', () => {
     expect((await clients.kms.send(new ListAliasesCommand({ KeyId: key!.KeyId }))).Aliases?.map((a) => a.AliasName)).toEqual(['alias/bellflower-devl']);
     expect(result.warnings).toEqual([
       `KMS key ${key!.KeyId} has automatic rotation off (aws kms enable-key-rotation --key-id ${key!.KeyId})`,
-      `the key policy of KMS key ${key!.KeyId} has no statement for cloudwatch.amazonaws.com: alarms cannot notify the encrypted topic (README, Permissions: the key policy)`,
+      expect.stringMatching(
+        new RegExp(
+          `^the key policy of KMS key ${key!.KeyId} has no statement for cloudwatch.amazonaws.com: alarms cannot notify the encrypted topic; add this statement \\(aws kms put-key-policy --key-id ${key!.KeyId} --policy-name default \\.\\.\\.\\): \\{"Sid":"AllowCloudWatchAlarmsToNotifyTheEncryptedTopic"`,
+        ),
+      ),
       `bucket team-artifacts encrypts with AES256, not SSE-KMS with ${key!.Arn}`,
     ]);
     // Untouched: rotation still off, no policy or encryption change.

@@ -20,23 +20,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../core/aws';
 import { bootstrapStackName, planBootstrap, recordConfig } from './bootstrap';
-import type { BellflowerConfig } from '../core/config';
 import { destroy } from './destroy';
+import { DEVL_CONFIG } from '../../../test/support/config';
 import { recordingReporter } from '../../../test/support/reporter';
 
 const ACCOUNT = '111122223333';
-const config: BellflowerConfig = {
-  environment: 'devl',
-  region: 'eu-west-1',
-  artifactBucket: 'bellflower-artifacts-example-devl',
-  keyPrefix: 'bellflower',
-  crossStackName: 'bellflower-s3-custom-resource-stack-devl',
-  rootStackName: 'bellflower-root-stack-devl',
-  kmsKeyAlias: 'bellflower-devl',
-  kmsKeyId: '00000000-0000-0000-0000-000000000000',
-  subscriptionEmail: 'ops@bellflower.test',
-  parameters: {},
-};
+const config = DEVL_CONFIG;
 const dir = mkdtempSync(join(tmpdir(), 'bellflower-bootstrap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -99,7 +88,7 @@ describe('destroy --bootstrap (aws-sdk-client-mock)', () => {
 
     const result = await destroy({ config: { ...config, artifactBucket: bucket, kmsKeyId: keyId }, clients, configDir: dir, bootstrap: true, reporter, pollSeconds: 0.05 });
 
-    expect(result).toEqual({ deletedStacks: [stackName], deletedObjects: 1, bucketDeleted: true });
+    expect(result).toEqual({ deletedStacks: [stackName], deletedObjects: 1, bucketDeleted: true, quiesced: { mappingsDisabled: [], executionsStopped: 0 } });
     expect(s3.commandCalls(DeleteObjectsCommand)[0]!.args[0].input.Delete?.Objects).toEqual([{ Key: 'bellflower/cft/x.yaml', VersionId: 'v1' }]);
     expect(cfn.commandCalls(DeleteStackCommand).map((call) => call.args[0].input)).toEqual([{ StackName: stackId }]);
     expect(reporter.lines).toContain(

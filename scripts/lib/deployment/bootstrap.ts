@@ -20,6 +20,7 @@ import { messageOf } from '../core/errors';
 import { configFilePath, exampleFields, localConfigPath, type BellflowerConfig } from '../core/config';
 import { displayPath } from '../core/paths';
 import { callerAccount, httpStatus } from './artifact-bucket';
+import { describeKeyPolicyGaps, keyPolicyGaps } from './key-policy';
 import { silentReporter, type Reporter } from '../core/reporter';
 import { deployStack, describeStack, type Polling, type StackDeployResult, type StackRequest } from './stacks';
 import { BellflowerError } from '../core/errors';
@@ -334,7 +335,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
   const key = await describeKey(clients.kms, keyId, `${plan.stackName} holds KMS key ${keyId}`);
   if (!key?.Arn) throw new BootstrapError(`KMS key ${keyId} of ${plan.stackName} does not exist in ${config.region}`);
   const warnings = [
-    ...(plan.key.origin === 'existing' ? await adoptedKeyWarnings(clients.kms, keyId) : []),
+    ...(plan.key.origin === 'existing' ? await adoptedKeyWarnings(clients.kms, key.Arn) : []),
     ...(plan.bucket.origin === 'existing' ? await adoptedBucketWarnings(clients.s3, plan.bucket.name, account, key.Arn) : []),
   ];
   for (const warning of warnings) reporter.info(`warning: ${warning}`);
@@ -358,18 +359,19 @@ function describeOrigin(origin: Origin, id?: string): string {
   return `${name}exists, adopted as it is (the stack does not manage it)`;
 }
 
-/** Rotation off, or no key-policy statement for CloudWatch: said, not changed. */
-async function adoptedKeyWarnings(kms: KMSClient, keyId: string): Promise<string[]> {
+/**
+ * Rotation off, or a key policy without the account-root or the CloudWatch statement (with the
+ * statement to add): said, not changed (deploy's preflight refuses the policy gaps).
+ */
+async function adoptedKeyWarnings(kms: KMSClient, keyArn: string): Promise<string[]> {
   const warnings: string[] = [];
+  const [, partition = 'aws', , , accountId = '', resource = ''] = keyArn.split(':');
+  const keyId = resource.replace(/^key\//, '');
   try {
     const rotation = await kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }));
     if (!rotation.KeyRotationEnabled) warnings.push(`KMS key ${keyId} has automatic rotation off (aws kms enable-key-rotation --key-id ${keyId})`);
     const { Policy: text = '{}' } = await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
-    const statements = [(JSON.parse(text) as { Statement?: unknown }).Statement ?? []].flat() as { Effect?: string; Principal?: unknown }[];
-    const cloudWatch = statements.some((s) => s.Effect === 'Allow' && JSON.stringify(s.Principal ?? '').includes('cloudwatch.amazonaws.com'));
-    if (!cloudWatch) {
-      warnings.push(`the key policy of KMS key ${keyId} has no statement for cloudwatch.amazonaws.com: alarms cannot notify the encrypted topic (README, Permissions: the key policy)`);
-    }
+    warnings.push(...describeKeyPolicyGaps(keyId, keyPolicyGaps(text, { accountId, partition, alarms: true })));
   } catch (error) {
     warnings.push(`cannot check KMS key ${keyId} (rotation, key policy): ${messageOf(error)}`);
   }

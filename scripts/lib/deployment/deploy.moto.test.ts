@@ -17,6 +17,7 @@ import { PreflightError } from '../core/errors';
 import { deploy } from './deploy';
 import { checkRootParameters, effectiveParameters } from './preflight';
 import { destroy } from './destroy';
+import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { publish, publishOptions } from './publish';
 import { recordingReporter } from '../../../test/support/reporter';
 import { describeStack } from './stacks';
@@ -102,6 +103,21 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
     expect(problems).toEqual([
       'parameter LambdaFunctionMemory = "99999" is above the maximum 10240',
       'the integration bucket (S3IntegrationBucketName) "xn--exchange-devl-us-east-1" must not start with "xn--" (S3 bucket naming rules)',
+    ]);
+    expect(await stackNames()).toEqual([]);
+  });
+
+  it('rejects a key whose policy lacks the CloudWatch statement (alarms on), printing the statement to add, and creates nothing', async () => {
+    await publishBuild();
+    // moto's default key policy: the account root only, as a hand-made key often has.
+    const { KeyMetadata: key } = await clients.kms.send(new CreateKeyCommand({}));
+    await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/bellflower-handmade', TargetKeyId: key!.KeyId! }));
+    const handMade = { ...config, kmsKeyId: key!.KeyId!, kmsKeyAlias: 'bellflower-handmade' };
+    const problems = await deploy({ config: handMade, clients, distDir }).catch((error: unknown) => (error as PreflightError).problems);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        new RegExp(`^the key policy of KMS key ${key!.KeyId} has no statement for cloudwatch\\.amazonaws\\.com: .*add this statement .*"Principal":\\{"Service":"cloudwatch\\.amazonaws\\.com"\\}`),
+      ),
     ]);
     expect(await stackNames()).toEqual([]);
   });

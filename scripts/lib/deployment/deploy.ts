@@ -5,28 +5,36 @@
 import { definitionText } from '../../../asl/state-machine';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeKeyCommand, ListAliasesCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { codePath, STATE_MACHINE_PATH, TEMPLATE_PATHS } from '../../../templates/layout';
+import { DescribeKeyCommand, GetKeyPolicyCommand, ListAliasesCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { describeKeyPolicyGaps, keyPolicyGaps } from './key-policy';
+import { codePath, HANDLERS, STATE_MACHINE_PATH, TEMPLATE_PATHS, type HandlerName } from '../../../templates/layout';
 import { CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/names';
 import { parseYaml } from '../../../templates/yaml';
 import type { AwsClients } from '../core/aws';
-import { configFilePath, type BellflowerConfig } from '../core/config';
+import { configFilePath, MANAGED_PARAMETERS, type BellflowerConfig } from '../core/config';
 import { writeOutputs } from './outputs';
 import { displayPath } from '../core/paths';
 import { sha256Hex } from '../../../templates/layout';
 import { artifactPaths } from './publish';
 import { manifestKey, publishHint, readManifest, type PublishManifest } from './manifest';
 import { messageOf, PreflightError } from '../core/errors';
-import { checkConfiguration, checkCredentials, type DeclaredParameters } from './preflight';
+import { checkBusinessApplicationTrust, checkConfiguration, checkCredentials, effectiveParameters, type DeclaredParameters } from './preflight';
 import { silentReporter, type Reporter } from '../core/reporter';
-import { deployStack, type DeployStackOptions, type Polling, type StackDeployResult, type StackRequest } from './stacks';
+import { deployStack, StackError, type DeployStackOptions, type Polling, type StackDeployResult, type StackRequest } from './stacks';
+
+/** A template's declared parameters: name -> its default as CloudFormation shows it (undefined without one). */
+export type TemplateParameters = Readonly<Record<string, string | undefined>>;
+
+function defaultsOf(parameters: DeclaredParameters): TemplateParameters {
+  return Object.fromEntries(Object.entries(parameters).map(([name, spec]) => [name, spec.Default === undefined ? undefined : String(spec.Default)]));
+}
 
 /** What the preflight learned, for the deploy that follows. */
 export interface PreflightResult {
   readonly account: string;
   readonly manifest: PublishManifest;
-  /** Declared parameter names of the root and cross templates. */
-  readonly templateParameters: { readonly root: readonly string[]; readonly cross: readonly string[] };
+  /** Declared parameters of the root and cross templates: name -> default (undefined without one). */
+  readonly templateParameters: { readonly root: TemplateParameters; readonly cross: TemplateParameters };
 }
 
 /**
@@ -43,14 +51,23 @@ export async function preflight(options: {
   const cross = declaredParameters(distDir, TEMPLATE_PATHS.cross, config);
   const problems = checkConfiguration(config, { root: root.parameters, cross: cross.parameters });
   const account = await checkCredentials(clients.sts, config, problems);
-  if (account !== undefined) await checkKmsKey(clients.kms, config, problems);
+  if (account !== undefined) {
+    problems.push(...checkBusinessApplicationTrust(config, effectiveParameters(root.parameters, config.parameters), account));
+    await checkKmsKey(clients.kms, config, problems, effectiveParameters(root.parameters, config.parameters)[ALARMS_ENABLED] !== 'false');
+  }
   const manifest = checkManifest(distDir, config, problems);
   problems.push(...root.problems, ...cross.problems);
   if (problems.length > 0 || account === undefined || manifest === undefined) throw new PreflightError(problems);
-  return { account, manifest, templateParameters: { root: Object.keys(root.parameters), cross: Object.keys(cross.parameters) } };
+  return { account, manifest, templateParameters: { root: defaultsOf(root.parameters), cross: defaultsOf(cross.parameters) } };
 }
 
-async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: string[]): Promise<void> {
+const ALARMS_ENABLED = 'AlarmsEnabled';
+
+/**
+ * The key is enabled, the alias points at it, and its policy holds the account-root statement and,
+ * with alarms, the CloudWatch statement ({@link keyPolicyGaps}).
+ */
+async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: string[], alarms: boolean): Promise<void> {
   try {
     const { KeyMetadata: key } = await kms.send(new DescribeKeyCommand({ KeyId: config.kmsKeyId }));
     if (key?.KeyState !== 'Enabled') {
@@ -64,6 +81,9 @@ async function checkKmsKey(kms: KMSClient, config: BellflowerConfig, problems: s
         `KMS alias alias/${config.kmsKeyAlias} does not point at key ${config.kmsKeyId} (its aliases: ${names.join(', ') || 'none'})`,
       );
     }
+    const [, partition = 'aws', , , accountId = ''] = (key.Arn ?? '').split(':');
+    const { Policy: policy = '{}' } = await kms.send(new GetKeyPolicyCommand({ KeyId: config.kmsKeyId, PolicyName: 'default' }));
+    problems.push(...describeKeyPolicyGaps(config.kmsKeyId, keyPolicyGaps(policy, { accountId, partition, alarms })));
   } catch (error) {
     const notFound = error instanceof Error && error.name === 'NotFoundException';
     problems.push(
@@ -107,7 +127,9 @@ function checkManifest(distDir: string, config: BellflowerConfig, problems: stri
       actual = undefined;
     }
     if (!entry || entry.sha256 !== actual) {
-      problems.push(`${displayPath(join(distDir, path))} does not match the last publish of ${config.environment}: ${again}`);
+      problems.push(
+        `${artifactDescription(path)} (${displayPath(join(distDir, path))}) differs from the last publish of ${config.environment}: ${again}, or \`bellflower deploy --env ${config.environment} --publish\` to publish and deploy in one step`,
+      );
     }
   }
   const expectedDefinition = definitionOf(config);
@@ -117,6 +139,14 @@ function checkManifest(distDir: string, config: BellflowerConfig, problems: stri
     );
   }
   return manifest;
+}
+
+/** What a published file is, for a reader: "the processing function's code", "the root template". */
+function artifactDescription(path: string): string {
+  const handler = (Object.keys(HANDLERS) as HandlerName[]).find((name) => codePath(name) === path);
+  if (handler) return `the ${handler} function's code`;
+  const template = Object.entries(TEMPLATE_PATHS).find(([, candidate]) => candidate === path)?.[0];
+  return template ? `the ${template} template` : path;
 }
 
 /** The definition text the environment's callback settings give; undefined when they are invalid (reported apart). */
@@ -151,9 +181,11 @@ export function stackRequests(
   config: BellflowerConfig,
   manifest: PublishManifest,
   templateParameters: PreflightResult['templateParameters'],
+  resetParameters: readonly string[] = [],
 ): { readonly cross: StackRequest; readonly root: StackRequest } {
-  const overridesFor = (declared: readonly string[]) =>
-    Object.fromEntries(Object.entries(config.parameters).filter(([name]) => declared.includes(name)));
+  const overridesFor = (declared: TemplateParameters) =>
+    Object.fromEntries(Object.entries(config.parameters).filter(([name]) => name in declared));
+  const keeping = (declared: TemplateParameters) => ({ declaredParameters: declared, resetParameters });
   // The same tag keys as the templates put on every resource, so stack tags do not add a second set.
   const tags = { ProjectName: config.parameters[ROOT_PARAMS.projectName] ?? 'bellflower', Environment: config.environment };
   const url = (path: string) => templateUrl(manifest.bucket, manifest.region, manifestKey(manifest, path));
@@ -163,6 +195,7 @@ export function stackRequests(
       templateUrl: url(TEMPLATE_PATHS.cross),
       includeNestedStacks: false,
       tags,
+      ...keeping(templateParameters.cross),
       parameters: {
         ...overridesFor(templateParameters.cross),
         [CROSS_PARAMS.environment]: config.environment,
@@ -177,6 +210,7 @@ export function stackRequests(
       templateUrl: url(TEMPLATE_PATHS.root),
       includeNestedStacks: true,
       tags,
+      ...keeping(templateParameters.root),
       parameters: {
         ...overridesFor(templateParameters.root),
         [ROOT_PARAMS.environment]: config.environment,
@@ -204,6 +238,20 @@ export interface DeployOptions extends Polling {
   readonly replaceFailed?: boolean;
   /** Deploy only the cross stack (e.g. where the root stack cannot run). @default false */
   readonly crossOnly?: boolean;
+  /**
+   * Parameters that go back to the template's default instead of keeping the stack's value
+   * (`--reset-parameter`). @default none
+   */
+  readonly resetParameters?: readonly string[];
+  /**
+   * Builds the current sources into `distDir` before the preflight (the command passes
+   * `buildArtifacts`; content-hashed, so an unchanged tree costs a cache look-up), so that the
+   * preflight compares the tree, not an older build, with the last publish and refuses a handler
+   * edited since. @default the build in `distDir` as it is
+   */
+  readonly rebuild?: () => Promise<unknown>;
+  /** Told each step of each stack (the command reports the last ones on Ctrl-C). */
+  readonly onStep?: DeployStackOptions['onStep'];
   /** Change-set options of both stacks: approval, keep instead of execute, execute a kept one, no rollback. */
   readonly changeSets?: Pick<DeployStackOptions, 'approve' | 'execute' | 'changeSetName' | 'existingChangeSet' | 'disableRollback'>;
 }
@@ -221,15 +269,24 @@ export interface DeployResult {
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const { config, clients, distDir } = options;
   const reporter = options.reporter ?? silentReporter;
+  if (options.rebuild) {
+    reporter.progress('deploy: building the current sources to compare them with the last publish');
+    await options.rebuild();
+    reporter.progressDone();
+  }
   const checked = await preflight({ config, clients, distDir });
+  const reset = options.resetParameters ?? [];
+  const resetProblems = resetParameterProblems(reset, config, checked.templateParameters);
+  if (resetProblems.length > 0) throw new PreflightError(resetProblems);
   reporter.info(`preflight ok: account ${checked.account}, region ${config.region}, KMS key ${config.kmsKeyId} (alias/${config.kmsKeyAlias})`);
-  const requests = stackRequests(config, checked.manifest, checked.templateParameters);
+  const requests = stackRequests(config, checked.manifest, checked.templateParameters, reset);
   const stackOptions = {
     reporter,
     ...(options.replaceFailed !== undefined ? { replaceFailed: options.replaceFailed } : {}),
     ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
     ...(options.maxWaitSeconds !== undefined ? { maxWaitSeconds: options.maxWaitSeconds } : {}),
     terminationProtection: config.environment === 'prod',
+    ...(options.onStep !== undefined ? { onStep: options.onStep } : {}),
     ...options.changeSets,
   };
   const cross = await deployStack(clients.cloudFormation, requests.cross, stackOptions);
@@ -240,7 +297,30 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     return { cross, outputs: {} };
   }
   const root = await deployStack(clients.cloudFormation, requests.root, stackOptions);
+  const wanted = options.changeSets?.existingChangeSet;
+  if (wanted !== undefined && cross.action === 'no-change-set' && root.action === 'no-change-set') {
+    throw new StackError(
+      `no change set named ${wanted} on ${config.crossStackName} or ${config.rootStackName}: nothing deployed; list the kept ones with \`aws cloudformation list-change-sets --stack-name <stack>\`, or keep new ones with \`bellflower deploy --env ${config.environment} --no-execute\``,
+    );
+  }
   if (root.action === 'change-set-kept') return { cross, root, outputs: root.outputs };
   const outputsFile = writeOutputs(config.environment, root.outputs, distDir);
   return { cross, root, outputs: root.outputs, outputsFile };
+}
+
+/**
+ * Problems of `--reset-parameter` names: each must be a parameter of the root or cross template
+ * that deploy does not set itself, and not also given a value (config file or `--parameter`).
+ */
+export function resetParameterProblems(
+  reset: readonly string[],
+  config: BellflowerConfig,
+  declared: PreflightResult['templateParameters'],
+): string[] {
+  return reset.flatMap((name) => {
+    if (!(name in declared.root) && !(name in declared.cross)) return [`--reset-parameter ${name}: not a parameter of the root or cross stack`];
+    if (name in config.parameters) return [`--reset-parameter ${name}: a value is also given (config file or --parameter); give one or the other`];
+    if (name in MANAGED_PARAMETERS) return [`--reset-parameter ${name}: deploy sets it on every deploy (${MANAGED_PARAMETERS[name]}); nothing to reset`];
+    return [];
+  });
 }

@@ -5,6 +5,7 @@
  * templates: every SDK command the five commands import, and every resource type they deploy, has
  * an entry.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,7 +15,9 @@ import { describe, expect, it } from 'vitest';
 import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
 import { keyPolicy } from '../../../templates/iam-contract';
 import { renderTemplates } from '../../../templates/index';
+import { evaluateDeployment, evaluateTemplate, SAMPLE, type EvaluatedStack, type SampleDeployment } from '../../../test/support/deployment';
 import type { BellflowerConfig } from '../core/config';
+import { requireTool } from '../../../test/support/tools';
 import { deployerContract, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -109,7 +112,7 @@ function localImports(file: string, text: string): string[] {
     .map(([, spec]) => `${resolve(dirname(file), spec!)}.ts`);
 }
 
-/** `<Service>.<Operation>` of every SDK command (and waiter, and lib-storage upload) the files reachable from `entryFiles` import. */
+/** `<Service>.<Operation>` of every SDK command (and waiter, paginator, and lib-storage upload) the files reachable from `entryFiles` import. */
 function sdkOperations(entryFiles: readonly string[]): Map<string, string[]> {
   const services: Record<string, string> = { 's3': 'S3', 'cloudformation': 'CloudFormation', 'kms': 'KMS', 'sts': 'STS', 'sfn': 'SFN', 'lambda': 'Lambda', 'iam': 'IAM', 'sqs': 'SQS', 'sns': 'SNS' };
   const waiters: Record<string, string> = { ChangeSetCreateComplete: 'DescribeChangeSet' };
@@ -135,10 +138,46 @@ function sdkOperations(entryFiles: readonly string[]): Map<string, string[]> {
         if (command && service) add(`${service}.${command[1]}`);
         const waiter = /^waitUntil([A-Z][A-Za-z]+)$/.exec(name);
         if (waiter && service) add(`${service}.${waiters[waiter[1]!] ?? 'DescribeStacks'}`);
+        const paginator = /^paginate([A-Z][A-Za-z]+)$/.exec(name);
+        if (paginator && service) add(`${service}.${paginator[1]}`);
       }
     }
   }
   return found;
+}
+
+/**
+ * What CloudFormation calls to put the stack tags on a resource of each service, to change them and
+ * to read them back (Service Authorization Reference: the Tag/Untag/List actions of each service;
+ * derived, as these providers' schemas are not public). S3 replaces a bucket's whole tag set with
+ * PutBucketTagging. CloudFormation::Stack: a nested stack's tags are a parameter of CreateStack and
+ * UpdateStack, which its entry grants.
+ */
+const TAG_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  IAM: ['iam:TagRole', 'iam:UntagRole', 'iam:ListRoleTags'],
+  Lambda: ['lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags'],
+  Logs: ['logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource'],
+  SQS: ['sqs:TagQueue', 'sqs:UntagQueue', 'sqs:ListQueueTags'],
+  SNS: ['sns:TagResource', 'sns:UntagResource', 'sns:ListTagsForResource'],
+  StepFunctions: ['states:TagResource', 'states:UntagResource', 'states:ListTagsForResource'],
+  CloudWatch: ['cloudwatch:TagResource', 'cloudwatch:UntagResource', 'cloudwatch:ListTagsForResource'],
+  S3: ['s3:PutBucketTagging', 's3:GetBucketTagging'],
+  KMS: ['kms:TagResource', 'kms:UntagResource', 'kms:ListResourceTags'],
+  CloudFormation: ['cloudformation:CreateStack', 'cloudformation:UpdateStack'],
+};
+
+/** The `tagging` section of each type's resource schema, as cfn-lint bundles them (us-east-1). */
+function schemaTagging(types: readonly string[]): Record<string, { taggable?: boolean }> {
+  const script = [
+    'import json, os, sys',
+    'import cfnlint.data.schemas as schemas',
+    'from cfnlint.data.schemas.providers import us_east_1 as provider',
+    "folder = os.path.join(os.path.dirname(schemas.__file__), 'resources')",
+    "print(json.dumps({t: json.load(open(os.path.join(folder, provider.types[t] + '.json'))).get('tagging', {}) for t in json.loads(sys.argv[1])}))",
+  ].join('\n');
+  const result = spawnSync('python3', ['-c', script, JSON.stringify(types)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`cannot read cfn-lint's resource schemas: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, { taggable?: boolean }>;
 }
 
 describe('deployer contract, tied to the code and the templates', () => {
@@ -166,6 +205,25 @@ describe('deployer contract, tied to the code and the templates', () => {
     const listed = new Set(entries.filter((e) => e.caller === 'CloudFormation').map((e) => e.operation.replace('CloudFormation: ', '')));
     expect([...types].filter((type) => !listed.has(type)).sort()).toEqual([]);
     expect([...listed].filter((type) => !types.has(type)).sort()).toEqual([]);
+  });
+
+  it.runIf(requireTool('cfn-lint'))('propagates the stack tags: every taggable resource type (cfn-lint\'s bundled schemas) has its service\'s tag actions', () => {
+    const templates = [...Object.values(renderTemplates().objects), renderBootstrapTemplate().object];
+    const types = [...new Set(templates.flatMap((t) => Object.values(t.Resources as Record<string, { Type: string }>).map((r) => r.Type)))].filter((type) => type.startsWith('AWS::'));
+    const tagging = schemaTagging(types);
+    const missing: string[] = [];
+    for (const type of types.filter((type) => tagging[type]?.taggable)) {
+      const service = type.split('::')[1]!;
+      const needed = TAG_ACTIONS[service];
+      if (!needed) {
+        missing.push(`${type}: no tag actions known for ${service} (add them to TAG_ACTIONS from the Service Authorization Reference)`);
+        continue;
+      }
+      const granted = new Set(entries.filter((e) => e.operation === `CloudFormation: ${type}`).flatMap((e) => e.requests.map((r) => r.action)));
+      missing.push(...needed.filter((action) => !granted.has(action)).map((action) => `${type}: ${action}`));
+    }
+    expect(missing).toEqual([]);
+    expect(types.filter((type) => tagging[type]?.taggable).length).toBeGreaterThan(8);
   });
 
   it('names no wildcard action, and splits into managed policies that each fit IAM\'s limit, losing no statement', () => {
@@ -220,5 +278,131 @@ describe('deployerTargets and writeDeployerPolicy', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+type Template = Record<string, any>;
+
+/** The longest value each String parameter of `template` accepts (AllowedValues, else MaxLength of a letter its pattern allows). */
+function longestValues(template: Template): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, p] of Object.entries((template.Parameters ?? {}) as Record<string, Template>)) {
+    if (Array.isArray(p.AllowedValues)) values[name] = [...(p.AllowedValues as string[])].sort((a, b) => b.length - a.length)[0]!;
+    else if (typeof p.MaxLength === 'number' && (!p.AllowedPattern || new RegExp(p.AllowedPattern as string).test('a'.repeat(p.MaxLength)))) values[name] = 'a'.repeat(p.MaxLength);
+  }
+  return values;
+}
+
+/** The properties through which a resource receives a role CloudFormation passes. */
+const ROLE_PROPERTIES = ['Role', 'RoleArn', 'ExecutionRoleArn', 'ServiceRoleArn'] as const;
+
+/** The service principal a role is passed to, per resource type (the `iam:PassedToService` value). */
+const RECEIVING_SERVICE: Readonly<Record<string, string>> = {
+  'AWS::Lambda::Function': 'lambda.amazonaws.com',
+  'AWS::StepFunctions::StateMachine': 'states.amazonaws.com',
+};
+
+/** Resource types whose grants name the resource: the property holding its name, its ARN, the create action, the name limit. */
+const NAMED: Record<string, { property: string; arn: (t: DeployerTargets, name: string) => string; create: string; limit: number }> = {
+  'AWS::IAM::Role': { property: 'RoleName', arn: (t, n) => `arn:${t.partition}:iam::${t.accountId}:role/${n}`, create: 'iam:CreateRole', limit: 64 },
+  'AWS::Lambda::Function': { property: 'FunctionName', arn: (t, n) => `arn:${t.partition}:lambda:${t.region}:${t.accountId}:function:${n}`, create: 'lambda:CreateFunction', limit: 64 },
+  'AWS::SQS::Queue': { property: 'QueueName', arn: (t, n) => `arn:${t.partition}:sqs:${t.region}:${t.accountId}:${n}`, create: 'sqs:CreateQueue', limit: 80 },
+  'AWS::SNS::Topic': { property: 'TopicName', arn: (t, n) => `arn:${t.partition}:sns:${t.region}:${t.accountId}:${n}`, create: 'sns:CreateTopic', limit: 256 },
+  'AWS::StepFunctions::StateMachine': { property: 'StateMachineName', arn: (t, n) => `arn:${t.partition}:states:${t.region}:${t.accountId}:stateMachine:${n}`, create: 'states:CreateStateMachine', limit: 80 },
+  'AWS::Logs::LogGroup': { property: 'LogGroupName', arn: (t, n) => `arn:${t.partition}:logs:${t.region}:${t.accountId}:log-group:${n}`, create: 'logs:CreateLogGroup', limit: 512 },
+  'AWS::CloudWatch::Alarm': { property: 'AlarmName', arn: (t, n) => `arn:${t.partition}:cloudwatch:${t.region}:${t.accountId}:alarm:${n}`, create: 'cloudwatch:PutMetricAlarm', limit: 255 },
+  'AWS::S3::Bucket': { property: 'BucketName', arn: (t, n) => `arn:${t.partition}:s3:::${n}`, create: 's3:CreateBucket', limit: 63 },
+};
+
+/**
+ * Every named resource a deploy creates (the cross stack, the root and its nested stacks, the
+ * bootstrap stack), evaluated as CloudFormation would (test/support/deployment.ts), at the defaults
+ * or at the longest parameter values; `name` is undefined where CloudFormation would generate it.
+ */
+function evaluatedStacks(t: DeployerTargets, longest: boolean): EvaluatedStack[] {
+  const rootTemplate = renderTemplates().objects.root;
+  const sample: SampleDeployment = {
+    ...SAMPLE,
+    partition: t.partition,
+    region: t.region,
+    accountId: t.accountId,
+    rootStackName: t.rootStackName,
+    crossStackName: t.crossStackName,
+    parameters: { ...SAMPLE.parameters, ...(longest ? longestValues(rootTemplate) : {}), Environment: t.environment, ProjectName: t.projectName },
+  };
+  const deployment = evaluateDeployment(sample);
+  const bootstrap = evaluateTemplate(t.bootstrapStackName, renderBootstrapTemplate().object, { ...(longest ? longestValues(renderBootstrapTemplate().object) : {}), Environment: t.environment, ProjectName: t.projectName, ArtifactBucketName: t.artifactBucket, KmsMasterKeyAlias: `bellflower-${t.environment}` }, sample);
+  return [deployment.cross, deployment.root, ...Object.values(deployment.nested), bootstrap];
+}
+
+/** The named resources of {@link evaluatedStacks}; `name` is undefined where CloudFormation would generate it. */
+function physicalNames(stacks: readonly EvaluatedStack[]): { where: string; type: string; name: string | undefined }[] {
+  return stacks.flatMap((stack) =>
+    Object.entries(stack.resources).flatMap(([id, resource]) => {
+      const named = NAMED[resource.type];
+      if (!named) return [];
+      const name = resource.properties[named.property] as string | undefined;
+      return [{ where: `${stack.name}/${id}`, type: resource.type, name: name === undefined || name.includes('-GENERATED') ? undefined : name }];
+    }),
+  );
+}
+
+describe.each([
+  ['the defaults', false, { ...TARGETS, artifactBucket: `bellflower-artifacts-${TARGETS.accountId}` }],
+  ['the longest values the parameters accept, the longest region, another partition', true, {
+    ...TARGETS,
+    partition: 'aws-us-gov',
+    // 14 characters, the longest region name; the partition only changes the ARNs.
+    region: 'ap-southeast-2',
+    projectName: 'a'.repeat(30),
+    artifactBucket: `bellflower-artifacts-${TARGETS.accountId}`,
+    rootStackName: `${'a'.repeat(30)}-root-stack-prod`,
+    crossStackName: `${'a'.repeat(30)}-s3-custom-resource-stack-prod`,
+    environment: 'prod',
+  }],
+] as const)('every physical name a deploy produces, with %s', (_, longest, targets) => {
+  const stacks = evaluatedStacks(targets as DeployerTargets, longest);
+  const names = physicalNames(stacks);
+  const policy = deployerPolicy(deployerContract(targets as DeployerTargets));
+
+  it('passes each role only to the service that receives it: CloudFormation may pass it, to that service alone', async () => {
+    const problems: string[] = [];
+    let passed = 0;
+    for (const stack of stacks) {
+      for (const [id, resource] of Object.entries(stack.resources)) {
+        for (const property of ROLE_PROPERTIES.filter((p) => typeof resource.properties[p] === 'string')) {
+          const service = RECEIVING_SERVICE[resource.type];
+          if (!service) {
+            problems.push(`${stack.name}/${id}: ${resource.type} receives a role (${property}) and no service principal is known for it`);
+            continue;
+          }
+          const role = resource.properties[property] as string;
+          const allowed = await decide(policy, targets as DeployerTargets, { action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': service } });
+          if (allowed !== 'Allowed') problems.push(`${stack.name}/${id}: iam:PassRole of ${role} to ${service} -> ${allowed}`);
+          const elsewhere = await decide(policy, targets as DeployerTargets, { action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+          if (elsewhere === 'Allowed') problems.push(`${stack.name}/${id}: ${role} may be passed to ec2.amazonaws.com too`);
+          passed += 1;
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    // The two functions of the root, the two of the cross stack, the state machine.
+    expect(passed).toBe(5);
+  });
+
+  it('is explicit (never generated by CloudFormation), within its service\'s limit, and covered by the deployer policy', async () => {
+    expect(names.length).toBeGreaterThan(15);
+    const problems: string[] = [];
+    for (const { where, type, name } of names) {
+      const named = NAMED[type]!;
+      if (name === undefined) {
+        problems.push(`${where} (${type}) has no ${named.property}: CloudFormation would generate one no grant can name`);
+        continue;
+      }
+      if (name.length > named.limit) problems.push(`${where}: ${name} is ${name.length} characters (limit ${named.limit})`);
+      const decision = await decide(policy, targets as DeployerTargets, { action: named.create, resource: named.arn(targets as DeployerTargets, name) });
+      if (decision !== 'Allowed') problems.push(`${where}: ${named.create} on ${name} -> ${decision}`);
+    }
+    expect(problems).toEqual([]);
   });
 });

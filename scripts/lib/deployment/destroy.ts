@@ -1,5 +1,6 @@
 /**
- * Destroy: deletes the root stack, then the cross stack (the root imports the cross stack's
+ * Destroy: disables the event source mapping and stops the running executions (see quiesce.ts),
+ * then deletes the root stack, then the cross stack (the root imports the cross stack's
  * exports). The artifact bucket is left alone unless `deleteArtifacts` is set; the bootstrap stack
  * (key, alias, artifact bucket) unless `bootstrap` is set.
  */
@@ -19,6 +20,7 @@ import { PublishError } from './manifest';
 import { callerAccount, httpStatus } from './artifact-bucket';
 import { silentReporter, type Reporter } from '../core/reporter';
 import { deleteStack, type Polling } from './stacks';
+import { quiesceWorkflow, type QuiesceResult } from './quiesce';
 
 /** Options of {@link destroy}. */
 export interface DestroyOptions extends Polling {
@@ -46,6 +48,8 @@ export interface DestroyResult {
   /** Object versions deleted from the artifact bucket. */
   readonly deletedObjects: number;
   readonly bucketDeleted: boolean;
+  /** What was stopped before the root stack was deleted. */
+  readonly quiesced: QuiesceResult;
 }
 
 /** Deletes the stacks (root first) and, when asked, the artifacts. */
@@ -53,6 +57,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
   const { config, clients } = options;
   const reporter = options.reporter ?? silentReporter;
   const deletedStacks: string[] = [];
+  const quiesced = await quiesceWorkflow(clients, config.rootStackName, reporter);
   for (const stackName of [config.rootStackName, config.crossStackName]) {
     if (await deleteStack(clients.cloudFormation, stackName, { ...options, reporter })) deletedStacks.push(stackName);
     else reporter.info(`${stackName}: does not exist`);
@@ -85,7 +90,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
       reporter.info(`${bootstrapStack}: does not exist`);
     }
   }
-  return { deletedStacks, deletedObjects, bucketDeleted };
+  return { deletedStacks, deletedObjects, bucketDeleted, quiesced };
 }
 
 /** What KMS says of a deleted bootstrap stack's key: pending deletion until a date, or gone. */

@@ -20,8 +20,9 @@ import type { AwsClients } from '../core/aws';
 import { bootstrapStackRequest, planBootstrap } from './bootstrap';
 import { callerAccount } from './artifact-bucket';
 import type { BellflowerConfig } from '../core/config';
+import { DEFAULT_LINE_WIDTH } from '../core/output';
 import { preflight, stackRequests } from './deploy';
-import { createChangeSet, describeStack, discardChangeSet, keptChangeSet, type Polling, type StackRequest } from './stacks';
+import { createChangeSet, describeStack, discardChangeSet, keptChangeSet, keptParameters, type Polling, type StackRequest } from './stacks';
 
 /** Resource types whose changes affect who may do what. */
 const SECURITY_TYPES = /^AWS::IAM::|^AWS::KMS::|Policy$|^AWS::Lambda::Permission$|^AWS::SecretsManager::/;
@@ -56,17 +57,17 @@ export async function diffStack(
   cloudFormation: CloudFormationClient,
   request: StackRequest,
   newTemplate: Record<string, unknown>,
-  polling: Polling = {},
+  polling: Polling & { readonly lineWidth?: number } = {},
 ): Promise<StackDiff> {
   const stack = await describeStack(cloudFormation, request.stackName);
   if (!stack || stack.StackStatus === 'REVIEW_IN_PROGRESS') {
     // A CREATE change set would leave a stack behind; the template itself says everything.
-    return { stackName: request.stackName, status: 'new', changes: [], templateDiff: formatTemplateDiff({}, newTemplate) };
+    return { stackName: request.stackName, status: 'new', changes: [], templateDiff: formatTemplateDiff({}, newTemplate, polling.lineWidth) };
   }
   const current = await cloudFormation.send(new GetTemplateCommand({ StackName: request.stackName, TemplateStage: 'Original' }));
   const currentTemplate = current.TemplateBody ? (parseYaml(current.TemplateBody) as Record<string, unknown>) : {};
-  const templateDiff = formatTemplateDiff(currentTemplate, newTemplate);
-  const changeSet = await createChangeSet(cloudFormation, request, 'UPDATE', polling);
+  const templateDiff = formatTemplateDiff(currentTemplate, newTemplate, polling.lineWidth);
+  const changeSet = await createChangeSet(cloudFormation, request, 'UPDATE', polling, undefined, keptParameters(stack, request));
   if (!changeSet.hasChanges) return { stackName: request.stackName, status: 'unchanged', changes: [], templateDiff };
   try {
     const changes = await describeChanges(cloudFormation, changeSet.id, 'root');
@@ -121,7 +122,7 @@ export async function describeChanges(cloudFormation: CloudFormationClient, chan
 }
 
 /** Formats the difference of two templates with `@aws-cdk/cloudformation-diff` (no colours). */
-export function formatTemplateDiff(current: Record<string, unknown>, next: Record<string, unknown>): string {
+export function formatTemplateDiff(current: Record<string, unknown>, next: Record<string, unknown>, width: number = DEFAULT_LINE_WIDTH): string {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
@@ -129,6 +130,9 @@ export function formatTemplateDiff(current: Record<string, unknown>, next: Recor
       done();
     },
   });
+  // The IAM and security tables wrap their cells to the stream's width (cloudformation-diff's
+  // formatTable reads `columns`), so that no action, principal or resource is cut when printed.
+  Object.assign(stream, { columns: width });
   const diff = fullDiff(current, next);
   if (diff.isEmpty) return '';
   formatDifferences(stream as unknown as NodeJS.WritableStream, diff);
@@ -150,7 +154,7 @@ export async function diffEnvironment(options: {
   readonly config: BellflowerConfig;
   readonly clients: AwsClients;
   readonly distDir: string;
-} & Polling): Promise<readonly StackDiff[]> {
+} & Polling & { readonly lineWidth?: number }): Promise<readonly StackDiff[]> {
   const { config, clients, distDir } = options;
   const checked = await preflight({ config, clients, distDir });
   const requests = stackRequests(config, checked.manifest, checked.templateParameters);
@@ -162,7 +166,7 @@ export async function diffEnvironment(options: {
 }
 
 /** Diff of the bootstrap stack: what `npm run bootstrap` would change (its plan is read-only). */
-export async function diffBootstrap(options: { readonly config: BellflowerConfig; readonly clients: AwsClients } & Polling): Promise<StackDiff> {
+export async function diffBootstrap(options: { readonly config: BellflowerConfig; readonly clients: AwsClients; readonly lineWidth?: number } & Polling): Promise<StackDiff> {
   const { config, clients } = options;
   const plan = await planBootstrap({ config, clients, account: await callerAccount(clients.sts) });
   return diffStack(clients.cloudFormation, bootstrapStackRequest(plan, config), renderBootstrapTemplate().object, options);

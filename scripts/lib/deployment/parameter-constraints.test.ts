@@ -30,6 +30,15 @@ describe('parameter values against the templates\' declared constraints', () => 
     ]);
   });
 
+  it('rejects turning off any public access block flag of the integration bucket (it holds live task tokens), saying why', () => {
+    const off = Object.fromEntries(
+      ['S3BucketBlockPublicAcls', 'S3BucketBlockPublicPolicy', 'S3BucketIgnorePublicAcls', 'S3BucketRestrictPublicBuckets'].map((name) => [name, 'false']),
+    );
+    const problems = checkParameterValues(PARAMETERS, off);
+    expect(problems).toHaveLength(4);
+    for (const problem of problems) expect(problem).toMatch(/= "false" is not one of true \(must be true: the integration bucket holds live task tokens/);
+  });
+
   it('matches AllowedPattern against the whole value, as CloudFormation does', () => {
     expect(checkParameterValue('P', { AllowedPattern: '[a-z]+' }, 'abc')).toEqual([]);
     expect(checkParameterValue('P', { AllowedPattern: '[a-z]+' }, 'abc1')).toEqual(['parameter P = "abc1" does not match [a-z]+']);

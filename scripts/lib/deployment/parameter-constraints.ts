@@ -18,7 +18,7 @@ export function checkParameterValue(name: string, spec: ParameterSpec, value: st
   const hint = spec.ConstraintDescription ? ` (${spec.ConstraintDescription})` : '';
   if (spec.Type === 'CommaDelimitedList') return problems;
   if (spec.AllowedValues && !spec.AllowedValues.map(String).includes(value)) {
-    problems.push(`${describe(name, value)} is not one of ${spec.AllowedValues.map(String).join(', ')}`);
+    problems.push(`${describe(name, value)} is not one of ${spec.AllowedValues.map(String).join(', ')}${hint}`);
   }
   if (spec.Type === 'Number') {
     const number = Number(value);

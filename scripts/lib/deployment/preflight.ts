@@ -150,6 +150,31 @@ export function checkRootParameters(config: BellflowerConfig, effective: Readonl
   return problems;
 }
 
+/** The account of a `BusinessApplicationPrincipal` (an account id or an IAM ARN); undefined for anything else. */
+export function principalAccount(principal: string): string | undefined {
+  return /^\d{12}$/.test(principal) ? principal : /^arn:[^:]+:iam::(\d{12}):/.exec(principal)?.[1];
+}
+
+/**
+ * Refuses a business application in another account without an external id: a third party's role
+ * trusted without one is the confused deputy of AWS's third-party access guidance
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html),
+ * unless the configuration says that account is the owner's own
+ * (`allowBusinessApplicationWithoutExternalId`). One line, naming both accounts and both fixes.
+ */
+export function checkBusinessApplicationTrust(config: BellflowerConfig, effective: Readonly<Record<string, string>>, account: string): string[] {
+  const principal = effective[BUSINESS_APPLICATION_PRINCIPAL] ?? '';
+  const other = principalAccount(principal);
+  if (principal === '' || other === undefined || other === account) return [];
+  if ((effective[BUSINESS_APPLICATION_EXTERNAL_ID] ?? '') !== '' || config.allowBusinessApplicationWithoutExternalId === true) return [];
+  return [
+    `${BUSINESS_APPLICATION_PRINCIPAL} ${principal} is in account ${other}, not this account ${account}, and ${BUSINESS_APPLICATION_EXTERNAL_ID} is empty: any role of that account's owner could then act for it (the confused deputy AWS's third-party guidance describes). Agree on an external id with the business application and pass --parameter ${BUSINESS_APPLICATION_EXTERNAL_ID}=<id>, or, if account ${other} is yours, set "allowBusinessApplicationWithoutExternalId": true in ${configFilePath(config)}`,
+  ];
+}
+
+const BUSINESS_APPLICATION_PRINCIPAL = 'BusinessApplicationPrincipal';
+const BUSINESS_APPLICATION_EXTERNAL_ID = 'BusinessApplicationExternalId';
+
 /**
  * Settings that look like stack parameters but are configuration fields: publish bakes them into
  * the state machine definition, so a `--parameter` cannot reach them (matched without case).

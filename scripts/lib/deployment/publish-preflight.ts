@@ -27,7 +27,7 @@ import { messageOf, PreflightError } from '../core/errors';
 import { silentReporter, type Reporter } from '../core/reporter';
 import { checkBucketName } from './parameter-constraints';
 import { checkConfiguration, checkCredentials, type DeclaredParameters, type StackParameters } from './preflight';
-import { buildArtifacts, publish, publishOptions, type ArtifactBuild, type ArtifactBuildOptions, type PublishResult } from './publish';
+import { buildArtifacts, environmentBuildOptions, publish, publishOptions, type ArtifactBuild, type ArtifactBuildOptions, type PublishResult } from './publish';
 import { checkArtifactBucket } from './artifact-bucket';
 
 /**
@@ -113,11 +113,7 @@ export async function publishEnvironment(options: PublishEnvironmentOptions): Pr
     `preflight ok: account ${checked.account}, region ${config.region}, artifact bucket s3://${config.artifactBucket} ${checked.bucketExists ? 'exists' : 'is created after the build'}`,
   );
   reporter.progress('publish: building (synth + handler zips)');
-  const build = await (options.build ?? buildArtifacts)({
-    distDir,
-    ...(config.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: config.callbackTimeoutSeconds } : {}),
-    ...(config.callbackHeartbeatSeconds !== undefined ? { callbackHeartbeatSeconds: config.callbackHeartbeatSeconds } : {}),
-  });
+  const build = await (options.build ?? buildArtifacts)(environmentBuildOptions(config, distDir));
   reporter.info(
     `build: templates ${build.synthesized ? 'synthesized' : 'unchanged'}, handler zips ${build.code.built.length} built, ${build.code.reused.length} unchanged`,
   );

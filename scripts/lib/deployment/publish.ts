@@ -174,6 +174,15 @@ export async function buildArtifacts(options: ArtifactBuildOptions): Promise<Art
   return { synthesized, code };
 }
 
+/** The build of an environment: its definition takes the callback settings of its configuration. */
+export function environmentBuildOptions(config: BellflowerConfig, distDir: string): ArtifactBuildOptions {
+  return {
+    distDir,
+    ...(config.callbackTimeoutSeconds !== undefined ? { callbackTimeoutSeconds: config.callbackTimeoutSeconds } : {}),
+    ...(config.callbackHeartbeatSeconds !== undefined ? { callbackHeartbeatSeconds: config.callbackHeartbeatSeconds } : {}),
+  };
+}
+
 /** Options of {@link buildArtifacts}. */
 export interface ArtifactBuildOptions extends StateMachineOptions {
   readonly distDir: string;

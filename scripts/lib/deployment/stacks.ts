@@ -58,13 +58,56 @@ export interface StackRequest {
   readonly tags: Readonly<Record<string, string>>;
   /** Ask for change sets of the nested stacks too (root stack). */
   readonly includeNestedStacks: boolean;
+  /**
+   * The template's parameters and their defaults. On an update, each one the stack has and
+   * {@link parameters} does not set keeps the stack's value (UsePreviousValue), as
+   * `aws cloudformation deploy` and `cdk deploy` do: a `--parameter` given once is not reverted to
+   * the template's default by the next deploy. @default none kept
+   */
+  readonly declaredParameters?: Readonly<Record<string, string | undefined>>;
+  /** Parameters that go back to the template's default instead of keeping their value (`--reset-parameter`). */
+  readonly resetParameters?: readonly string[];
+}
+
+/** A parameter a change set keeps from the stack (UsePreviousValue) and its value there. */
+export interface KeptParameter {
+  readonly key: string;
+  readonly value: string;
+  /** The template's default, when it declares one. */
+  readonly default?: string;
+}
+
+/**
+ * The parameters an update of `stack` keeps (UsePreviousValue): declared by the new template, on
+ * the stack, neither set by the request nor reset. AWS reverts a parameter left out of an update
+ * to its default; the AWS CLI's `cloudformation deploy` sends UsePreviousValue for every
+ * parameter the stack has and the command line does not give (aws-cli
+ * awscli/customizations/cloudformation/deployer.py, merge_parameters; CloudFormation API
+ * reference, Parameter.UsePreviousValue). A parameter the new template drops cannot be kept;
+ * one at the new template's default is left to it (a changed default then applies).
+ */
+export function keptParameters(stack: Stack | undefined, request: StackRequest): KeptParameter[] {
+  const declared = request.declaredParameters ?? {};
+  const reset = new Set(request.resetParameters ?? []);
+  return (stack?.Parameters ?? [])
+    .filter(({ ParameterKey: key }) => key !== undefined && key in declared && !(key in request.parameters) && !reset.has(key))
+    .map(({ ParameterKey, ParameterValue }) => {
+      const fallback = declared[ParameterKey!];
+      return { key: ParameterKey!, value: ParameterValue ?? '', ...(fallback !== undefined ? { default: fallback } : {}) };
+    })
+    // A value at the template's default is left to the default: only what someone set is kept.
+    .filter((parameter) => parameter.value !== parameter.default)
+    .sort((a, b) => a.key.localeCompare(b.key));
 }
 
 /** Outcome of {@link deployStack}. */
 export interface StackDeployResult {
   readonly stackName: string;
-  /** `change-set-kept`: created and left for review (`execute: false`); nothing changed yet. */
-  readonly action: 'created' | 'updated' | 'no-changes' | 'change-set-kept';
+  /**
+   * `change-set-kept`: created and left for review (`execute: false`); nothing changed yet.
+   * `no-change-set`: the stack has no kept change set of the name asked for; nothing changed.
+   */
+  readonly action: 'created' | 'updated' | 'no-changes' | 'change-set-kept' | 'no-change-set';
   readonly outputs: Readonly<Record<string, string>>;
   /** The change set's name (kept or executed); absent when nothing changed. */
   readonly changeSetName?: string;
@@ -109,6 +152,7 @@ export async function createChangeSet(
   type: 'CREATE' | 'UPDATE',
   polling: Polling = {},
   changeSetName: string = newChangeSetName(),
+  kept: readonly KeptParameter[] = [],
 ): Promise<ChangeSetHandle> {
   const name = changeSetName;
   let id: string;
@@ -119,7 +163,10 @@ export async function createChangeSet(
         ChangeSetName: name,
         ChangeSetType: type,
         ...(request.templateBody !== undefined ? { TemplateBody: request.templateBody } : { TemplateURL: request.templateUrl }),
-        Parameters: Object.entries(request.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+        Parameters: [
+          ...Object.entries(request.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+          ...(type === 'UPDATE' ? kept.map(({ key }) => ({ ParameterKey: key, UsePreviousValue: true })) : []),
+        ],
         Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
         Capabilities: [...CAPABILITIES],
         IncludeNestedStacks: request.includeNestedStacks,
@@ -169,9 +216,21 @@ export async function discardChangeSet(
   }
 }
 
+/**
+ * Where {@link deployStack} is with one stack, for a report when the command is interrupted:
+ * creating its change set, the change set ready (not executed), executing it, or done.
+ */
+export interface StackStep {
+  readonly stackName: string;
+  readonly phase: 'creating-change-set' | 'change-set-ready' | 'executing' | 'done';
+  readonly changeSetName?: string;
+}
+
 /** Options of {@link deployStack}. */
 export interface DeployStackOptions extends Polling {
   readonly reporter?: Reporter;
+  /** Told each step of the stack's deploy (Ctrl-C reports the last). @default nothing */
+  readonly onStep?: (step: StackStep) => void;
   /** Delete and re-create a stack whose creation failed (ROLLBACK_COMPLETE). @default false */
   readonly replaceFailed?: boolean;
   /** Turn termination protection on after a successful deploy. @default false */
@@ -208,6 +267,8 @@ export async function deployStack(
 ): Promise<StackDeployResult> {
   const reporter = options.reporter ?? silentReporter;
   const { stackName } = request;
+  const step = (phase: StackStep['phase'], changeSetName?: string): void =>
+    options.onStep?.({ stackName, phase, ...(changeSetName !== undefined ? { changeSetName } : {}) });
   let stack = await describeStack(cloudFormation, stackName);
   const status = stack?.StackStatus ?? '';
   if (FAILED_CREATE_STATUSES.has(status)) {
@@ -231,20 +292,30 @@ export async function deployStack(
     const kept = await keptChangeSet(cloudFormation, stackName, options.existingChangeSet, type);
     if (!kept) {
       reporter.info(`${stackName}: no change set ${options.existingChangeSet}; left as it is`);
-      return { stackName, action: 'no-changes', outputs: outputsOf(stack) };
+      return { stackName, action: 'no-change-set', outputs: outputsOf(stack) };
     }
     changeSet = kept;
   } else {
+    const kept = type === 'UPDATE' ? keptParameters(stack, request) : [];
+    for (const parameter of kept) {
+      reporter.info(
+        `${stackName}: ${parameter.key} keeps its value ${parameter.value} from the last deploy${parameter.default !== undefined ? ` (template default ${parameter.default}; --reset-parameter ${parameter.key} goes back to it)` : ''}`,
+      );
+    }
     reporter.progress(`${stackName}: creating change set (${type})`);
-    changeSet = await createChangeSet(cloudFormation, request, type, options, options.changeSetName);
+    step('creating-change-set', options.changeSetName);
+    changeSet = await createChangeSet(cloudFormation, request, type, options, options.changeSetName, kept);
   }
   const changeSetName = changeSet.id.includes(':changeSet/') ? changeSet.id.replace(/^.*:changeSet\/([^/]+)\/.*$/, '$1') : changeSet.id;
   if (!changeSet.hasChanges) {
+    step('done');
     reporter.progressDone();
     reporter.info(`${stackName}: no changes`);
     return { stackName, action: 'no-changes', outputs: outputsOf(stack) };
   }
+  step('change-set-ready', changeSetName);
   if (options.execute === false) {
+    step('done');
     reporter.progressDone();
     reporter.info(`${stackName}: change set ${changeSetName} created and kept (not executed)`);
     return { stackName, action: 'change-set-kept', outputs: outputsOf(stack), changeSetName };
@@ -260,6 +331,7 @@ export async function deployStack(
   }
   const since = await latestEventTime(cloudFormation, stackName);
   const events = new StackEventCollector(cloudFormation, stackName, since);
+  step('executing', changeSetName);
   reporter.progress(`${stackName}: executing change set ${changeSetName}${options.disableRollback ? ' (no rollback on failure)' : ''}`);
   try {
     await cloudFormation.send(
@@ -289,6 +361,7 @@ export async function deployStack(
     await cloudFormation.send(new UpdateTerminationProtectionCommand({ StackName: stackName, EnableTerminationProtection: true }));
   }
   const done = await describeStack(cloudFormation, stackName);
+  step('done', changeSetName);
   reporter.info(`${stackName}: ${done?.StackStatus ?? 'done'}`);
   return { stackName, action: type === 'CREATE' ? 'created' : 'updated', outputs: outputsOf(done), changeSetName };
 }

@@ -29,6 +29,7 @@ describe('startEmulator without Python or moto', () => {
       'export AWS_ACCESS_KEY_ID=testing',
       'export AWS_SECRET_ACCESS_KEY=testing',
       'export AWS_REGION=eu-west-1',
+      'unset AWS_PROFILE AWS_DEFAULT_PROFILE',
       `export BELLFLOWER_CONFIG_DIR=${join(ROOT, 'config', 'emulator')}`,
       `export BELLFLOWER_DIST_DIR=${join(ROOT, 'dist', 'emulator')}`,
     ]);

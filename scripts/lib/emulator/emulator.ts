@@ -5,10 +5,15 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONFIG_DIR_VARIABLE, DIST_DIR_VARIABLE, PROJECT_ROOT } from '../core/paths';
 import { BellflowerError } from '../core/errors';
+import { keyPolicy } from '../../../templates/iam-contract';
+
+/** moto's account (`DEFAULT_ACCOUNT_ID`), the one the emulator's resources live in. */
+const MOTO_DEFAULT_ACCOUNT = '123456789012';
 
 
 /** The Python launcher. */
@@ -42,6 +47,11 @@ export interface EmulatorOptions {
   readonly python?: string;
   /** Called with every chunk the server logs (requests, function errors). @default discarded */
   readonly onLog?: (text: string) => void;
+  /**
+   * Deliver every SQS record and S3 event notification to its function twice, as AWS may
+   * (at-least-once delivery; emulator/patches/delivery.py). @default false
+   */
+  readonly duplicateDeliveries?: boolean;
   /** How long to wait for the server to answer. @default 30000 */
   readonly startTimeoutMs?: number;
 }
@@ -73,19 +83,104 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/** True when nothing listens on 127.0.0.1:`port` (this process can bind it). */
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolveFree(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolveFree(true)));
+  });
+}
+
+/**
+ * The process listening on TCP `port`, as `pid 1234 (python3 -m moto.server)`, from `lsof` (Linux,
+ * macOS), else `ss` (Linux); undefined when neither names it (another user's process, no tool).
+ */
+export function portHolder(port: number): string | undefined {
+  const lsof = spawnSync('lsof', ['-nP', `-iTCP:${port}`, '-sTCP:LISTEN', '-Fpc'], { encoding: 'utf8' });
+  let pid = /^p(\d+)$/m.exec(lsof.stdout ?? '')?.[1];
+  let name = /^c(.+)$/m.exec(lsof.stdout ?? '')?.[1];
+  if (pid === undefined) {
+    const ss = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+    const user = /users:\(\("([^"]+)",pid=(\d+)/.exec(ss.stdout ?? '');
+    [name, pid] = [user?.[1], user?.[2]];
+  }
+  if (pid === undefined) return undefined;
+  let commandLine: string | undefined;
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    commandLine = undefined;
+  }
+  return `pid ${pid} (${commandLine || name || 'unknown command'})`;
+}
+
+/** Throws {@link EmulatorError} naming the process that holds `port` and what to do, when it is taken. */
+export async function checkPortFree(port: number): Promise<void> {
+  if (port === 0 || (await portIsFree(port))) return;
+  const holder = portHolder(port);
+  throw new EmulatorError(
+    `port ${port} on 127.0.0.1 is in use${holder ? ` by ${holder}` : ' (by a process this user cannot see)'}: stop it${holder?.includes('bellflower') ? ' (an emulator already running?)' : ''}, or pass --port <another> (0 picks a free one)`,
+  );
+}
+
+/**
+ * The processes this one runs under (parent, its parent, ... below pid 1): `npx`, `sh`, a
+ * supervisor. Read once with `ps` (Linux, macOS); empty when it cannot be read.
+ */
+export function ancestorPids(pid: number = process.pid): number[] {
+  const ancestors: number[] = [];
+  for (let current = pid; ancestors.length < 32; ) {
+    const parent = Number(spawnSync('ps', ['-o', 'ppid=', '-p', String(current)], { encoding: 'utf8' }).stdout?.trim());
+    if (!Number.isInteger(parent) || parent <= 1) break;
+    ancestors.push(parent);
+    current = parent;
+  }
+  return ancestors;
+}
+
+/**
+ * Calls `onGone` once when one of `pids` has exited (polled every `intervalMs`), so that a
+ * command stopped through the PID of `npx` or of a supervisor (which pass no signal on) does not
+ * leave its server running. Returns the stop function; the timer keeps nothing alive.
+ */
+export function whenAnyExits(pids: readonly number[], onGone: (pid: number) => void, intervalMs = 500): () => void {
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      // EPERM: it exists, under another user.
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const timer = setInterval(() => {
+    const gone = pids.find((pid) => !alive(pid));
+    if (gone === undefined) return;
+    clearInterval(timer);
+    onGone(gone);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** The Python interpreter to use: `BELLFLOWER_PYTHON`, else the first of python3 and python on the PATH. */
 export function findPython(env = process.env): string | undefined {
   if (env.BELLFLOWER_PYTHON) return env.BELLFLOWER_PYTHON;
   return ['python3', 'python'].find((command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0);
 }
 
-/** The `export` lines a shell needs so that the SDK and the AWS CLI talk to the emulator. */
+/** The lines a shell runs (`export`, and `unset` of a profile)  so that the SDK and the AWS CLI talk to the emulator. */
 export function exportLines(endpoint: string, region: string): string[] {
   return [
     `export AWS_ENDPOINT_URL=${endpoint}`,
     `export AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId}`,
     `export AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey}`,
     `export AWS_REGION=${region}`,
+    // A profile beside the keys makes the SDK warn of several credential sources and sign with the
+    // profile, which the emulator knows nothing of (a profile without credentials fails every call).
+    'unset AWS_PROFILE AWS_DEFAULT_PROFILE',
     `export ${CONFIG_DIR_VARIABLE}=${EMULATOR_CONFIG_DIR}`,
     `export ${DIST_DIR_VARIABLE}=${EMULATOR_DIST_DIR}`,
   ];
@@ -104,6 +199,7 @@ export const EMULATOR_DEFAULT_PORT = 4599;
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const python = options.python ?? findPython();
   if (python === undefined) throw new EmulatorError(`no python3 or python on the PATH: install Python 3, then ${EMULATOR_INSTALL_HINT}`);
+  if (options.port) await checkPortFree(options.port);
   const port = options.port || (await freeLoopbackPort());
   const endpoint = `http://127.0.0.1:${port}`;
   const args = [
@@ -116,7 +212,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     join(PROJECT_ROOT, 'node_modules'),
     '--region',
     options.region ?? 'us-east-1',
-    ...(options.kmsKeyId !== undefined ? ['--kms-key-id', options.kmsKeyId, '--kms-alias', options.kmsKeyAlias ?? 'bellflower-emulator'] : []),
+    ...(options.duplicateDeliveries ? ['--duplicate-deliveries'] : []),
+    ...(options.kmsKeyId !== undefined
+      ? [
+          '--kms-key-id',
+          options.kmsKeyId,
+          '--kms-alias',
+          options.kmsKeyAlias ?? 'bellflower-emulator',
+          // The policy bootstrap gives its keys (deploy's preflight checks it), in moto's default account.
+          '--kms-key-policy',
+          JSON.stringify(keyPolicy({ accountId: MOTO_DEFAULT_ACCOUNT, partition: 'aws' })),
+        ]
+      : []),
   ];
   const child: ChildProcess = spawn(python, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -192,7 +299,7 @@ export const EMULATOR_KNOWN_GAPS: readonly string[] = [
   "IAM is enforced only for the S3 calls of role sessions (the functions' own calls, and sessions from sts:AssumeRole): moto evaluates other services' calls against the resource \"*\" and DeleteObjects as s3:DeleteObject on the bucket, its Step Functions engine signs with fixed keys no IAM user holds, custom-resource answers are unsigned, and the dummy keys of the commands are not checked; the IAM simulator tests prove the rest",
   'KMS is not enforced: objects, queues and the topic are not really encrypted with the key, and the key policy is not evaluated',
   'bucket, queue and topic policies (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy) and CloudWatch alarms are not created (moto has no CloudFormation model for them)',
-  'SQS and S3 deliveries to the integration function are synchronous and never retried; a failed message is not redriven to the dead-letter queue',
+  'SQS and S3 deliveries to the integration function are synchronous and never retried (each is delivered once, or twice with the duplicate-deliveries option of the emulator); a failed message is not redriven to the dead-letter queue, and the DeadLetterConfig of a function is dropped (`bellflower load` finds no function dead-letter queue there)',
   'no rollback: a failed create or update leaves the stack as it is, and a failed delete stops the delete',
   "a timed-out wait ends the execution as States.Runtime, not States.Timeout: moto's Step Functions engine refuses a Fail state's error name beginning with States. even when it comes from ErrorPath (the wait itself fails with States.Timeout and the failure notification is sent)",
   'a nested stack update replaces the nested stack (moto deletes and re-creates it) instead of updating its resources in place',

@@ -78,7 +78,12 @@ describe('local engine with the real bundles', () => {
     expect(kinds(report, 'callback')).toMatchObject([{ action: 'SendTaskSuccess', rejectedWith: undefined }]);
     const [notification] = kinds(report, 'notification') as Extract<TimelineEntry, { kind: 'notification' }>[];
     expect(notification?.subject).toBe('Bellflower execution succeeded');
-    expect(JSON.parse(notification!.message)).toMatchObject({ order: 42, execution_id: id, status_code: 200 });
+    // A summary: the execution and where the answer is, not the state.
+    expect(JSON.parse(notification!.message)).toEqual({
+      ExecutionId: report.executionArn,
+      execution_id: id,
+      answer: `inbound/${id}/success.json`,
+    });
     expect(report.output).toMatchObject({ order: 42, execution_id: id, response: { status: 'Response Received' }, notification: { MessageId: expect.any(String) } });
     // The state order of the original, each entered then left.
     expect(kinds(report, 'state-entered').map((e) => (e as { state: string }).state)).toEqual([

@@ -97,6 +97,32 @@ describe('failure paths through the local engine', () => {
     expect(report.output).toMatchObject({ response: { approved: true } });
   });
 
+  it('rejects an answer that fits 256 KiB alone but not beside the execution state, with a notice naming the budget; a smaller answer then completes', async () => {
+    // A 150 kB execution input and a 150 kB answer: each under 256 KiB, together over it. Step
+    // Functions would fail the execution with the uncatchable States.DataLimitExceeded after
+    // SendTaskSuccess had been accepted: no failure notification, no notice.
+    const running = engine.start({ input: { blob: 'x'.repeat(150_000) }, answer: 'none' });
+    const id = await running.outboundReady;
+    await engine.putObject(`inbound/${id}/success.json`, JSON.stringify({ blob: 'y'.repeat(150_000) }));
+    await engine.settle();
+
+    expect(await stillWaiting(running.done)).toBe('waiting');
+    const [notice, ...others] = await notices(engine, id);
+    expect(others).toEqual([]);
+    expect(notice).toMatchObject({ key: `inbound/${id}/success.json`, limitBytes: expect.any(Number) });
+    expect(notice!.limitBytes).toBeGreaterThan(100_000);
+    expect(notice!.limitBytes).toBeLessThan(112_144);
+    expect(notice!.reason).toMatch(/leaves room for \d+ bytes of answer within Step Functions' 262144-byte state limit/);
+    await engine.putObject(`inbound/${id}/success.json`, JSON.stringify({ blob: 'y'.repeat(100_000) }));
+    const report = await running.done;
+    expect(report.status).toBe('SUCCEEDED');
+    // The success notification is a bounded summary: neither the state nor the answer.
+    const notifications = report.timeline.filter((e): e is Extract<TimelineEntry, { kind: 'notification' }> => e.kind === 'notification');
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]!.message.length).toBeLessThan(1_024);
+    expect(JSON.parse(notifications[0]!.message)).toMatchObject({ execution_id: id, answer: `inbound/${id}/success.json` });
+  });
+
   it('keeps a wait alive with heartbeats and fails it with States.HeartbeatTimeout when they stop', async () => {
     const running = engine.start({ answer: 'none' });
     const id = await running.outboundReady;

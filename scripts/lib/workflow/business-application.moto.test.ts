@@ -53,6 +53,7 @@ describe.runIf(requireTool('moto_server'))('the business application role (moto,
     bucket = targets.bucketArn.replace(/^arn:aws:s3:::/, '');
     await admin.send(new CreateBucketCommand({ Bucket: bucket }));
     await admin.send(new PutObjectCommand({ Bucket: bucket, Key: `outbound/${UUID}/task_token.txt`, Body: 'token' }));
+    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: `outbound/${UUID}/data.json`, Body: '{"info":["abcde"]}' }));
   });
   afterAll(async () => {
     await moto?.stop();
@@ -73,14 +74,16 @@ describe.runIf(requireTool('moto_server'))('the business application role (moto,
     expect(key).toBe(`inbound/${UUID}/success.json`);
     const written = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     expect(JSON.parse(await written.Body!.transformToString())).toEqual({ status: 'Response Received' });
-    const data = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `outbound/${UUID}/task_token.txt` }));
-    expect(await data.Body!.transformToString()).toBe('token');
+    const data = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `outbound/${UUID}/data.json` }));
+    expect(await data.Body!.transformToString()).toBe('{"info":["abcde"]}');
   });
 
-  it('rejects what the business application must not do: delete, write outbound, write other files', async () => {
+  it('rejects what the business application must not do: delete, write outbound, write other files, read the task token', async () => {
     const s3 = asBusinessApplication(EXTERNAL_ID);
     await expect(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `inbound/${UUID}/success.json` }))).rejects.toThrow(/Access Denied/);
     await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: `outbound/${UUID}/task_token.txt`, Body: 'x' }))).rejects.toThrow(/Access Denied/);
+    // The task token is the integration function's alone.
+    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: `outbound/${UUID}/task_token.txt` }))).rejects.toThrow(/Access Denied/);
     await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: `inbound/${UUID}/other.json`, Body: '{}' }))).rejects.toThrow(/Access Denied/);
   });
 

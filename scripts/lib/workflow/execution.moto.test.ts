@@ -82,6 +82,7 @@ describe.runIf(requireTool('moto_server'))('respond and wait for the outbound fi
 
   const writeToken = async (id: string): Promise<void> => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `outbound/${id}/task_token.txt`, Body: TOKEN }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `outbound/${id}/data.json`, Body: '{"info":[]}' }));
   };
 
   it('uploads success.json for a waiting execution', async () => {

@@ -12,7 +12,8 @@ import { ROOT_OUTPUTS } from '../../../templates/names';
 import { tokenPreview } from '../local/callback-server';
 import type { EntryWithoutTime, ExecutionStatus, TimelineEntry } from '../local/timeline';
 import { isExecutionId } from '../../../handlers/shared/execution-id';
-import { BellflowerError } from '../core/errors';
+import { BellflowerError, messageOf } from '../core/errors';
+import { MAX_ANSWER_BYTES } from '../../../handlers/shared/answer-limit';
 
 /** A command against a deployment failed; the message says what to do. */
 export class ExecutionCommandError extends BellflowerError {
@@ -52,7 +53,7 @@ export function tokenKey(executionId: string): string {
  * to a principal without an unconditional s3:ListBucket (the business application role may list
  * `outbound/` only), so a 403 is settled by listing the exact key.
  */
-async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return true;
@@ -180,28 +181,55 @@ export interface RespondOptions {
   readonly executionId: string;
   /** When set, answers failure.json with this cause; otherwise success.json. */
   readonly failure?: { readonly cause: string; readonly error?: string };
+  /** The JSON text of success.json (the execution's `$.response`). @default {"status":"Response Received"} */
+  readonly body?: string;
+  /** Writes heartbeat.json instead (SendTaskHeartbeat: the wait's heartbeat timer starts again; the execution keeps waiting). */
+  readonly heartbeat?: boolean;
+}
+
+/**
+ * Checks an answer body before it is written: JSON (the integration function refuses anything
+ * else) within the {@link MAX_ANSWER_BYTES} a Step Functions task output may hold.
+ */
+export function checkAnswerBody(body: string, source: string): void {
+  try {
+    JSON.parse(body);
+  } catch (error) {
+    throw new ExecutionCommandError(`${source} is not valid JSON (the integration function refuses it): ${messageOf(error)}`, { cause: error });
+  }
+  const bytes = Buffer.byteLength(body);
+  if (bytes > MAX_ANSWER_BYTES) {
+    throw new ExecutionCommandError(`${source} is ${bytes} bytes, more than the ${MAX_ANSWER_BYTES}-byte limit of a Step Functions task output`);
+  }
+}
+
+/** Key of the data the integration Lambda writes for the business application (after the token). */
+export function dataKey(executionId: string): string {
+  return `outbound/${executionId}/data.json`;
 }
 
 /**
  * Answers as the business application: uploads `inbound/<id>/success.json` or `failure.json`.
- * Refuses an id that is not a UUID or has no `outbound/<id>/task_token.txt`. Returns the key.
+ * Refuses an id that is not a UUID or has no `outbound/<id>/data.json` (the business application's
+ * role may not read the task token). Returns the key.
  */
 export async function respond(options: RespondOptions): Promise<string> {
   const id = options.executionId;
   if (!isExecutionId(id)) throw new ExecutionCommandError(`"${id}" is not an execution id (a UUID)`);
-  if (!(await objectExists(options.s3, options.bucket, tokenKey(id)))) {
+  if (!(await objectExists(options.s3, options.bucket, dataKey(id)))) {
     throw new ExecutionCommandError(
-      `no s3://${options.bucket}/${tokenKey(id)}: no execution with id ${id} is waiting for an answer`,
+      `no s3://${options.bucket}/${dataKey(id)}: no execution with id ${id} is waiting for an answer`,
     );
   }
-  const [file, body] = options.failure
-    ? ['failure.json', { error: options.failure.error ?? 'BusinessApplicationFailure', cause: options.failure.cause }]
-    : ['success.json', { status: 'Response Received' }];
+  if (options.body !== undefined) checkAnswerBody(options.body, 'the answer body');
+  const [file, body] = options.heartbeat
+    ? ['heartbeat.json', '{}']
+    : options.failure
+      ? ['failure.json', JSON.stringify({ error: options.failure.error ?? 'BusinessApplicationFailure', cause: options.failure.cause })]
+      : ['success.json', options.body ?? JSON.stringify({ status: 'Response Received' })];
   const key = `inbound/${id}/${file}`;
   try {
-    await options.s3.send(
-      new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: JSON.stringify(body), ContentType: 'application/json' }),
-    );
+    await options.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: body, ContentType: 'application/json' }));
   } catch (error: unknown) {
     throw new ExecutionCommandError(`cannot write s3://${options.bucket}/${key}: ${String(error)}`, { cause: error });
   }

@@ -1,0 +1,123 @@
+/**
+ * Destroy quiesces the workflow before it deletes the root stack (aws-sdk-client-mock: the order of
+ * the calls and what is said).
+ */
+import {
+  CloudFormationClient,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { LambdaClient, ResourceNotFoundException, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEVL_CONFIG } from '../../../test/support/config';
+import { recordingReporter } from '../../../test/support/reporter';
+import { createAwsClients } from '../core/aws';
+import { destroy } from './destroy';
+import { STOPPED_BY_DESTROY } from './quiesce';
+
+const config = DEVL_CONFIG;
+const ROOT_ID = 'arn:aws:cloudformation:eu-west-1:111122223333:stack/bellflower-root-stack-devl/1';
+const STATE_MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:bellflower-state-machine-devl-eu-west-1';
+const MAPPING = 'a1b2c3d4-5678-90ab-cdef-11111EXAMPLE';
+
+const cfn = mockClient(CloudFormationClient);
+const lambda = mockClient(LambdaClient);
+const sfn = mockClient(SFNClient);
+// Class stubs reach every client of the worker: put them back for the next file.
+afterAll(() => {
+  cfn.restore();
+  lambda.restore();
+  sfn.restore();
+});
+const clients = createAwsClients({ region: config.region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+/** Every call to the three services, in order. */
+const calls: string[] = [];
+
+beforeEach(() => {
+  calls.length = 0;
+  for (const mock of [cfn, lambda, sfn]) mock.reset();
+  const noStack = Object.assign(new Error('Stack with id x does not exist'), { name: 'ValidationError' });
+  let rootDeleted = false;
+  cfn.on(DescribeStacksCommand).rejects(noStack);
+  cfn.on(DescribeStacksCommand, { StackName: config.rootStackName }).callsFake(() => {
+    if (rootDeleted) throw noStack;
+    return { Stacks: [{ StackName: config.rootStackName, StackId: ROOT_ID, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] };
+  });
+  cfn.on(DescribeStacksCommand, { StackName: ROOT_ID }).resolves({
+    Stacks: [{ StackName: config.rootStackName, StackId: ROOT_ID, StackStatus: 'DELETE_COMPLETE', CreationTime: new Date() }],
+  });
+  cfn.on(DescribeStackResourcesCommand, { StackName: config.rootStackName }).callsFake(() => {
+    calls.push('DescribeStackResources');
+    const resource = (LogicalResourceId: string, ResourceType: string, PhysicalResourceId: string) => ({ LogicalResourceId, ResourceType, PhysicalResourceId, ResourceStatus: 'CREATE_COMPLETE', Timestamp: new Date() });
+    return {
+      StackResources: [
+        resource('BellflowerS3Bucket', 'AWS::CloudFormation::Stack', `${ROOT_ID}-s3`),
+        resource('BellflowerIntegrationLambdaSQSEventSourceMapping', 'AWS::Lambda::EventSourceMapping', MAPPING),
+        resource('BellflowerStateMachine', 'AWS::StepFunctions::StateMachine', STATE_MACHINE),
+      ],
+    };
+  });
+  cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+  cfn.on(DeleteStackCommand).callsFake((input: { StackName: string }) => {
+    calls.push(`DeleteStack ${input.StackName}`);
+    rootDeleted = true;
+    return {};
+  });
+  lambda.on(UpdateEventSourceMappingCommand).callsFake((input: { UUID: string; Enabled: boolean }) => {
+    calls.push(`UpdateEventSourceMapping ${input.UUID} Enabled=${input.Enabled}`);
+    return { UUID: input.UUID, State: 'Disabling' };
+  });
+  sfn.on(ListExecutionsCommand).callsFake((input: { nextToken?: string; statusFilter?: string }) => {
+    calls.push(`ListExecutions ${input.statusFilter}${input.nextToken ? ' (next page)' : ''}`);
+    const execution = (name: string) => ({ executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`, stateMachineArn: STATE_MACHINE, name, status: 'RUNNING' as const, startDate: new Date() });
+    return input.nextToken ? { executions: [execution('e3')] } : { executions: [execution('e1'), execution('e2')], nextToken: 'page-2' };
+  });
+  sfn.on(StopExecutionCommand).callsFake((input: { executionArn: string }) => {
+    calls.push(`StopExecution ${input.executionArn.split(':').at(-1)}`);
+    return { stopDate: new Date() };
+  });
+});
+
+describe('destroy quiesces the workflow first (aws-sdk-client-mock)', () => {
+  it('disables the event source mapping and stops every running execution before it deletes the root stack, saying how many', async () => {
+    const reporter = recordingReporter();
+
+    const result = await destroy({ config, clients, reporter, pollSeconds: 0.01 });
+
+    expect(calls).toEqual([
+      'DescribeStackResources',
+      `UpdateEventSourceMapping ${MAPPING} Enabled=false`,
+      'ListExecutions RUNNING',
+      'StopExecution e1',
+      'StopExecution e2',
+      'ListExecutions RUNNING (next page)',
+      'StopExecution e3',
+      `DeleteStack ${ROOT_ID}`,
+    ]);
+    expect(sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input).toMatchObject(STOPPED_BY_DESTROY);
+    expect(result.quiesced).toEqual({ mappingsDisabled: [MAPPING], executionsStopped: 3 });
+    expect(result.deletedStacks).toEqual([config.rootStackName]);
+    expect(reporter.lines).toContain('bellflower-state-machine-devl-eu-west-1: stopped 3 running executions');
+    expect(reporter.lines.some((line) => line.includes(`event source mapping ${MAPPING}: disabled`))).toBe(true);
+  });
+
+  it('goes on when the mapping is already gone (a destroy retried after a partial delete)', async () => {
+    lambda.on(UpdateEventSourceMappingCommand).rejects(new ResourceNotFoundException({ message: 'The resource you requested does not exist.', $metadata: {} }));
+
+    const result = await destroy({ config, clients, pollSeconds: 0.01 });
+
+    expect(result.quiesced.mappingsDisabled).toEqual([]);
+    expect(result.deletedStacks).toEqual([config.rootStackName]);
+  });
+
+  it('fails before deleting anything when the mapping cannot be disabled, naming it', async () => {
+    lambda.on(UpdateEventSourceMappingCommand).rejects(Object.assign(new Error('User is not authorized to perform: lambda:UpdateEventSourceMapping'), { name: 'AccessDeniedException' }));
+
+    await expect(destroy({ config, clients, pollSeconds: 0.01 })).rejects.toThrow(`cannot disable event source mapping ${MAPPING} before deleting ${config.rootStackName}`);
+    expect(cfn.commandCalls(DeleteStackCommand)).toEqual([]);
+  });
+});
