@@ -12,7 +12,7 @@ export const PLACEHOLDERS = {
   reportResultSnsTopicArn: 'ReportResultSNSTopicArn',
 } as const;
 
-/** State names, in the order of ORIGINAL.md section 5. */
+/** State names, in the order of docs/original.md section 5. */
 export const STATES = {
   processing: 'Processing Lambda',
   waitForResponse: 'Wait For Response',

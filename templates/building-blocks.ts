@@ -196,7 +196,7 @@ export function alarm(options: AlarmOptions): object {
 export const deadLetterAlarm = (name: Value<string>, what: string, queueName: Value<string>, topicArn: Value<string>): object =>
   alarm({
     name,
-    description: `Messages in the ${what} dead-letter queue: inspect them (README, Operating it) and redrive or delete them.`,
+    description: `Messages in the ${what} dead-letter queue: inspect them (docs/operating.md) and redrive or delete them.`,
     namespace: 'AWS/SQS',
     metric: 'ApproximateNumberOfMessagesVisible',
     dimension: { Name: 'QueueName', Value: queueName },

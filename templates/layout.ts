@@ -1,6 +1,6 @@
 /**
  * The artifact layout: where every generated file lives under `dist/` and, identically, under the
- * key prefix in the artifact bucket (ORIGINAL.md section 1). This is the one place that builds
+ * key prefix in the artifact bucket (docs/original.md section 1). This is the one place that builds
  * artifact paths and keys; synth, build, publish, deploy and the root stack's TemplateURLs use it.
  */
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Logical IDs and output names of every template (ORIGINAL.md sections 2-4). They are part of
+ * Logical IDs and output names of every template (docs/original.md sections 2-4). They are part of
  * the public contract: a changed logical ID makes CloudFormation replace the resource.
  */
 

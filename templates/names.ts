@@ -32,7 +32,7 @@ export const CROSS_PARAMS = {
   s3NotificationCodeKey: 'S3NotificationLambdaFunctionCodeKey',
 } as const;
 
-/** Root stack outputs (ORIGINAL.md section 2, plus BellflowerS3BucketName and the dead-letter queue). */
+/** Root stack outputs (docs/original.md section 2, plus BellflowerS3BucketName and the dead-letter queue). */
 export const ROOT_OUTPUTS = {
   s3BucketArn: 'BellflowerS3BucketArn',
   s3BucketName: 'BellflowerS3BucketName',

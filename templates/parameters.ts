@@ -1,6 +1,6 @@
 /**
  * Every parameter of every template, defined once: the root stack and the nested stacks that
- * receive a value declare it with the same type, default and constraints (ORIGINAL.md sections
+ * receive a value declare it with the same type, default and constraints (docs/original.md sections
  * 2-4). Each template lists the names it uses; {@link parameters} turns the list into the
  * `Parameters` section and `AWS::CloudFormation::Interface` labels.
  */

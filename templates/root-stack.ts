@@ -334,7 +334,7 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
       ),
       [ROOT_OUTPUTS.integrationLambdaArn]: output('ARN of the integration function.', integrationFunctionArn),
       [ROOT_OUTPUTS.stepFunctionArn]: output('ARN of the state machine.', ref(ROOT.stateMachine)),
-      // What to give the business application (README, Connecting the business application).
+      // What to give the business application (docs/business-application.md).
       [ROOT_OUTPUTS.businessApplicationRoleArn]: {
         Condition: HAS_BUSINESS_APPLICATION,
         ...output('ARN of the role the business application assumes.', stackOutput(ROOT.iamStack, IAM.businessApplicationRoleArn)),

@@ -133,7 +133,7 @@ export async function handleSqsEvent(event: SQSEvent, deps: IntegrationDeps): Pr
   return { batchItemFailures };
 }
 
-/** Error names Bellflower reports to the execution with SendTaskFailure (see the README, Operating it). */
+/** Error names Bellflower reports to the execution with SendTaskFailure (see docs/operating.md). */
 export const ERROR_NAMES = {
   /** The callback message carries an input the integration function can never process. */
   invalidInput: 'Bellflower.InvalidInput',

@@ -115,7 +115,7 @@ export function classifyAwsError(error: unknown, context: AwsErrorContext = {}):
     return new AwsAccessError(
       'denied',
       `access denied (${name || 'HTTP 403'}: ${message})`,
-      'the credentials are valid but lack this permission; grant it to that identity (README, "Deploy to AWS") or use another --profile',
+      'the credentials are valid but lack this permission; grant it to that identity (docs/bootstrap.md, "Deployer policy") or use another --profile',
       { cause: error },
     );
   }

@@ -43,7 +43,7 @@ describe('AWS errors told apart', () => {
     const wrapped = new Error('cannot create a change set for s: User is not authorized', { cause: sdkError('AccessDenied', 'User is not authorized', 403) });
     expect(awsAccessCause(wrapped)?.kind).toBe('denied');
     expect(errorLines('deploy', wrapped)).toEqual([
-      'deploy: cannot create a change set for s: User is not authorized (the credentials are valid but lack this permission; grant it to that identity (README, "Deploy to AWS") or use another --profile)',
+      'deploy: cannot create a change set for s: User is not authorized (the credentials are valid but lack this permission; grant it to that identity (docs/bootstrap.md, "Deployer policy") or use another --profile)',
     ]);
   });
 });

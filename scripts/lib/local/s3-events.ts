@@ -1,6 +1,6 @@
 /**
  * S3 event notifications as AWS delivers them to a Lambda function: the record shape, the key
- * encoding and the prefix/suffix filter of the deployed notification (ORIGINAL.md section 2,
+ * encoding and the prefix/suffix filter of the deployed notification (docs/original.md section 2,
  * BellflowerLambdaTrigger).
  */
 import type { S3Event, S3EventRecord } from 'aws-lambda';
