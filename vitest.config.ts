@@ -6,13 +6,16 @@ import { defineConfig } from 'vitest/config';
  * - `unit`: everything else; no moto, no emulator, no browser, no child process (`npm run test:unit`).
  * - `integration`: `*.moto.test.ts` (a moto_server per file) and `*.process.test.ts` (runs the
  *   `bellflower` binary, a script or cfn-lint as a child process).
- * - `e2e`: `*.e2e.test.ts` (the local engine end to end), the README flow on the emulator
- *   (`test/emulator-lifecycle.moto.test.ts`) and `*.browser.test.ts` (headless Chromium).
+ * - `e2e`: `*.e2e.test.ts` (the local engine end to end), the README flow and `bellflower load` on
+ *   the emulator (`test/emulator-lifecycle.moto.test.ts`, `test/load.moto.test.ts`) and
+ *   `*.browser.test.ts` (headless Chromium). It runs after the other tiers, one file at a time:
+ *   each emulator run keeps both cores busy, and two at once (or beside the other tiers) made the
+ *   callback timeouts of the README flow fire on this 2-core machine.
  * `npm test` runs all three.
  */
 const ROOTS = '{templates,handlers,asl,scripts,test}';
 const INTEGRATION = [`${ROOTS}/**/*.moto.test.ts`, `${ROOTS}/**/*.process.test.ts`];
-const E2E = [`${ROOTS}/**/*.e2e.test.ts`, `${ROOTS}/**/*.browser.test.ts`, 'test/emulator-lifecycle.moto.test.ts'];
+const E2E = [`${ROOTS}/**/*.e2e.test.ts`, `${ROOTS}/**/*.browser.test.ts`, 'test/emulator-lifecycle.moto.test.ts', 'test/load.moto.test.ts'];
 const EXCLUDE = ['node_modules/**', 'dist/**'];
 
 export default defineConfig({
@@ -44,7 +47,14 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'e2e', include: E2E, exclude: EXCLUDE, globalSetup: ['test/support/warm-build-cache.ts'] },
+        test: {
+          name: 'e2e',
+          include: E2E,
+          exclude: EXCLUDE,
+          globalSetup: ['test/support/warm-build-cache.ts'],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+        },
       },
     ],
   },
