@@ -8,7 +8,7 @@ import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copi
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateDeployment, SAMPLE } from '../test/support/deployment';
 import { deploymentPolicies, matchesPattern, resourcePolicyFor, withEncryptionContextStandIn, type DeploymentPolicies } from '../test/support/iam-policies';
-import { IAM } from './logical-ids';
+import { IAM, ROOT } from './logical-ids';
 import { contract, executionArnOf, PRINCIPALS, STATE_MACHINE_ENCRYPTION_CONTEXT, type ContractEntry, type PermissionRequest, type PrincipalName } from './iam-contract';
 
 type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied' | string;
@@ -223,6 +223,19 @@ describe.each([
       }
     }
     expect(unused).toEqual([]);
+  });
+});
+
+describe('the state machine\'s encrypted data', () => {
+  it('is encrypted with the customer managed key the roles and the operator policy are granted (customer managed, data keys reused 300 s)', () => {
+    const deployment = evaluateDeployment();
+    const { keyArn } = deploymentPolicies(deployment).targets;
+    expect(deployment.root.resources[ROOT.stateMachine]!.properties.EncryptionConfiguration).toEqual({
+      Type: 'CUSTOMER_MANAGED_KMS_KEY',
+      KmsKeyId: keyArn,
+      KmsDataKeyReusePeriodSeconds: 300,
+    });
+    expect(deployment.nested[ROOT.iamStack]!.parameters.KmsMasterKeyArn).toBe(keyArn);
   });
 });
 
