@@ -68,13 +68,13 @@ describe('bootstrap stack', () => {
     expect(JSON.stringify(bucket.Properties.LifecycleConfiguration)).not.toMatch(/ExpirationInDays|ExpirationDate|"Prefix"/);
   });
 
-  it('uses the documented key policy: the account\'s IAM policies decide, CloudWatch alarms may use the key', () => {
+  it('uses the documented key policy: the account\'s IAM policies decide, CloudWatch alarms and log delivery of this account may use the key', () => {
     for (const [partition, accountId] of [['aws', '111122223333'], ['aws-cn', '444455556666']] as const) {
       const evaluated = evaluateTemplate('bootstrap', object, base, { ...sample, partition, accountId });
       expect(JSON.parse(evaluated.resources[BOOTSTRAP.key]!.properties.KeyPolicy)).toEqual(keyPolicy({ accountId, partition }));
     }
     const statements = (keyPolicy({ accountId: '1', partition: 'aws' }).Statement as Obj[]).map((s) => s.Principal);
-    expect(statements).toEqual([{ AWS: 'arn:aws:iam::1:root' }, { Service: 'cloudwatch.amazonaws.com' }]);
+    expect(statements).toEqual([{ AWS: 'arn:aws:iam::1:root' }, { Service: 'cloudwatch.amazonaws.com' }, { Service: 'delivery.logs.amazonaws.com' }]);
     expect(JSON.stringify(bootstrapKeyPolicy())).toContain('arn:${AWS::Partition}:iam::${AWS::AccountId}:root');
   });
 

@@ -140,6 +140,7 @@ describe.runIf(requireTool('moto_server'))('bootstrap against moto', () => {
           `^the key policy of KMS key ${key!.KeyId} has no statement for cloudwatch.amazonaws.com: alarms cannot notify the encrypted topic; add this statement \\(aws kms put-key-policy --key-id ${key!.KeyId} --policy-name default \\.\\.\\.\\): \\{"Sid":"AllowCloudWatchAlarmsToNotifyTheEncryptedTopic"`,
         ),
       ),
+      expect.stringMatching(new RegExp(`^the key policy of KMS key ${key!.KeyId} has no statement for delivery.logs.amazonaws.com: .*\\{"Sid":"AllowLogDeliveryOfTheEncryptedStateMachine"`)),
       `bucket team-artifacts encrypts with AES256, not SSE-KMS with ${key!.Arn}`,
     ]);
     // Untouched: rotation still off, no policy or encryption change.

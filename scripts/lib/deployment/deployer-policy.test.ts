@@ -16,6 +16,7 @@ import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
 import { keyPolicy } from '../../../templates/iam-contract';
 import { renderTemplates } from '../../../templates/index';
 import { evaluateDeployment, evaluateTemplate, SAMPLE, type EvaluatedStack, type SampleDeployment } from '../../../test/support/deployment';
+import { withEncryptionContextStandIn } from '../../../test/support/iam-policies';
 import type { BellflowerConfig } from '../core/config';
 import { requireTool } from '../../../test/support/tools';
 import { deployerContract, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
@@ -44,13 +45,13 @@ async function decide(policy: DeployerPolicyDocument, t: DeployerTargets, reques
     ...request.context,
   };
   const isKey = /^arn:[^:]+:kms:[^:]+:\d+:key\//.test(request.resource);
-  const simulation: Simulation = {
+  const simulation: Simulation = withEncryptionContextStandIn({
     request: { principal: `arn:${t.partition}:iam::${t.accountId}:role/bellflower-deployer`, action: request.action, resource: { resource: request.resource, accountId: t.accountId }, contextVariables: context },
     identityPolicies: [{ name: 'deployer', policy: policy as unknown as Record<string, unknown> }],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     ...(isKey ? { resourcePolicy: keyPolicy({ accountId: t.accountId, partition: t.partition }) as unknown as Record<string, unknown> } : {}),
-  };
+  });
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') return `simulation error: ${JSON.stringify(result.errors)}`;
   return result.overallResult;
@@ -95,6 +96,10 @@ describe.each([
       { action: 'sqs:ReceiveMessage', resource: `arn:${p}:sqs:${r}:${a}:bellflower-sqs-queue-devl-${r}` },
       { action: 'lambda:CreateEventSourceMapping', resource: '*', context: { 'lambda:FunctionArn': `arn:${p}:lambda:${r}:${a}:function:other` } },
     ];
+    // The key for execution data of another account's or environment's state machine.
+    for (const stateMachine of [`arn:${p}:states:${r}:${a}:stateMachine:bellflower-state-machine-prod-${r}`, `arn:${p}:states:${r}:999988887777:stateMachine:bellflower-state-machine-devl-${r}`]) {
+      forbidden.push({ action: 'kms:Decrypt', resource: targets.keyArn ?? `arn:${p}:kms:${r}:${a}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, context: { 'kms:EncryptionContext:aws:states:stateMachineArn': stateMachine } });
+    }
     if (targets.keyArn) forbidden.push({ action: 'kms:ScheduleKeyDeletion', resource: `arn:${p}:kms:${r}:${a}:key/99999999-0000-0000-0000-000000000000` });
     const allowed: string[] = [];
     for (const request of forbidden) {

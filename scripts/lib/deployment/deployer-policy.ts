@@ -12,6 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
+import { STATE_MACHINE_ENCRYPTION_CONTEXT } from '../../../templates/iam-contract';
 import { bootstrapStackName, defaultArtifactBucket } from './bootstrap';
 import { exampleFields, type BellflowerConfig } from '../core/config';
 
@@ -356,10 +357,19 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
         req('iam:PassRole', role.resource, role.grant, passedTo('states')),
         req('s3:GetObject', `${bucket}/${t.keyPrefix}/state-machine/state-machine-0123456789abcdef.json`, artifacts.grant),
         req('kms:Decrypt', key.resource, key.grant, viaS3),
+        // EncryptionConfiguration with the customer managed key: Step Functions checks the key and
+        // encrypts (and reads back) the definition with the caller's credentials, under the state
+        // machine's encryption context (the Step Functions developer guide, "Data at rest encryption":
+        // creating or updating a state machine with a customer managed key needs kms:DescribeKey,
+        // kms:GenerateDataKey and kms:Decrypt).
+        req('kms:DescribeKey', key.resource, key.grant),
+        ...['GenerateDataKey', 'Decrypt'].map((action) =>
+          req(`kms:${action}`, key.resource, key.grant, { StringLike: { [STATE_MACHINE_ENCRYPTION_CONTEXT]: stateMachine.grant } }, { [STATE_MACHINE_ENCRYPTION_CONTEXT]: stateMachine.resource }),
+        ),
         // Vended log delivery supports no resource-level permissions.
         ...['CreateLogDelivery', 'GetLogDelivery', 'UpdateLogDelivery', 'DeleteLogDelivery', 'ListLogDeliveries', 'PutResourcePolicy', 'DescribeResourcePolicies'].map((action) => req(`logs:${action}`, '*')),
       ],
-      why: 'the state machine: its role passed to Step Functions, its definition read from the artifact bucket, its execution logging',
+      why: 'the state machine: its role passed to Step Functions, its definition read from the artifact bucket and encrypted with the key, its execution logging',
     },
     {
       commands: STACKS,
