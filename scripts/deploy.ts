@@ -4,10 +4,10 @@
  * (`--require-approval`); `--no-execute` keeps the change sets for review, `--change-set` executes them.
  */
 import { Option } from 'commander';
-import { type BellflowerCommand, type CommonFlags, withCommonOptions, withJsonOption } from './cli/command';
+import { type BellflowerCommand, type CfnRoleFlags, type CommonFlags, withCfnRoleOption, withCommonOptions, withJsonOption } from './cli/command';
 import { UsageError } from './lib/core/errors';
 
-interface DeployFlags extends CommonFlags {
+interface DeployFlags extends CommonFlags, CfnRoleFlags {
   readonly replaceFailed: boolean;
   readonly requireApproval: 'never' | 'broadening' | 'any-change';
   readonly rollback: boolean;
@@ -20,9 +20,9 @@ interface DeployFlags extends CommonFlags {
 export const command: BellflowerCommand<DeployFlags> = {
   name: 'deploy',
   options: (command) =>
-    withJsonOption(
+    withCfnRoleOption(withJsonOption(
     withCommonOptions(command.description('Deploy the cross stack, then the root stack, from the last publish, through change sets')),
-  )
+  ))
     .option('--replace-failed', 'delete and re-create a stack left in ROLLBACK_COMPLETE', false)
     .addOption(
       new Option('--require-approval <level>', 'which changes a person must approve at the terminal (refused without one, unless never)')
@@ -43,7 +43,7 @@ export const command: BellflowerCommand<DeployFlags> = {
     if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
       throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
     }
-    const { config, clients, distDir, reporter, target } = await commandContext(flags);
+    const { config, clients, distDir, reporter, target } = await commandContext(flags, { cfnRole: true });
     const colors = colorsFor(process.stderr);
     const changeSetName = flags.execute ? undefined : newChangeSetName();
     const result = await deploy({

@@ -169,6 +169,8 @@ export function stackRequests(
     Object.fromEntries(Object.entries(config.parameters).filter(([name]) => declared.includes(name)));
   // The same tag keys as the templates put on every resource, so stack tags do not add a second set.
   const tags = { ProjectName: config.parameters[ROOT_PARAMS.projectName] ?? 'bellflower', Environment: config.environment };
+  // CloudFormation creates, updates and deletes the resources as the execution role (bootstrap), not as the caller.
+  const roleArn = config.cfnExecutionRoleArn !== undefined ? { roleArn: config.cfnExecutionRoleArn } : {};
   const url = (path: string) => templateUrl(manifest.bucket, manifest.region, manifestKey(manifest, path));
   return {
     cross: {
@@ -176,6 +178,7 @@ export function stackRequests(
       templateUrl: url(TEMPLATE_PATHS.cross),
       includeNestedStacks: false,
       tags,
+      ...roleArn,
       parameters: {
         ...overridesFor(templateParameters.cross),
         [CROSS_PARAMS.environment]: config.environment,
@@ -190,6 +193,7 @@ export function stackRequests(
       templateUrl: url(TEMPLATE_PATHS.root),
       includeNestedStacks: true,
       tags,
+      ...roleArn,
       parameters: {
         ...overridesFor(templateParameters.root),
         [ROOT_PARAMS.environment]: config.environment,

@@ -58,6 +58,8 @@ export interface StackRequest {
   readonly tags: Readonly<Record<string, string>>;
   /** Ask for change sets of the nested stacks too (root stack). */
   readonly includeNestedStacks: boolean;
+  /** The role CloudFormation assumes to change the stack (`RoleARN`); absent: the caller's credentials. */
+  readonly roleArn?: string;
 }
 
 /** Outcome of {@link deployStack}. */
@@ -123,6 +125,7 @@ export async function createChangeSet(
         Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
         Capabilities: [...CAPABILITIES],
         IncludeNestedStacks: request.includeNestedStacks,
+        ...(request.roleArn !== undefined ? { RoleARN: request.roleArn } : {}),
         Description: 'Created by the Bellflower deploy/diff commands',
       }),
     );
@@ -218,7 +221,7 @@ export async function deployStack(
       );
     }
     reporter.info(`${stackName}: deleting the failed stack (${status}) before creating it again`);
-    await deleteStack(cloudFormation, stackName, options);
+    await deleteStack(cloudFormation, stackName, { ...options, ...(request.roleArn !== undefined ? { roleArn: request.roleArn } : {}) });
     stack = undefined;
   } else if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') {
     throw new StackError(`stack ${stackName} is busy (${status}); wait until it finishes and run again`);
@@ -324,7 +327,7 @@ export async function keptChangeSet(
 export async function deleteStack(
   cloudFormation: CloudFormationClient,
   stackName: string,
-  options: Polling & { readonly reporter?: Reporter } = {},
+  options: Polling & { readonly reporter?: Reporter; readonly roleArn?: string } = {},
 ): Promise<boolean> {
   const reporter = options.reporter ?? silentReporter;
   const stack = await describeStack(cloudFormation, stackName);
@@ -337,7 +340,7 @@ export async function deleteStack(
   const stackId = stack.StackId ?? stackName;
   const events = new StackEventCollector(cloudFormation, stackId, await latestEventTime(cloudFormation, stackId));
   try {
-    await cloudFormation.send(new DeleteStackCommand({ StackName: stackId }));
+    await cloudFormation.send(new DeleteStackCommand({ StackName: stackId, ...(options.roleArn !== undefined ? { RoleARN: options.roleArn } : {}) }));
   } catch (error) {
     throw new StackError(`cannot delete ${stackName}: ${messageOf(error)}`, { cause: error });
   }
