@@ -4,10 +4,10 @@
  * (`--require-approval`); `--no-execute` keeps the change sets for review, `--change-set` executes them.
  */
 import { Option } from 'commander';
-import { type BellflowerCommand, type CommonFlags, withCommonOptions, withJsonOption } from './cli/command';
+import { type BellflowerCommand, type CfnRoleFlags, type CommonFlags, withCfnRoleOption, withCommonOptions, withJsonOption } from './cli/command';
 import { UsageError } from './lib/core/errors';
 
-interface DeployFlags extends CommonFlags {
+interface DeployFlags extends CommonFlags, CfnRoleFlags {
   readonly replaceFailed: boolean;
   readonly requireApproval: 'never' | 'broadening' | 'any-change';
   readonly rollback: boolean;
@@ -23,9 +23,9 @@ interface DeployFlags extends CommonFlags {
 export const command: BellflowerCommand<DeployFlags> = {
   name: 'deploy',
   options: (command) =>
-    withJsonOption(
+    withCfnRoleOption(withJsonOption(
     withCommonOptions(command.description('Deploy the cross stack, then the root stack, from the last publish, through change sets')),
-  )
+  ))
     .option('--replace-failed', 'delete and re-create a stack left in ROLLBACK_COMPLETE', false)
     .addOption(
       new Option('--require-approval <level>', 'which changes a person must approve at the terminal (refused without one, unless never)')
@@ -65,7 +65,7 @@ export const command: BellflowerCommand<DeployFlags> = {
     if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
       throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
     }
-    const { config, clients, distDir, plainHttp, reporter, target } = await commandContext(flags);
+    const { config, clients, distDir, plainHttp, reporter, target } = await commandContext(flags, { cfnRole: true });
     // Ctrl-C: say which stack is in which state and what to do, not only "interrupted".
     const { reportInterruptedDeploy } = await import('./lib/deployment/interrupt');
     const steps = reportInterruptedDeploy(clients.cloudFormation, [config.crossStackName, config.rootStackName]);

@@ -4,13 +4,13 @@
  * confirmation, and removes dist/outputs/<env>.json (and dist/manifests/<env>.json when it deletes
  * the artifacts).
  */
-import { type BellflowerCommand, type CommonFlags, withCommonOptions } from './cli/command';
+import { type BellflowerCommand, type CfnRoleFlags, type CommonFlags, withCfnRoleOption, withCommonOptions } from './cli/command';
 
 /** `bellflower destroy`. */
-export const command: BellflowerCommand<CommonFlags & { yes: boolean; deleteArtifacts: boolean; bootstrap: boolean }> = {
+export const command: BellflowerCommand<CommonFlags & CfnRoleFlags & { yes: boolean; deleteArtifacts: boolean; bootstrap: boolean }> = {
   name: 'destroy',
   options: (command) =>
-    withCommonOptions(command.description('Disable the event source mapping, stop the running executions, then delete the root stack and the cross stack'))
+    withCfnRoleOption(withCommonOptions(command.description('Disable the event source mapping, stop the running executions, then delete the root stack and the cross stack')))
     .option('--yes', 'do not ask for confirmation', false)
     .option('--delete-artifacts', 'also delete every version under the key prefix (and the bucket when empty)', false)
     .option('--bootstrap', 'also delete the bootstrap stack: its artifact bucket (emptied) and its KMS key, which KMS deletes after 30 days', false),
@@ -20,7 +20,7 @@ export const command: BellflowerCommand<CommonFlags & { yes: boolean; deleteArti
     const { destroy } = await import('./lib/deployment/destroy');
     const { outputsPath, removeOutputs } = await import('./lib/deployment/outputs');
     const { displayPath } = await import('./lib/core/paths');
-    const { config, clients, distDir, reporter } = await commandContext(flags);
+    const { config, clients, distDir, reporter } = await commandContext(flags, { cfnRole: true });
     const { bootstrapStackName } = await import('./lib/deployment/bootstrap');
     const what = `${config.rootStackName} and ${config.crossStackName} in ${config.region}${flags.deleteArtifacts ? ` and s3://${config.artifactBucket}/${config.keyPrefix}/` : ''}${flags.bootstrap ? `, then ${bootstrapStackName(config.environment)} (artifact bucket; KMS key scheduled for deletion in 30 days: data encrypted with it becomes unreadable then)` : ''}`;
     if (!flags.yes) {

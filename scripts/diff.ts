@@ -3,10 +3,10 @@
  * nothing. `--change-set <name>` shows a change set kept by `deploy --no-execute`; `--fail` exits 1
  * when there are changes (for CI).
  */
-import { type BellflowerCommand, type CommonFlags, withCommonOptions, withJsonOption } from './cli/command';
+import { type BellflowerCommand, type CfnRoleFlags, type CommonFlags, withCfnRoleOption, withCommonOptions, withJsonOption } from './cli/command';
 import { EXIT_CODES, UsageError } from './lib/core/errors';
 
-interface DiffFlags extends CommonFlags {
+interface DiffFlags extends CommonFlags, CfnRoleFlags {
   readonly fail?: boolean;
   readonly changeSet?: string;
   readonly json?: boolean;
@@ -17,9 +17,9 @@ interface DiffFlags extends CommonFlags {
 export const command: BellflowerCommand<DiffFlags> = {
   name: 'diff',
   options: (command) =>
-    withJsonOption(
+    withCfnRoleOption(withJsonOption(
     withCommonOptions(command.description('Show what a deploy would change, resource by resource, nested stacks included')),
-  )
+  ))
     .option('--fail', 'exit with 1 when there are changes (CI)')
     .option('--change-set <name>', 'show the change sets of that name kept by deploy --no-execute (creates nothing)')
     .option('--bootstrap', 'show what `bellflower bootstrap` would change in the bootstrap stack instead'),
@@ -31,7 +31,7 @@ export const command: BellflowerCommand<DiffFlags> = {
     if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
       throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
     }
-    const { config, clients, distDir } = await commandContext(flags);
+    const { config, clients, distDir } = await commandContext(flags, { cfnRole: true });
     if (flags.bootstrap && flags.changeSet !== undefined) throw new UsageError('--bootstrap and --change-set cannot be combined');
     // The IAM tables are drawn to the width of the output, so that nothing in them is cut.
     const width = lineWidth(process.stdout);

@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateTemplate, SAMPLE } from '../test/support/deployment';
-import { bootstrapKeyPolicy, KEY_PENDING_WINDOW_DAYS, NONCURRENT_VERSION_DAYS, renderBootstrapTemplate } from './bootstrap-stack';
+import { bootstrapKeyPolicy, KEY_PENDING_WINDOW_DAYS, NONCURRENT_VERSION_DAYS } from './bootstrap-stack';
+import { bootstrapTemplate, deployerContract, deployerPolicy, executionRoleEntries } from '../scripts/lib/deployment/deployer-policy';
 import { keyPolicy } from './iam-contract';
 import { BOOTSTRAP_TEMPLATE_PATH } from './layout';
 import { BOOTSTRAP } from './logical-ids';
 import { parseYaml } from './yaml';
 
 type Obj = Record<string, any>;
-const { object, text } = renderBootstrapTemplate();
+const { object, text } = bootstrapTemplate();
 const resources = object.Resources as Record<string, Obj>;
 const bucket = resources[BOOTSTRAP.bucket]!;
 const KEY_ID = SAMPLE.kmsKeyId;
 const EXISTING_KEY_ID = 'aaaabbbb-cccc-dddd-eeee-ffff00001111';
-const base = { Environment: 'devl', KmsMasterKeyAlias: 'bellflower-devl', ArtifactBucketName: 'bellflower-artifacts-111122223333-eu-west-1-devl' };
+const base = {
+  Environment: 'devl',
+  KmsMasterKeyAlias: 'bellflower-devl',
+  ArtifactBucketName: 'bellflower-artifacts-111122223333-eu-west-1-devl',
+  RootStackName: SAMPLE.rootStackName,
+  CrossStackName: SAMPLE.crossStackName,
+};
 const sample = SAMPLE;
 
 describe('bootstrap stack', () => {
@@ -21,12 +28,13 @@ describe('bootstrap stack', () => {
     expect(parseYaml(text)).toEqual(object);
   });
 
-  it('creates a rotating key, its alias, the artifact bucket and its policy, each under its own condition', () => {
+  it('creates a rotating key, its alias, the artifact bucket and its policy, each under its own condition, and the execution role always', () => {
     expect(Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, [r.Type, r.Condition]]))).toEqual({
       [BOOTSTRAP.key]: ['AWS::KMS::Key', 'CreateKey'],
       [BOOTSTRAP.alias]: ['AWS::KMS::Alias', 'CreateAlias'],
       [BOOTSTRAP.bucket]: ['AWS::S3::Bucket', 'CreateBucket'],
       [BOOTSTRAP.bucketPolicy]: ['AWS::S3::BucketPolicy', 'CreateBucket'],
+      [BOOTSTRAP.cfnExecutionRole]: ['AWS::IAM::Role', undefined],
     });
     const key = resources[BOOTSTRAP.key]!;
     expect(key.Properties).toMatchObject({ EnableKeyRotation: true, KeySpec: 'SYMMETRIC_DEFAULT', PendingWindowInDays: KEY_PENDING_WINDOW_DAYS });
@@ -68,25 +76,70 @@ describe('bootstrap stack', () => {
     expect(JSON.stringify(bucket.Properties.LifecycleConfiguration)).not.toMatch(/ExpirationInDays|ExpirationDate|"Prefix"/);
   });
 
-  it('uses the documented key policy: the account\'s IAM policies decide, CloudWatch alarms may use the key', () => {
+  it('uses the documented key policy: the account\'s IAM policies decide, CloudWatch alarms and log delivery of this account may use the key', () => {
     for (const [partition, accountId] of [['aws', '111122223333'], ['aws-cn', '444455556666']] as const) {
       const evaluated = evaluateTemplate('bootstrap', object, base, { ...sample, partition, accountId });
       expect(JSON.parse(evaluated.resources[BOOTSTRAP.key]!.properties.KeyPolicy)).toEqual(keyPolicy({ accountId, partition }));
     }
     const statements = (keyPolicy({ accountId: '1', partition: 'aws' }).Statement as Obj[]).map((s) => s.Principal);
-    expect(statements).toEqual([{ AWS: 'arn:aws:iam::1:root' }, { Service: 'cloudwatch.amazonaws.com' }]);
+    expect(statements).toEqual([{ AWS: 'arn:aws:iam::1:root' }, { Service: 'cloudwatch.amazonaws.com' }, { Service: 'delivery.logs.amazonaws.com' }]);
     expect(JSON.stringify(bootstrapKeyPolicy())).toContain('arn:${AWS::Partition}:iam::${AWS::AccountId}:root');
   });
 
-  it('outputs the created key, alias and bucket', () => {
+  it('lets CloudFormation alone assume the execution role, for this account\'s root, nested and cross stacks only', () => {
+    for (const [partition, accountId] of [['aws', '111122223333'], ['aws-cn', '444455556666']] as const) {
+      const region = partition === 'aws' ? 'eu-west-1' : 'cn-north-1';
+      const role = evaluateTemplate('bootstrap', object, base, { ...sample, partition, accountId, region }).resources[BOOTSTRAP.cfnExecutionRole]!.properties;
+      expect(role.RoleName).toBe(`bellflower-devl-${region}-cfn-exec`);
+      const stack = (name: string) => `arn:${partition}:cloudformation:${region}:${accountId}:stack/${name}/*`;
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'cloudformation.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEqualsIfExists: { 'aws:SourceAccount': accountId },
+            ArnLikeIfExists: { 'aws:SourceArn': [stack(SAMPLE.rootStackName), stack(`${SAMPLE.rootStackName}-*`), stack(SAMPLE.crossStackName)] },
+          },
+        },
+      ]);
+      // Its one inline policy is the deployer contract's CloudFormation part for these targets, no more.
+      const keyArn = `arn:${partition}:kms:${region}:${accountId}:key/${KEY_ID}`;
+      const expected = deployerPolicy(
+        executionRoleEntries(
+          deployerContract({
+            partition,
+            region,
+            accountId,
+            urlSuffix: partition === 'aws' ? 'amazonaws.com' : 'amazonaws.com.cn',
+            environment: 'devl',
+            projectName: 'bellflower',
+            artifactBucket: base.ArtifactBucketName,
+            keyPrefix: 'bellflower',
+            keyArn,
+            rootStackName: SAMPLE.rootStackName,
+            crossStackName: SAMPLE.crossStackName,
+            bootstrapStackName: 'bellflower-bootstrap-devl',
+          }),
+        ),
+      );
+      expect(role.Policies).toHaveLength(1);
+      expect(JSON.parse(role.Policies[0].PolicyDocument)).toEqual(expected);
+      // IAM's limit on a role's inline policies together: 10,240 characters, white space not counted.
+      expect(role.Policies[0].PolicyDocument.replace(/\s/g, '').length).toBeLessThan(10_240);
+    }
+  });
+
+  it('outputs the created key, alias, bucket and execution role', () => {
     const evaluated = evaluateTemplate('bootstrap', object, base, sample);
-    expect(Object.keys(evaluated.resources).sort()).toEqual([BOOTSTRAP.bucket, BOOTSTRAP.bucketPolicy, BOOTSTRAP.key, BOOTSTRAP.alias].sort());
+    expect(Object.keys(evaluated.resources).sort()).toEqual([BOOTSTRAP.bucket, BOOTSTRAP.bucketPolicy, BOOTSTRAP.key, BOOTSTRAP.alias, BOOTSTRAP.cfnExecutionRole].sort());
     expect(evaluated.resources[BOOTSTRAP.alias]!.properties).toEqual({ AliasName: 'alias/bellflower-devl', TargetKeyId: KEY_ID });
     expect(evaluated.outputs).toEqual({
       [BOOTSTRAP.keyIdOutput]: KEY_ID,
       [BOOTSTRAP.keyArnOutput]: `arn:aws:kms:${SAMPLE.region}:${SAMPLE.accountId}:key/${KEY_ID}`,
       [BOOTSTRAP.aliasOutput]: 'bellflower-devl',
       [BOOTSTRAP.bucketNameOutput]: base.ArtifactBucketName,
+      [BOOTSTRAP.cfnExecutionRoleArnOutput]: `arn:aws:iam::${SAMPLE.accountId}:role/bellflower-devl-${SAMPLE.region}-cfn-exec`,
     });
   });
 
@@ -97,13 +150,13 @@ describe('bootstrap stack', () => {
       { ...base, ExistingKmsKeyId: EXISTING_KEY_ID, CreateArtifactBucket: 'false' },
       sample,
     );
-    expect(Object.keys(evaluated.resources)).toEqual([BOOTSTRAP.alias]);
+    expect(Object.keys(evaluated.resources)).toEqual([BOOTSTRAP.alias, BOOTSTRAP.cfnExecutionRole]);
     expect(evaluated.resources[BOOTSTRAP.alias]!.properties.TargetKeyId).toBe(EXISTING_KEY_ID);
     expect(evaluated.outputs[BOOTSTRAP.keyIdOutput]).toBe(EXISTING_KEY_ID);
     expect(evaluated.outputs[BOOTSTRAP.keyArnOutput]).toBe(`arn:aws:kms:${SAMPLE.region}:${SAMPLE.accountId}:key/${EXISTING_KEY_ID}`);
 
     const keyOnly = evaluateTemplate('bootstrap', object, { ...base, ExistingKmsKeyId: EXISTING_KEY_ID, CreateKmsKeyAlias: 'false' }, sample);
-    expect(Object.keys(keyOnly.resources).sort()).toEqual([BOOTSTRAP.bucket, BOOTSTRAP.bucketPolicy]);
+    expect(Object.keys(keyOnly.resources).sort()).toEqual([BOOTSTRAP.bucket, BOOTSTRAP.bucketPolicy, BOOTSTRAP.cfnExecutionRole]);
     expect(keyOnly.resources[BOOTSTRAP.bucket]!.properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID).toBe(
       `arn:aws:kms:${SAMPLE.region}:${SAMPLE.accountId}:key/${EXISTING_KEY_ID}`,
     );

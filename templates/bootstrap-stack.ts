@@ -1,6 +1,7 @@
 /**
  * The bootstrap stack (`npm run bootstrap`): what every other stack needs before the first publish,
- * the customer managed KMS key with its alias and the artifact bucket. A key or bucket that exists
+ * the customer managed KMS key with its alias, the artifact bucket and the role CloudFormation
+ * assumes to deploy the environment's stacks (the execution role). A key or bucket that exists
  * already is adopted: its `Create*` condition is false and the stack neither creates nor changes it
  * (the outputs name it all the same).
  */
@@ -8,6 +9,7 @@ import { cf, type IntrinsicFunction } from './cloudform';
 import { arnText, deleteWithStack, denyInsecureTransport, nagSuppressions, output, policyDocument, ref, sub, tags, template, toPlain } from './common';
 import { keyPolicy } from './iam-contract';
 import { BOOTSTRAP } from './logical-ids';
+import { cfnExecutionRoleName } from './names';
 import { toYaml } from './yaml';
 
 /** Days a replaced or deleted artifact version is kept before S3 expires it. */
@@ -36,15 +38,52 @@ const { createKey, createAlias, createBucket } = BOOTSTRAP_CONDITIONS;
 const KEY_ID = cf.Fn.If(createKey, ref(BOOTSTRAP.key), ref('ExistingKmsKeyId'));
 const KEY_ARN = cf.Fn.If(createKey, cf.Fn.GetAtt(BOOTSTRAP.key, 'Arn'), sub(arnText('kms', 'key/${ExistingKmsKeyId}')));
 
-/** Builds the bootstrap stack. */
-export function buildBootstrapStack(): Record<string, unknown> {
+/**
+ * The execution role's policy as a template value: `policy` is the policy document written for the
+ * targets `${AWS::Partition}`, `${AWS::Region}`, `${AWS::AccountId}`, `${AWS::URLSuffix}`,
+ * `${Environment}`, `${ProjectName}`, `${ArtifactBucketName}`, `${ArtifactKeyPrefix}`,
+ * `${RootStackName}`, `${CrossStackName}` and `${KeyArn}` (the deployment layer generates it from
+ * its contract, scripts/lib/deployment/deployer-policy.ts), substituted by CloudFormation.
+ */
+export type ExecutionRolePolicy = object;
+
+/**
+ * Who may assume the execution role: CloudFormation, for this account's stacks of the environment
+ * only (root, its nested stacks, cross), never for the bootstrap stack (which holds the role).
+ * CloudFormation documents `aws:SourceArn` (a stack or extension ARN) and `aws:SourceAccount` for
+ * its service principal (CloudFormation User Guide, "Cross-service confused deputy prevention",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cross-service-confused-deputy-prevention.html),
+ * but not that it sends them when it assumes a stack's service role: `...IfExists` restricts when
+ * they are present and does not lock the stacks out when they are not.
+ */
+function cfnTrustPolicy(): Record<string, unknown> {
+  const stackArn = (name: string) => sub(`arn:\${AWS::Partition}:cloudformation:\${AWS::Region}:\${AWS::AccountId}:stack/${name}/*`);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'cloudformation.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEqualsIfExists: { 'aws:SourceAccount': ref('AWS::AccountId') },
+          ArnLikeIfExists: { 'aws:SourceArn': [stackArn('${RootStackName}'), stackArn('${RootStackName}-*'), stackArn('${CrossStackName}')] },
+        },
+      },
+    ],
+  };
+}
+
+/** Builds the bootstrap stack; `executionRolePolicy`: see {@link ExecutionRolePolicy}. */
+export function buildBootstrapStack(executionRolePolicy: ExecutionRolePolicy): Record<string, unknown> {
   const bucketArn = cf.Fn.GetAtt(BOOTSTRAP.bucket, 'Arn');
   return template({
-    description: 'Bellflower bootstrap: the customer managed KMS key, its alias and the artifact bucket (npm run bootstrap).',
+    description: 'Bellflower bootstrap: the customer managed KMS key, its alias, the artifact bucket and the CloudFormation execution role (npm run bootstrap).',
     groups: [
       { label: 'Project And Environment', parameters: ['ProjectName', 'Environment'] },
       { label: 'KMS', parameters: ['KmsMasterKeyAlias', 'ExistingKmsKeyId', 'CreateKmsKeyAlias'] },
-      { label: 'Artifact Bucket', parameters: ['ArtifactBucketName', 'CreateArtifactBucket'] },
+      { label: 'Artifact Bucket', parameters: ['ArtifactBucketName', 'CreateArtifactBucket', 'ArtifactKeyPrefix'] },
+      { label: 'CloudFormation Execution Role', parameters: ['RootStackName', 'CrossStackName'] },
     ],
     conditions: {
       [createKey]: cf.Fn.Equals(ref('ExistingKmsKeyId'), ''),
@@ -117,18 +156,28 @@ export function buildBootstrapStack(): Record<string, unknown> {
         Bucket: ref(BOOTSTRAP.bucket),
         PolicyDocument: policyDocument(denyInsecureTransport('s3:*', [bucketArn, sub(`\${${BOOTSTRAP.bucket}.Arn}/*`)])),
       }).condition(createBucket),
+      // Deploy, destroy and executed change sets pass it as RoleARN: CloudFormation creates, updates
+      // and deletes the stacks' resources with it, not with the deployer's credentials.
+      [BOOTSTRAP.cfnExecutionRole]: new cf.IAM.Role({
+        RoleName: sub(cfnExecutionRoleName('${ProjectName}', '${Environment}', '${AWS::Region}')),
+        Description: sub('Bellflower ${Environment}: assumed by CloudFormation to deploy the root, nested and cross stacks.'),
+        AssumeRolePolicyDocument: cfnTrustPolicy(),
+        Policies: [{ PolicyName: 'cloudformation-handlers', PolicyDocument: cf.Fn.Sub(`${JSON.stringify(executionRolePolicy, null, 2)}\n`, { KeyArn: KEY_ARN }) }],
+        Tags: tags(),
+      }),
     },
     outputs: {
       [BOOTSTRAP.keyIdOutput]: output('Id of the customer managed KMS key (config "kmsKeyId").', KEY_ID),
       [BOOTSTRAP.keyArnOutput]: output('ARN of the customer managed KMS key.', KEY_ARN),
       [BOOTSTRAP.aliasOutput]: output('Alias name of the key, without "alias/" (config "kmsKeyAlias").', ref('KmsMasterKeyAlias')),
       [BOOTSTRAP.bucketNameOutput]: output('Name of the artifact bucket (config "artifactBucket").', ref('ArtifactBucketName')),
+      [BOOTSTRAP.cfnExecutionRoleArnOutput]: output('ARN of the CloudFormation execution role (config "cfnExecutionRoleArn").', cf.Fn.GetAtt(BOOTSTRAP.cfnExecutionRole, 'Arn')),
     },
   });
 }
 
 /** The bootstrap template as plain data and as the YAML text bootstrap deploys (deterministic). */
-export function renderBootstrapTemplate(): { readonly object: Record<string, unknown>; readonly text: string } {
-  const object = toPlain(buildBootstrapStack());
+export function renderBootstrapTemplate(executionRolePolicy: ExecutionRolePolicy): { readonly object: Record<string, unknown>; readonly text: string } {
+  const object = toPlain(buildBootstrapStack(executionRolePolicy));
   return { object, text: toYaml(object) };
 }

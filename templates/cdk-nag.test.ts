@@ -6,7 +6,7 @@ import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '../scripts/lib/build/synth';
-import { renderBootstrapTemplate } from './bootstrap-stack';
+import { bootstrapTemplate } from '../scripts/lib/deployment/deployer-policy';
 import { BOOTSTRAP_TEMPLATE_PATH, TEMPLATE_PATHS } from './layout';
 
 /**
@@ -19,7 +19,7 @@ describe('cdk-nag', () => {
     dir = await mkdtemp(join(tmpdir(), 'bellflower-cdk-nag-'));
     await synthesize({ outDir: join(dir, 'dist') });
     await mkdir(dirname(join(dir, 'dist', BOOTSTRAP_TEMPLATE_PATH)), { recursive: true });
-    await writeFile(join(dir, 'dist', BOOTSTRAP_TEMPLATE_PATH), renderBootstrapTemplate().text);
+    await writeFile(join(dir, 'dist', BOOTSTRAP_TEMPLATE_PATH), bootstrapTemplate().text);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '../scripts/lib/build/synth';
-import { renderBootstrapTemplate } from './bootstrap-stack';
+import { bootstrapTemplate } from '../scripts/lib/deployment/deployer-policy';
 import { requireTool } from '../test/support/tools';
 import { BOOTSTRAP_TEMPLATE_PATH, TEMPLATE_PATHS } from './layout';
 
@@ -14,7 +14,7 @@ describe.runIf(requireTool('cfn-lint'))('cfn-lint', () => {
     outDir = await mkdtemp(join(tmpdir(), 'bellflower-cfn-lint-'));
     await synthesize({ outDir });
     await mkdir(dirname(join(outDir, BOOTSTRAP_TEMPLATE_PATH)), { recursive: true });
-    await writeFile(join(outDir, BOOTSTRAP_TEMPLATE_PATH), renderBootstrapTemplate().text);
+    await writeFile(join(outDir, BOOTSTRAP_TEMPLATE_PATH), bootstrapTemplate().text);
   });
   afterAll(async () => {
     await rm(outDir, { recursive: true, force: true });

@@ -7,9 +7,9 @@
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateDeployment, SAMPLE } from '../test/support/deployment';
-import { deploymentPolicies, matchesPattern, resourcePolicyFor, type DeploymentPolicies } from '../test/support/iam-policies';
-import { IAM } from './logical-ids';
-import { contract, PRINCIPALS, type ContractEntry, type PermissionRequest, type PrincipalName } from './iam-contract';
+import { deploymentPolicies, matchesPattern, resourcePolicyFor, withEncryptionContextStandIn, type DeploymentPolicies } from '../test/support/iam-policies';
+import { IAM, ROOT } from './logical-ids';
+import { contract, executionArnOf, PRINCIPALS, STATE_MACHINE_ENCRYPTION_CONTEXT, type ContractEntry, type PermissionRequest, type PrincipalName } from './iam-contract';
 
 type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied' | string;
 
@@ -20,7 +20,7 @@ async function decide(
   secureTransport = true,
   principalArn = policies.principalArns[principal],
 ): Promise<Decision> {
-  const simulation: Simulation = {
+  const simulation: Simulation = withEncryptionContextStandIn({
     request: {
       principal: principalArn,
       action: request.action,
@@ -31,7 +31,7 @@ async function decide(
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy: resourcePolicyFor(policies, request.resource)?.policy,
-  };
+  });
   if (request.authorization === 'runtime') return runUnsafeSimulation(simulation, {});
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') return `simulation error: ${JSON.stringify(result.errors)}`;
@@ -44,9 +44,14 @@ const label = (entry: ContractEntry, request: PermissionRequest) =>
 /** Every (principal, request) of the contract. */
 const requestsOf = (entries: readonly ContractEntry[]) => entries.flatMap((entry) => entry.requests.map((request) => ({ entry, request })));
 
+/** Decrypt and GenerateDataKey of the key for a state machine's execution data. */
+const stateMachineDataRequests = (t: DeploymentPolicies['targets'], stateMachineArn: string): PermissionRequest[] =>
+  ['kms:Decrypt', 'kms:GenerateDataKey'].map((action) => ({ action, resource: t.keyArn, context: { [STATE_MACHINE_ENCRYPTION_CONTEXT]: stateMachineArn } }));
+
 /** Requests the least-privilege design must refuse. */
 function forbidden(policies: DeploymentPolicies): [PrincipalName, PermissionRequest][] {
   const t = policies.targets;
+  const otherStateMachine = `${t.stateMachineArn}-other`;
   const token = `${t.bucketArn}/outbound/0b7f3c1e-8d2a-4c5b-9e6f-1a2b3c4d5e6f/task_token.txt`;
   return [
     ['processing', { action: 's3:GetObject', resource: token }],
@@ -55,6 +60,19 @@ function forbidden(policies: DeploymentPolicies): [PrincipalName, PermissionRequ
     ['integration', { action: 's3:DeleteObject', resource: token }],
     ['integration', { action: 's3:PutObject', resource: `${t.bucketArn}/inbound/x/success.json` }],
     ['integration', { action: 'kms:Decrypt', resource: t.keyArn }],
+    // The encrypted state machine's data: only our state machine's context, only who touches it.
+    ...stateMachineDataRequests(t, otherStateMachine).flatMap((request) =>
+      (['stateMachine', 'integration', 'operator'] as const).map((principal): [PrincipalName, PermissionRequest] => [principal, request]),
+    ),
+    // (CloudWatch alarms are left out: AWS's documented statement for alarms on an encrypted topic,
+    // which the key policy carries, has no condition.)
+    ...(['processing', 'folders', 'notification', 'businessApplication', 's3Service'] as const).flatMap((principal) =>
+      stateMachineDataRequests(t, t.stateMachineArn).map((request): [PrincipalName, PermissionRequest] => [principal, request]),
+    ),
+    ['logDelivery', { action: 'kms:Decrypt', resource: t.keyArn, context: { 'aws:SourceAccount': '444455556666' } }],
+    ['logDelivery', { action: 'kms:GenerateDataKey', resource: t.keyArn, context: { 'aws:SourceAccount': t.accountId } }],
+    ['stateMachine', { action: 'kms:GenerateDataKey', resource: t.keyArn, context: { 'kms:EncryptionContext:SourceArn': t.stateMachineLogGroupArn.replace(t.accountId, '444455556666') } }],
+    ['operator', { action: 'states:GetExecutionHistory', resource: executionArnOf(otherStateMachine, 'x') }],
     ['stateMachine', { action: 'lambda:InvokeFunction', resource: t.integrationFunctionArn }],
     ['folders', { action: 's3:GetObject', resource: token }],
     ['folders', { action: 's3:PutBucketNotification', resource: t.bucketArn }],
@@ -205,6 +223,19 @@ describe.each([
       }
     }
     expect(unused).toEqual([]);
+  });
+});
+
+describe('the state machine\'s encrypted data', () => {
+  it('is encrypted with the customer managed key the roles and the operator policy are granted (customer managed, data keys reused 300 s)', () => {
+    const deployment = evaluateDeployment();
+    const { keyArn } = deploymentPolicies(deployment).targets;
+    expect(deployment.root.resources[ROOT.stateMachine]!.properties.EncryptionConfiguration).toEqual({
+      Type: 'CUSTOMER_MANAGED_KMS_KEY',
+      KmsKeyId: keyArn,
+      KmsDataKeyReusePeriodSeconds: 300,
+    });
+    expect(deployment.nested[ROOT.iamStack]!.parameters.KmsMasterKeyArn).toBe(keyArn);
   });
 });
 

@@ -21,13 +21,15 @@ export const PRINCIPALS = {
   alarms: 'CloudWatch alarms',
   partner: 'business application (its own identity)',
   businessApplication: 'business application role',
+  logDelivery: 'CloudWatch Logs (log delivery)',
+  operator: 'operator (start-execution, watch, logs, load)',
 } as const;
 
 /** A principal of the contract. */
 export type PrincipalName = keyof typeof PRINCIPALS;
 
 /** Who sends the request on the principal's behalf. */
-export type Caller = 'handler code' | 'Lambda service' | 'Step Functions' | 'Amazon S3' | 'CloudWatch' | 'the business application';
+export type Caller = 'handler code' | 'Lambda service' | 'Step Functions' | 'Amazon S3' | 'CloudWatch' | 'CloudWatch Logs' | 'the business application' | 'the CLI';
 
 /** The resources and names the entries point at. */
 export interface ContractTargets {
@@ -39,6 +41,8 @@ export interface ContractTargets {
   readonly queueArn: string;
   readonly topicArn: string;
   readonly stateMachineArn: string;
+  /** ARN of the state machine's execution log group (`arn:...:log-group:/aws/vendedlogs/states/<name>`). */
+  readonly stateMachineLogGroupArn: string;
   readonly processingFunctionArn: string;
   readonly integrationFunctionArn: string;
   readonly foldersFunctionArn: string;
@@ -84,6 +88,21 @@ const via = (t: ContractTargets, service: 's3' | 'sqs' | 'sns') => ({
   'kms:ViaService': `${service}.${t.region}.${t.urlSuffix}`,
   'kms:CallerAccount': t.accountId,
 });
+
+/**
+ * Use of the key for the encrypted state machine's data, with the encryption context Step Functions
+ * sends (the AWS Step Functions developer guide, "Data at rest encryption"; aws-cdk's
+ * aws-stepfunctions StateMachine grants its role the same).
+ */
+const stateMachineData = (t: ContractTargets, ...actions: string[]): PermissionRequest[] =>
+  actions.map((action) => ({ action: `kms:${action}`, resource: t.keyArn, context: { [STATE_MACHINE_ENCRYPTION_CONTEXT]: t.stateMachineArn } }));
+
+/** The encryption context key of a state machine encrypted with a customer managed key. */
+export const STATE_MACHINE_ENCRYPTION_CONTEXT = 'kms:EncryptionContext:aws:states:stateMachineArn';
+
+/** An execution of the state machine (`execution:<state machine name>:<execution name>`). */
+export const executionArnOf = (stateMachineArn: string, name: string): string =>
+  stateMachineArn.includes(':stateMachine:') ? `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` : `<execution ARN prefix>:${name}`;
 
 /** SSE-KMS / encrypted-queue key use by a service on the principal's behalf. */
 const kms = (t: ContractTargets, service: 's3' | 'sqs' | 'sns', ...actions: string[]): PermissionRequest[] =>
@@ -183,14 +202,20 @@ export function contract(t: ContractTargets): ContractEntry[] {
       principal: 'integration',
       operation: 'SFN.SendTaskSuccess',
       caller: 'handler code',
-      requests: [{ action: 'states:SendTaskSuccess', resource: t.stateMachineArn, authorization: 'runtime' }],
-      why: 'resumes the execution with success.json',
+      requests: [
+        { action: 'states:SendTaskSuccess', resource: t.stateMachineArn, authorization: 'runtime' },
+        ...stateMachineData(t, 'GenerateDataKey', 'Decrypt'),
+      ],
+      why: 'resumes the execution with success.json (the answer becomes execution data, encrypted with the key)',
     },
     {
       principal: 'integration',
       operation: 'SFN.SendTaskFailure',
       caller: 'handler code',
-      requests: [{ action: 'states:SendTaskFailure', resource: t.stateMachineArn, authorization: 'runtime' }],
+      requests: [
+        { action: 'states:SendTaskFailure', resource: t.stateMachineArn, authorization: 'runtime' },
+        ...stateMachineData(t, 'GenerateDataKey', 'Decrypt'),
+      ],
       why: 'fails the execution with failure.json, or at once when its callback message carries an input that can never succeed',
     },
     {
@@ -224,19 +249,30 @@ export function contract(t: ContractTargets): ContractEntry[] {
     },
     {
       principal: 'stateMachine',
+      operation: 'KMS.GenerateDataKey',
+      caller: 'Step Functions',
+      requests: stateMachineData(t, 'GenerateDataKey', 'Decrypt'),
+      why: 'the definition and execution history (the task token of "Wait For Response" among it) are encrypted with the key (EncryptionConfiguration)',
+    },
+    {
+      principal: 'stateMachine',
       operation: 'CloudWatchLogs.CreateLogDelivery',
       caller: 'Step Functions',
       requests: [
-        'CreateLogDelivery',
-        'GetLogDelivery',
-        'UpdateLogDelivery',
-        'DeleteLogDelivery',
-        'ListLogDeliveries',
-        'PutResourcePolicy',
-        'DescribeResourcePolicies',
-        'DescribeLogGroups',
-      ].map((action) => ({ action: `logs:${action}`, resource: '*' })),
-      why: 'execution logging to CloudWatch Logs (vended log delivery supports no resource-level permissions)',
+        ...[
+          'CreateLogDelivery',
+          'GetLogDelivery',
+          'UpdateLogDelivery',
+          'DeleteLogDelivery',
+          'ListLogDeliveries',
+          'PutResourcePolicy',
+          'DescribeResourcePolicies',
+          'DescribeLogGroups',
+        ].map((action) => ({ action: `logs:${action}`, resource: '*' })),
+        // Log delivery of an encrypted state machine (aws-cdk's StateMachine grants the same).
+        { action: 'kms:GenerateDataKey', resource: t.keyArn, context: { 'kms:EncryptionContext:SourceArn': t.stateMachineLogGroupArn } },
+      ],
+      why: 'execution logging to CloudWatch Logs (vended log delivery supports no resource-level permissions; its data is encrypted with the key)',
     },
     {
       principal: 'stateMachine',
@@ -328,6 +364,43 @@ export function contract(t: ContractTargets): ContractEntry[] {
     },
 
     {
+      principal: 'logDelivery',
+      operation: 'KMS.Decrypt',
+      caller: 'CloudWatch Logs',
+      requests: [{ action: 'kms:Decrypt', resource: t.keyArn, context: { 'aws:SourceAccount': t.accountId } }],
+      why: 'delivers the execution logs of the encrypted state machine; the key policy must allow it (see below)',
+    },
+
+    {
+      principal: 'operator',
+      operation: 'SFN.StartExecution',
+      caller: 'the CLI',
+      requests: [{ action: 'states:StartExecution', resource: t.stateMachineArn }, ...stateMachineData(t, 'GenerateDataKey', 'Decrypt')],
+      why: 'start-execution and load: the input becomes execution data, encrypted with the key',
+    },
+    {
+      principal: 'operator',
+      operation: 'SFN.GetExecutionHistory',
+      caller: 'the CLI',
+      requests: [{ action: 'states:GetExecutionHistory', resource: executionArnOf(t.stateMachineArn, UUID) }, ...stateMachineData(t, 'Decrypt')],
+      why: 'watch, logs and load read the execution history (encrypted: without the key it is refused)',
+    },
+    {
+      principal: 'operator',
+      operation: 'SFN.DescribeExecution',
+      caller: 'the CLI',
+      requests: [{ action: 'states:DescribeExecution', resource: executionArnOf(t.stateMachineArn, UUID) }, ...stateMachineData(t, 'Decrypt')],
+      why: 'load follows its executions to their end',
+    },
+    {
+      principal: 'operator',
+      operation: 'SFN.DescribeStateMachineForExecution',
+      caller: 'the CLI',
+      requests: [{ action: 'states:DescribeStateMachineForExecution', resource: executionArnOf(t.stateMachineArn, UUID) }, ...stateMachineData(t, 'Decrypt')],
+      why: 'watch draws the definition of the execution (encrypted with the key)',
+    },
+
+    {
       principal: 'partner',
       operation: 'STS.AssumeRole',
       caller: 'the business application',
@@ -402,6 +475,36 @@ export function partnerPolicy(t: Pick<ContractTargets, 'businessApplicationRoleA
   };
 }
 
+/**
+ * What an operator's identity needs to start and follow executions of the encrypted state machine
+ * (start-execution, watch, logs, load): the Step Functions calls, and the key with this state
+ * machine's encryption context only (the AWS Step Functions developer guide, "Data at rest
+ * encryption": a caller of StartExecution, DescribeExecution, GetExecutionHistory and
+ * DescribeStateMachineForExecution of a state machine encrypted with a customer managed key needs
+ * the key too).
+ */
+export function operatorPolicy(t: Pick<ContractTargets, 'stateMachineArn' | 'keyArn'>): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'StartExecutions', Effect: 'Allow', Action: ['states:StartExecution'], Resource: [t.stateMachineArn] },
+      {
+        Sid: 'FollowExecutions',
+        Effect: 'Allow',
+        Action: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:DescribeStateMachineForExecution'],
+        Resource: [executionArnOf(t.stateMachineArn, '*')],
+      },
+      {
+        Sid: 'UseTheKeyForThisStateMachine',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: [t.keyArn],
+        Condition: { StringEquals: { [STATE_MACHINE_ENCRYPTION_CONTEXT]: t.stateMachineArn } },
+      },
+    ],
+  };
+}
+
 /** Placeholder targets for documentation: `<bucket>` and friends instead of a deployment's ARNs. */
 export const DOCUMENTED_TARGETS: ContractTargets = {
   region: '<region>',
@@ -412,6 +515,7 @@ export const DOCUMENTED_TARGETS: ContractTargets = {
   queueArn: '<callback queue ARN>',
   topicArn: '<result topic ARN>',
   stateMachineArn: '<state machine ARN>',
+  stateMachineLogGroupArn: '<state machine log group>',
   processingFunctionArn: '<processing function ARN>',
   integrationFunctionArn: '<integration function ARN>',
   foldersFunctionArn: '<folders function ARN>',
@@ -439,7 +543,13 @@ export function contractTable(entries: readonly ContractEntry[] = contract(DOCUM
   const cell = (text: string) => text.replace(/\|/g, '\\|');
   const rows = entries.map((entry) => {
     const grants = [...new Set(entry.requests.map((r) => {
-      const via = r.context?.['kms:ViaService'] ? ` (via ${r.context['kms:ViaService'].split('.')[0]})` : '';
+      const via = r.context?.['kms:ViaService']
+        ? ` (via ${r.context['kms:ViaService'].split('.')[0]})`
+        : r.context?.[STATE_MACHINE_ENCRYPTION_CONTEXT]
+          ? ' (encryption context: the state machine)'
+          : r.context?.['kms:EncryptionContext:SourceArn']
+            ? ' (encryption context: its log group)'
+            : '';
       return `\`${r.action}\` on \`${r.resource.replace(UUID_PATTERN, '<uuid>').replace(/log-stream:.*$/, 'log-stream:*')}\`${via}`;
     }))];
     return `| ${PRINCIPALS[entry.principal]} | \`${entry.operation}\` | ${entry.caller} | ${cell(grants.join('<br>'))} | ${cell(entry.why)} |`;
@@ -449,7 +559,12 @@ export function contractTable(entries: readonly ContractEntry[] = contract(DOCUM
 
 /**
  * The key policy the customer managed key needs: the account's IAM policies decide (AWS's default
- * statement), and CloudWatch may use the key to notify the encrypted topic (the alarms).
+ * statement), CloudWatch may use the key to notify the encrypted topic (the alarms), and CloudWatch
+ * Logs' delivery service may decrypt the encrypted state machine's data to deliver its execution
+ * logs: aws-cdk's aws-stepfunctions StateMachine adds `kms:Decrypt*` for
+ * `delivery.logs.amazonaws.com` to the key of a state machine that logs; the `aws:SourceAccount`
+ * condition is the confused-deputy guard CloudWatch Logs documents for that principal in key
+ * policies ("Enabling logging from AWS services", docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html).
  */
 export function keyPolicy(t: Pick<ContractTargets, 'accountId'> & { readonly partition: string }): PolicyDocument {
   return {
@@ -468,6 +583,14 @@ export function keyPolicy(t: Pick<ContractTargets, 'accountId'> & { readonly par
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
+      },
+      {
+        Sid: 'AllowLogDeliveryOfTheEncryptedStateMachine',
+        Effect: 'Allow',
+        Principal: { Service: 'delivery.logs.amazonaws.com' },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': t.accountId } },
       },
     ],
   };

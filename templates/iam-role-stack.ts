@@ -30,11 +30,24 @@ import {
 } from './common';
 import { executionRole } from './building-blocks';
 import { IAM } from './logical-ids';
+import { STATE_MACHINE_ENCRYPTION_CONTEXT } from './iam-contract';
 
 const processingFunction = nameText('${ProcessingLambdaFunctionName}');
 const queue = arn('sqs', nameText('${SQSQueueBaseName}'));
 const bucket = nameText('${S3IntegrationBucketName}');
 const kmsKey = ref('KmsMasterKeyArn');
+const stateMachineArn = arn('states', `stateMachine:${nameText('${StepFunctionName}')}`);
+
+/**
+ * Use of the key for our state machine's encrypted execution data only: the encryption context Step
+ * Functions puts on every KMS call for a state machine encrypted with a customer managed key (the AWS
+ * Step Functions developer guide, "Data at rest encryption",
+ * docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html; aws-cdk's
+ * aws-stepfunctions/lib/state-machine.ts) names it. Whoever starts, answers or reads its
+ * executions needs it, nobody else.
+ */
+export const useKeyForStateMachineData = (Sid: string, actions: readonly string[]): Statement =>
+  allowIf(Sid, actions, [kmsKey], { StringEquals: { [STATE_MACHINE_ENCRYPTION_CONTEXT]: stateMachineArn } });
 
 /**
  * What Step Functions calls to deliver its logs to CloudWatch Logs (vended log delivery); these
@@ -91,9 +104,9 @@ export function integrationStatements(): Statement[] {
     // The Service Authorization Reference lists no resource type for these actions, but Step Functions
     // authorizes them against the state machine of the token (its AccessDenied names that ARN, and
     // aws-cdk's grantTaskResponse scopes them the same way): see the IAM contract.
-    allow('AnswerTaskTokens', ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], [
-      arn('states', `stateMachine:${nameText('${StepFunctionName}')}`),
-    ]),
+    allow('AnswerTaskTokens', ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], [stateMachineArn]),
+    // The answer becomes execution data of the encrypted state machine (see stepFunctionStatements).
+    useKeyForStateMachineData('EncryptAnswers', ['kms:GenerateDataKey', 'kms:Decrypt']),
   ];
 }
 
@@ -106,6 +119,15 @@ export function stepFunctionStatements(): Statement[] {
     allow('SendCallbackMessages', ['sqs:SendMessage'], [queue]),
     allow('PublishResults', ['sns:Publish'], [arn('sns', nameText('${SNSTopicBaseName}'))]),
     useKmsKeyVia('UseKmsKey', kmsKey, ['sqs', 'sns']),
+    // The state machine's own data (definition, execution history) is encrypted with the key, as
+    // the Step Functions developer guide ("Data at rest encryption") and aws-cdk's StateMachine grant it.
+    useKeyForStateMachineData('EncryptExecutionData', ['kms:Decrypt', 'kms:GenerateDataKey']),
+    // Log delivery of an encrypted state machine: aws-cdk's StateMachine grants the role
+    // GenerateDataKey with the logs `SourceArn` encryption context of the account and region (it
+    // writes StringEquals on a `*` value, which matches no ARN; StringLike is what it means).
+    allowIf('EncryptLogDeliveries', ['kms:GenerateDataKey'], [kmsKey], {
+      StringLike: { 'kms:EncryptionContext:SourceArn': arn('logs', '*') },
+    }),
     allow('DeliverLogs', [...LOG_DELIVERY_ACTIONS], ['*']),
     allow('WriteTraces', [...XRAY_WRITE_ACTIONS, ...XRAY_SAMPLING_ACTIONS], ['*']),
   ];

@@ -109,4 +109,6 @@ export const BOOTSTRAP = {
   keyArnOutput: 'KmsKeyArn',
   aliasOutput: 'KmsKeyAlias',
   bucketNameOutput: 'ArtifactBucketName',
+  cfnExecutionRole: 'BellflowerCfnExecutionRole',
+  cfnExecutionRoleArnOutput: 'CfnExecutionRoleArn',
 } as const;

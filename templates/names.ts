@@ -77,3 +77,13 @@ export const LAMBDA_RUNTIME = 'nodejs24.x';
 
 /** Handler entry point inside every zip (`index.mjs` exporting `handler`). */
 export const LAMBDA_HANDLER = 'index.handler';
+
+/**
+ * Name of the role CloudFormation assumes for an environment's stacks (bootstrap creates it). It
+ * ends in `-cfn-exec`, not in `-<Environment>-<Region>`, so no grant of its own policy (roles named
+ * `*-<Environment>-<Region>`) reaches it: a change set cannot widen the role it runs with.
+ * At most 29 + 1 + 4 + 1 + 14 + 9 = 58 characters, within IAM's 64.
+ */
+export function cfnExecutionRoleName(projectName: string, environment: string, region: string): string {
+  return `${projectName}-${environment}-${region}-cfn-exec`;
+}

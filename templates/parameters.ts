@@ -33,6 +33,9 @@ const NAME_MAX_WITH_SUFFIX = 43;
 /** IAM's pattern for role and policy names (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html). */
 const IAM_NAME = { AllowedPattern: '^[\\w+=,.@-]+$', ConstraintDescription: 'letters, digits and +=,.@_- (IAM names)' } as const;
 
+/** CloudFormation's stack name pattern. */
+const STACK_NAME = { AllowedPattern: '^[A-Za-z][A-Za-z0-9-]*$', ConstraintDescription: 'a CloudFormation stack name' } as const;
+
 const text = (
   label: string,
   Description: string,
@@ -293,6 +296,8 @@ export const PARAMETERS = {
     AllowedPattern: '^([a-z0-9-]{36})?$',
     ConstraintDescription: 'empty, or a KMS key id (36 lowercase letters, digits or hyphens)',
   }),
+  RootStackName: text('Root Stack Name', 'Name of the root stack: the execution role may be used for it and its nested stacks only.', 1, 128, STACK_NAME),
+  CrossStackName: text('Cross Stack Name', 'Name of the cross stack: the execution role may be used for it too.', 1, 128, STACK_NAME),
   CreateKmsKeyAlias: flag('Create KMS Key Alias', 'false when the alias already exists (it points at the adopted key).'),
 } satisfies Record<string, ParameterDefinition>;
 

@@ -122,6 +122,18 @@ const integrationFunctionArn = stackOutput(ROOT.integrationStack, LAMBDA.functio
 const KMS_KEY_ARN = sub(arnText('kms', 'key/${KmsMasterKeyId}'));
 
 /** The metric counting business failures (failure.json answers), one per environment and region. */
+/**
+ * How long Step Functions reuses a data key of the state machine before it calls GenerateDataKey
+ * again (60 to 900 s; 300 is aws-cdk's default): fewer KMS requests, as the KMS request quota is
+ * shared with S3, SQS and SNS use of the same key.
+ */
+const STATE_MACHINE_DATA_KEY_REUSE_SECONDS = 300;
+
+/** cloudform-types predates the state machine's EncryptionConfiguration (AWS::StepFunctions::StateMachine EncryptionConfiguration). */
+type StateMachineProperties = ConstructorParameters<typeof cf.StepFunctions.StateMachine>[0] & {
+  readonly EncryptionConfiguration: { readonly Type: 'CUSTOMER_MANAGED_KMS_KEY'; readonly KmsKeyId: IntrinsicFunction; readonly KmsDataKeyReusePeriodSeconds: number };
+};
+
 const BUSINESS_FAILURES_METRIC = physicalName('${StepFunctionName}-business-failures');
 
 /**
@@ -257,7 +269,7 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
           ]),
         ),
       [ROOT.stateMachineLogGroup]: logGroup(physicalName('/aws/vendedlogs/states/${StepFunctionName}')),
-      [ROOT.stateMachine]: new cf.StepFunctions.StateMachine({
+      [ROOT.stateMachine]: new cf.StepFunctions.StateMachine(<StateMachineProperties>{
         StateMachineName: physicalName('${StepFunctionName}'),
         StateMachineType: 'STANDARD',
         RoleArn: stackOutput(ROOT.iamStack, IAM.stepFunctionRoleArn),
@@ -275,6 +287,14 @@ export function buildRootStack(options: RootStackOptions): Record<string, unknow
           Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: cf.Fn.GetAtt(ROOT.stateMachineLogGroup, 'Arn') } }],
         },
         TracingConfiguration: { Enabled: true },
+        // The execution history (the task token of "Wait For Response" among it) and the definition
+        // are encrypted with our key: only a principal granted the key with this state machine's
+        // encryption context reads them (GetExecutionHistory, DescribeExecution), see the IAM contract.
+        EncryptionConfiguration: {
+          Type: 'CUSTOMER_MANAGED_KMS_KEY',
+          KmsKeyId: KMS_KEY_ARN,
+          KmsDataKeyReusePeriodSeconds: STATE_MACHINE_DATA_KEY_REUSE_SECONDS,
+        },
         Tags: tags(),
       }),
       [ROOT.executionsFailedAlarm]: executionsAlarm(

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildStateMachine, placeholdersIn } from '../asl/state-machine';
-import { renderBootstrapTemplate } from './bootstrap-stack';
+import { bootstrapTemplate } from '../scripts/lib/deployment/deployer-policy';
 import { renderTemplates, type TemplateObject } from './index';
 import { NESTED_TEMPLATES, nestedTemplatePath, TEMPLATE_PATHS, type TemplateName } from './layout';
 import { XRAY_WRITE_ACTIONS } from './common';
 import { LOG_DELIVERY_ACTIONS, XRAY_SAMPLING_ACTIONS } from './iam-role-stack';
-import { IAM, LAMBDA, ROOT, S3 } from './logical-ids';
+import { BOOTSTRAP, IAM, LAMBDA, ROOT, S3 } from './logical-ids';
 import { CROSS_EXPORTS, LAMBDA_RUNTIME, ROOT_OUTPUTS } from './names';
 import { buildRootStack, referencedTemplatePaths, TRIGGER } from './root-stack';
 import { toYaml } from './yaml';
@@ -15,7 +15,7 @@ type Obj = Record<string, any>;
 const rendered = renderTemplates();
 const templates = rendered.objects;
 // The bootstrap stack is deployed on its own (never published), but obeys the same rules.
-const entries = [...Object.entries(templates), ['bootstrap', renderBootstrapTemplate().object]] as [TemplateName | 'bootstrap', TemplateObject][];
+const entries = [...Object.entries(templates), ['bootstrap', bootstrapTemplate().object]] as [TemplateName | 'bootstrap', TemplateObject][];
 const resources = (t: TemplateObject) => t.Resources as Record<string, Obj>;
 const ofType = (t: TemplateObject, type: string) => Object.entries(resources(t)).filter(([, r]) => r.Type === type);
 const PSEUDO = ['AWS::AccountId', 'AWS::Partition', 'AWS::Region', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix', 'AWS::NoValue'];
@@ -38,8 +38,14 @@ const childOf = (stack: Obj): TemplateName => {
   return name;
 };
 
+/**
+ * The run-time roles' statements. The bootstrap stack's CloudFormation execution role is not among
+ * them: its policy (a `!Sub` of the deployer contract's JSON) is proven by deployer-policy.test.ts.
+ */
 const statements = (t: TemplateObject): Obj[] =>
-  ofType(t, 'AWS::IAM::Role').flatMap(([, r]) => r.Properties.Policies.flatMap((p: Obj) => p.PolicyDocument.Statement));
+  ofType(t, 'AWS::IAM::Role')
+    .filter(([id]) => id !== BOOTSTRAP.cfnExecutionRole)
+    .flatMap(([, r]) => r.Properties.Policies.flatMap((p: Obj) => p.PolicyDocument.Statement));
 const actionsOf = (role: Obj): string[] => role.Properties.Policies.flatMap((p: Obj) => p.PolicyDocument.Statement.flatMap((s: Obj) => s.Action));
 
 describe('template structure', () => {

@@ -9,6 +9,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { awsAccessCause } from '../lib/core/aws-errors';
+import { IAM_ROLE_ARN } from '../lib/core/config';
 import { EXIT_CODES, exitCodeOf, InterruptedError, messageOf, PreflightError } from '../lib/core/errors';
 
 /** What a command's `run` receives. */
@@ -182,6 +183,23 @@ export interface EnvironmentFlags {
   readonly configDir?: string;
   /** Folder of the build, the manifest and the outputs (tests). @default the project's `dist/` */
   readonly dist?: string;
+}
+
+/** `--cfn-role-arn` of deploy, diff and destroy. */
+export interface CfnRoleFlags {
+  readonly cfnRoleArn?: string;
+}
+
+/** Adds `--cfn-role-arn <arn|none>`: the role CloudFormation assumes instead of the recorded execution role. */
+export function withCfnRoleOption(command: Command): Command {
+  return command.addOption(
+    new Option('--cfn-role-arn <arn|none>', 'role CloudFormation assumes for the stacks (default: the execution role bootstrap recorded); none: the caller\'s credentials').argParser(
+      (value) => {
+        if (value !== 'none' && !IAM_ROLE_ARN.test(value)) throw new InvalidArgumentError(`--cfn-role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) or none, got "${value}"`);
+        return value;
+      },
+    ),
+  );
 }
 
 /** Flags of the commands that publish, deploy, diff or destroy. */

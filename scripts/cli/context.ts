@@ -9,7 +9,7 @@ import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescriptio
 import type { EnvironmentFlags } from './command';
 import { configDirOf, distDirOf } from '../lib/core/paths';
 import { terminalReporter } from '../lib/core/reporter';
-import { loadConfig, type BellflowerConfig } from '../lib/core/config';
+import { loadConfig, withCfnRole, type BellflowerConfig } from '../lib/core/config';
 import { deploymentTarget, type DeploymentTarget } from '../lib/workflow/execution';
 import { DEFAULT_DIST_DIR, deployedOutputs, type OutputsSource } from '../lib/deployment/outputs';
 import type { Reporter } from '../lib/core/reporter';
@@ -40,6 +40,8 @@ export interface ContextPaths {
 export interface ContextOptions extends ContextPaths {
   /** @default a terminal reporter on stderr */
   readonly reporter?: Reporter;
+  /** The command lets CloudFormation change stacks: the AWS line says with which role. @default false */
+  readonly cfnRole?: boolean;
 }
 
 /**
@@ -48,13 +50,13 @@ export interface ContextOptions extends ContextPaths {
  * `AwsAccessError` when AWS cannot be used, `ConfigError` for a bad configuration.
  */
 export async function commandContext(
-  flags: EnvironmentFlags & { readonly parameter?: readonly string[] },
+  flags: EnvironmentFlags & { readonly parameter?: readonly string[]; readonly cfnRoleArn?: string },
   options: ContextOptions = {},
 ): Promise<CommandContext> {
   const reporter = options.reporter ?? terminalReporter();
   checkEndpointVariables();
   const configDir = options.configDir ?? configDirOf(flags);
-  const config = loadConfig({
+  const loaded = loadConfig({
     env: flags.env,
     ...(configDir !== undefined ? { configDir } : {}),
     ...(flags.region !== undefined ? { region: flags.region } : {}),
@@ -62,6 +64,7 @@ export async function commandContext(
     parameters: flags.parameter ?? [],
     profileRegions: await sharedConfigRegions(),
   });
+  const config = withCfnRole(loaded, flags.cfnRoleArn);
   const clients = createAwsClients({ region: config.region, ...(config.profile !== undefined ? { profile: config.profile } : {}) });
   const notice = nodeSupportNoticeOnce();
   if (notice) reporter.info(notice);
@@ -69,7 +72,7 @@ export async function commandContext(
     endpoint: endpointDescription(config.region),
     ...(config.profile !== undefined ? { profile: config.profile } : {}),
   });
-  reporter.info(targetLine(target, config.regionSource));
+  reporter.info(`${targetLine(target, config.regionSource)}${options.cfnRole ? `; ${cfnRoleText(config)}` : ''}`);
   return {
     config,
     clients,
@@ -116,4 +119,11 @@ export async function findDeployment(context: CommandContext, given: GivenTarget
   });
   const found = deploymentTarget(outputs, config.environment);
   return { stateMachineArn: given.stateMachineArn ?? found.stateMachineArn, bucket: given.bucket ?? found.bucket, source };
+}
+
+/** Whose permissions CloudFormation uses for the stacks, for the AWS line. */
+export function cfnRoleText(config: BellflowerConfig): string {
+  return config.cfnExecutionRoleArn !== undefined
+    ? `CloudFormation acts as ${config.cfnExecutionRoleArn}`
+    : 'CloudFormation acts with the caller\'s credentials (no execution role: run bootstrap, or pass --cfn-role-arn)';
 }

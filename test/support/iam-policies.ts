@@ -4,7 +4,7 @@
  * other stacks attached to it), the resource policies (bucket, queues, topic, Lambda permissions,
  * the KMS key's default policy), and the contract targets (ARNs) of the deployment.
  */
-import { keyPolicy, partnerPolicy, type ContractTargets, type PolicyDocument, type PrincipalName } from '../../templates/iam-contract';
+import { keyPolicy, operatorPolicy, partnerPolicy, type ContractTargets, type PolicyDocument, type PrincipalName } from '../../templates/iam-contract';
 import { CROSS, IAM, LAMBDA, ROOT, S3, SNS, SQS } from '../../templates/logical-ids';
 import type { EvaluatedDeployment, EvaluatedResource, EvaluatedStack } from './deployment';
 
@@ -88,6 +88,7 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
     queueArn: arnOf(sqs, SQS.queue),
     topicArn: arnOf(sns, SNS.topic),
     stateMachineArn: arnOf(d.root, ROOT.stateMachine),
+    stateMachineLogGroupArn: logGroup(d.root, ROOT.stateMachineLogGroup),
     processingFunctionArn: arnOf(processing, LAMBDA.function),
     integrationFunctionArn: arnOf(integration, LAMBDA.function),
     foldersFunctionArn: arnOf(d.cross, CROSS.foldersFunction),
@@ -108,7 +109,7 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
     },
   };
 
-  const roles: Partial<Record<Exclude<PrincipalName, 's3Service' | 'alarms' | 'partner'>, EvaluatedResource>> = {
+  const roles: Partial<Record<Exclude<PrincipalName, 's3Service' | 'alarms' | 'partner' | 'logDelivery' | 'operator'>, EvaluatedResource>> = {
     processing: iam.resources[IAM.processingRole]!,
     integration: iam.resources[IAM.lambdaRole]!,
     stateMachine: iam.resources[IAM.stepFunctionRole]!,
@@ -129,11 +130,15 @@ export function deploymentPolicies(d: EvaluatedDeployment): DeploymentPolicies {
     alarms: [],
     businessApplication: [],
     partner: [{ name: 'partner', policy: partnerPolicy(targets) }],
+    logDelivery: [],
+    operator: [{ name: 'documented operator policy', policy: operatorPolicy(targets) }],
   };
   const principalArns: Record<string, string> = {
     s3Service: 's3.amazonaws.com',
     alarms: 'cloudwatch.amazonaws.com',
     partner: partnerArn,
+    logDelivery: 'delivery.logs.amazonaws.com',
+    operator: `arn:${partition}:iam::${accountId}:role/bellflower-operator`,
     businessApplication: targets.businessApplicationRoleArn,
   };
   for (const [name, role] of Object.entries(roles)) {
@@ -191,4 +196,18 @@ export function resourcePolicyFor(policies: DeploymentPolicies, resource: string
 export function matchesPattern(pattern: string, resource: string): boolean {
   const regex = new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&'))).join('')}$`);
   return regex.test(resource);
+}
+
+/**
+ * The simulator (@cloud-copilot/iam-simulate) matches a variable condition key only when its
+ * variable follows a `/` (`aws:ResourceTag/<key>`), so it drops the request's
+ * `kms:EncryptionContext:<key>` (the Service Authorization Reference's
+ * `kms:EncryptionContext:${EncryptionContextKey}`) and every grant conditioned on it is denied.
+ * This evaluates such keys, in the policies and in the request alike, under a `/`-joined stand-in
+ * (a global key, same operator and values), so the condition decides as KMS decides it.
+ */
+export function withEncryptionContextStandIn<T>(value: T): T {
+  return JSON.parse(
+    JSON.stringify(value).replace(/kms:EncryptionContext:([A-Za-z0-9:_-]+)/gi, (_, key: string) => `aws:PrincipalTag/kms-encryption-context.${key.replace(/:/g, '.')}`),
+  ) as T;
 }

@@ -2,7 +2,8 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG_DIR, exampleFields, loadConfig, localConfigPath } from './config';
+import { ConfigError, DEFAULT_CONFIG_DIR, exampleFields, IAM_ROLE_ARN, loadConfig, localConfigPath, withCfnRole } from './config';
+import { DEVL_CONFIG } from '../../../test/support/config';
 import { checkParameterOverrides } from '../deployment/preflight';
 import { errorLines } from '../../cli/command';
 import { PreflightError } from './errors';
@@ -20,6 +21,21 @@ function withFile(env: string, content: unknown): string {
   writeFileSync(join(dir, `${env}.json`), typeof content === 'string' ? content : JSON.stringify(content));
   return dir;
 }
+
+describe('withCfnRole (--cfn-role-arn)', () => {
+  const recorded = { ...DEVL_CONFIG, cfnExecutionRoleArn: 'arn:aws:iam::111122223333:role/bellflower-devl-eu-west-1-cfn-exec' };
+
+  it('keeps the recorded execution role, replaces it with an ARN, removes it with none', () => {
+    expect(withCfnRole(recorded, undefined)).toBe(recorded);
+    expect(withCfnRole(recorded, 'arn:aws:iam::111122223333:role/other').cfnExecutionRoleArn).toBe('arn:aws:iam::111122223333:role/other');
+    expect(withCfnRole(recorded, 'none')).not.toHaveProperty('cfnExecutionRoleArn');
+  });
+
+  it('rejects what is not a role ARN', () => {
+    for (const value of ['arn:aws:iam::111122223333:user/someone', 'bellflower-devl-eu-west-1-cfn-exec', 'arn:aws:iam::1:role/x']) expect(IAM_ROLE_ARN.test(value), value).toBe(false);
+    expect(IAM_ROLE_ARN.test('arn:aws-cn:iam::111122223333:role/path/name')).toBe(true);
+  });
+});
 
 describe('loadConfig', () => {
   it('applies defaults and lets flags override the file', () => {

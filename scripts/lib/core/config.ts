@@ -37,6 +37,11 @@ export interface BellflowerConfig {
   readonly kmsKeyAlias: string;
   /** KMS key id (a UUID) the alias points to (the stacks' `KmsMasterKeyId`). */
   readonly kmsKeyId: string;
+  /**
+   * The role CloudFormation assumes for the root, nested and cross stacks (bootstrap records it);
+   * deploy and destroy pass it as RoleARN. Absent: the caller's credentials.
+   */
+  readonly cfnExecutionRoleArn?: string;
   /** Address subscribed to the result topic. */
   readonly subscriptionEmail: string;
   /** The business application's principal (account id or IAM ARN), recorded by bootstrap for its access. */
@@ -98,6 +103,19 @@ export function localConfigPath(env: string, configDir: string = DEFAULT_CONFIG_
   return join(configDir, `${env}.local.json`);
 }
 
+/** An IAM role ARN (any partition; a path allowed). */
+export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/**
+ * The configuration with `--cfn-role-arn` applied: an ARN replaces the recorded execution role,
+ * `none` removes it (CloudFormation then uses the caller's credentials), absent keeps it.
+ */
+export function withCfnRole(config: BellflowerConfig, flag: string | undefined): BellflowerConfig {
+  if (flag === undefined) return config;
+  const { cfnExecutionRoleArn: _recorded, ...rest } = config;
+  return flag === 'none' ? rest : { ...rest, cfnExecutionRoleArn: flag };
+}
+
 const stackName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and contain only letters, digits and "-" (max 128)');
@@ -131,6 +149,11 @@ export const configFileSchema = z
       .string()
       .regex(/^[a-z0-9-]{36}$/, 'must be a KMS key id (36 lowercase letters, digits and "-"), not an ARN or alias')
       .describe('KMS key id the alias points to'),
+    cfnExecutionRoleArn: z
+      .string()
+      .regex(IAM_ROLE_ARN, 'must be an IAM role ARN')
+      .optional()
+      .describe('role CloudFormation assumes to deploy the stacks (recorded by bootstrap); deploy --cfn-role-arn overrides it'),
     subscriptionEmail: z.email('must be an e-mail address').describe('address subscribed to the result topic'),
     businessApplicationPrincipal: z
       .string()
@@ -226,6 +249,7 @@ export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
     rootStackName: data.rootStackName ?? `bellflower-root-stack-${environment}`,
     kmsKeyAlias: data.kmsKeyAlias,
     kmsKeyId: data.kmsKeyId,
+    ...(data.cfnExecutionRoleArn !== undefined ? { cfnExecutionRoleArn: data.cfnExecutionRoleArn } : {}),
     subscriptionEmail: data.subscriptionEmail,
     ...(data.businessApplicationPrincipal !== undefined ? { businessApplicationPrincipal: data.businessApplicationPrincipal } : {}),
     ...(data.allowBusinessApplicationWithoutExternalId !== undefined

@@ -16,14 +16,13 @@ import { startMoto, type MotoServer } from '../../../test/support/moto';
 import { MOTO_ACCOUNT } from '../../../test/support/moto-iam';
 import { requireTool } from '../../../test/support/tools';
 import { createAwsClients, type AwsClients } from '../core/aws';
-import { bootstrap, BootstrapError, bootstrapStackName, defaultArtifactBucket, planBootstrap } from './bootstrap';
+import { bootstrap, BootstrapError, bootstrapResources, bootstrapStackName, defaultArtifactBucket, planBootstrap } from './bootstrap';
 import { DEFAULT_CONFIG_DIR, exampleFields, loadConfig, localConfigPath } from '../core/config';
 import { deploy } from './deploy';
 import { diffBootstrap } from './diff';
 import { destroy } from './destroy';
 import { publish, publishOptions } from './publish';
 import { recordingReporter } from '../../../test/support/reporter';
-import { describeStack } from './stacks';
 import { writeFakeBuild } from '../../../test/support/fake-build';
 
 const EMAIL = 'ops@bellflower.test';
@@ -68,17 +67,19 @@ describe.runIf(requireTool('moto_server'))('bootstrap against moto', () => {
     expect(first.plan).toMatchObject({ key: { origin: 'new' }, alias: { origin: 'new', name: 'bellflower-devl' }, bucket: { origin: 'new', name: bucket } });
     expect(first.stack?.action).toBe('created');
     const keyId = first.recorded.kmsKeyId!;
+    const roleArn = `arn:aws:iam::${MOTO_ACCOUNT}:role/bellflower-devl-us-east-1-cfn-exec`;
     expect(JSON.parse(readFileSync(localConfigPath('devl', configDir), 'utf8'))).toEqual({
       region: 'us-east-1',
       artifactBucket: bucket,
       kmsKeyAlias: 'bellflower-devl',
       kmsKeyId: keyId,
+      cfnExecutionRoleArn: roleArn,
       subscriptionEmail: EMAIL,
     });
     // The loader merges the local file over the shipped example: nothing left for deploy's preflight to refuse.
     const merged = loadConfig({ env: 'devl', configDir });
     expect(exampleFields(merged)).toEqual([]);
-    expect(merged).toMatchObject({ artifactBucket: bucket, kmsKeyId: keyId, subscriptionEmail: EMAIL });
+    expect(merged).toMatchObject({ artifactBucket: bucket, kmsKeyId: keyId, cfnExecutionRoleArn: roleArn, subscriptionEmail: EMAIL });
 
     const { KeyMetadata: key } = await clients.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
     expect(first.keyArn).toBe(key!.Arn);
@@ -140,6 +141,7 @@ describe.runIf(requireTool('moto_server'))('bootstrap against moto', () => {
           `^the key policy of KMS key ${key!.KeyId} has no statement for cloudwatch.amazonaws.com: alarms cannot notify the encrypted topic; add this statement \\(aws kms put-key-policy --key-id ${key!.KeyId} --policy-name default \\.\\.\\.\\): \\{"Sid":"AllowCloudWatchAlarmsToNotifyTheEncryptedTopic"`,
         ),
       ),
+      expect.stringMatching(new RegExp(`^the key policy of KMS key ${key!.KeyId} has no statement for delivery.logs.amazonaws.com: .*\\{"Sid":"AllowLogDeliveryOfTheEncryptedStateMachine"`)),
       `bucket team-artifacts encrypts with AES256, not SSE-KMS with ${key!.Arn}`,
     ]);
     // Untouched: rotation still off, no policy or encryption change.
@@ -153,7 +155,7 @@ describe.runIf(requireTool('moto_server'))('bootstrap against moto', () => {
     expect(JSON.parse(readFileSync(localConfigPath('devl', configDir), 'utf8'))).toMatchObject({ kmsKeyId: key!.KeyId, artifactBucket: 'team-artifacts' });
   });
 
-  it('adopts the key an existing alias points at, and deploys no stack when key, alias and bucket all exist', async () => {
+  it('adopts the key an existing alias points at, and deploys only the execution role when key, alias and bucket all exist', async () => {
     await freshStart();
     const { KeyMetadata: key } = await clients.kms.send(new CreateKeyCommand({}));
     await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/bellflower-devl', TargetKeyId: key!.KeyId }));
@@ -166,10 +168,10 @@ describe.runIf(requireTool('moto_server'))('bootstrap against moto', () => {
     await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/bellflower-devl', TargetKeyId: other!.KeyId }));
     await clients.s3.send(new CreateBucketCommand({ Bucket: 'team-artifacts' }));
     const reporter = recordingReporter();
-    const nothing = await run({ bucket: 'team-artifacts', reporter });
-    expect(nothing.stack).toBeUndefined();
-    expect(reporter.lines).toContain(`${bootstrapStackName('devl')}: not needed (the key, its alias and the bucket exist and are adopted)`);
-    expect(await describeStack(clients.cloudFormation, bootstrapStackName('devl'))).toBeUndefined();
+    const roleOnly = await run({ bucket: 'team-artifacts', reporter });
+    expect(roleOnly.stack.action).toBe('created');
+    expect(await bootstrapResources(clients.cloudFormation, bootstrapStackName('devl'))).toEqual({ role: 'bellflower-devl-us-east-1-cfn-exec' });
+    expect(roleOnly.recorded.cfnExecutionRoleArn).toBe(`arn:aws:iam::${MOTO_ACCOUNT}:role/bellflower-devl-us-east-1-cfn-exec`);
     expect(existsSync(localConfigPath('devl', configDir))).toBe(true);
   });
 

@@ -12,7 +12,6 @@ import { dirname } from 'node:path';
 import { DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, type KeyMetadata, type KMSClient } from '@aws-sdk/client-kms';
 import { GetBucketEncryptionCommand, HeadBucketCommand, type S3Client, type ServerSideEncryptionByDefault } from '@aws-sdk/client-s3';
-import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
 import { BOOTSTRAP } from '../../../templates/logical-ids';
 import { ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
 import type { AwsClients } from '../core/aws';
@@ -25,12 +24,10 @@ import { silentReporter, type Reporter } from '../core/reporter';
 import { deployStack, describeStack, type Polling, type StackDeployResult, type StackRequest } from './stacks';
 import { BellflowerError } from '../core/errors';
 
-/** Name of the bootstrap stack of an environment. */
-export const bootstrapStackName = (env: EnvironmentName): string => `bellflower-bootstrap-${env}`;
+import { bootstrapStackName, defaultArtifactBucket } from './bootstrap-names';
+import { bootstrapTemplate, partitionOf } from './deployer-policy';
 
-/** Artifact bucket name bootstrap chooses when the configuration names none (unique per account, region, environment). */
-export const defaultArtifactBucket = (account: string, region: string, env: EnvironmentName): string =>
-  `bellflower-artifacts-${account}-${region}-${env}`;
+export { bootstrapStackName, defaultArtifactBucket };
 
 /** Bootstrap cannot go on; the message says why and what to change. */
 export class BootstrapError extends BellflowerError {
@@ -62,9 +59,11 @@ export interface BootstrapResources {
   readonly key?: string;
   readonly alias?: string;
   readonly bucket?: string;
+  /** The execution role's name (its physical id). */
+  readonly role?: string;
 }
 
-/** The key, alias and bucket the bootstrap stack holds now; empty when there is no stack. */
+/** The key, alias, bucket and execution role the bootstrap stack holds now; empty when there is no stack. */
 export async function bootstrapResources(cloudFormation: CloudFormationClient, stackName: string): Promise<BootstrapResources> {
   const stack = await describeStack(cloudFormation, stackName);
   if (!stack || stack.StackStatus === 'REVIEW_IN_PROGRESS') return {};
@@ -73,10 +72,10 @@ export async function bootstrapResources(cloudFormation: CloudFormationClient, s
     const resource = resources.find((r) => r.LogicalResourceId === logicalId && !/^(DELETE_COMPLETE|CREATE_FAILED)$/.test(r.ResourceStatus ?? ''));
     return resource?.PhysicalResourceId ? { [keyOf[logicalId]!]: resource.PhysicalResourceId } : {};
   };
-  return { ...physical(BOOTSTRAP.key), ...physical(BOOTSTRAP.alias), ...physical(BOOTSTRAP.bucket) };
+  return { ...physical(BOOTSTRAP.key), ...physical(BOOTSTRAP.alias), ...physical(BOOTSTRAP.bucket), ...physical(BOOTSTRAP.cfnExecutionRole) };
 }
 
-const keyOf: Record<string, keyof BootstrapResources> = { [BOOTSTRAP.key]: 'key', [BOOTSTRAP.alias]: 'alias', [BOOTSTRAP.bucket]: 'bucket' };
+const keyOf: Record<string, keyof BootstrapResources> = { [BOOTSTRAP.key]: 'key', [BOOTSTRAP.alias]: 'alias', [BOOTSTRAP.bucket]: 'bucket', [BOOTSTRAP.cfnExecutionRole]: 'role' };
 
 /** Input of {@link planBootstrap}. */
 export interface PlanOptions {
@@ -189,7 +188,7 @@ export function bootstrapStackRequest(plan: BootstrapPlan, config: BellflowerCon
   const creates = (origin: Origin) => (origin === 'existing' ? 'false' : 'true');
   return {
     stackName: plan.stackName,
-    templateBody: renderBootstrapTemplate().text,
+    templateBody: bootstrapTemplate().text,
     includeNestedStacks: false,
     // The same tag keys as the other stacks; CloudFormation puts them on the key too.
     tags: { ProjectName: projectName, Environment: config.environment },
@@ -201,6 +200,9 @@ export function bootstrapStackRequest(plan: BootstrapPlan, config: BellflowerCon
       CreateKmsKeyAlias: creates(plan.alias.origin),
       ArtifactBucketName: plan.bucket.name,
       CreateArtifactBucket: creates(plan.bucket.origin),
+      ArtifactKeyPrefix: config.keyPrefix,
+      RootStackName: config.rootStackName,
+      CrossStackName: config.crossStackName,
     },
   };
 }
@@ -212,6 +214,7 @@ export interface RecordedConfig {
   readonly artifactBucket?: string;
   readonly kmsKeyAlias?: string;
   readonly kmsKeyId?: string;
+  readonly cfnExecutionRoleArn?: string;
   readonly subscriptionEmail?: string;
   readonly businessApplicationPrincipal?: string;
 }
@@ -222,6 +225,7 @@ const RECORDED_ORDER: readonly (keyof RecordedConfig)[] = [
   'artifactBucket',
   'kmsKeyAlias',
   'kmsKeyId',
+  'cfnExecutionRoleArn',
   'subscriptionEmail',
   'businessApplicationPrincipal',
 ];
@@ -259,6 +263,8 @@ export function forgetBootstrapOutputs(env: EnvironmentName, deleted: BootstrapR
   const current = JSON.parse(before) as Record<string, unknown>;
   if (deleted.key !== undefined && current.kmsKeyId === deleted.key) delete current.kmsKeyId;
   if (deleted.bucket !== undefined && current.artifactBucket === deleted.bucket) delete current.artifactBucket;
+  // The execution role is always the deleted stack's.
+  delete current.cfnExecutionRoleArn;
   const text = `${JSON.stringify(current, null, 2)}\n`;
   if (text === before) return false;
   writeFileSync(file, text);
@@ -294,8 +300,7 @@ export interface BootstrapOptions extends Polling {
 /** Result of {@link bootstrap}. */
 export interface BootstrapResult {
   readonly plan: BootstrapPlan;
-  /** Undefined when no stack was needed (everything adopted). */
-  readonly stack?: StackDeployResult;
+  readonly stack: StackDeployResult;
   readonly keyArn: string;
   readonly recorded: RecordedConfig;
   readonly configFile: string;
@@ -315,22 +320,23 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
   reporter.info(`  alias/${plan.alias.name}: ${describeOrigin(plan.alias.origin)}`);
   reporter.info(`  artifact bucket ${plan.bucket.name}: ${describeOrigin(plan.bucket.origin)}`);
 
-  const holdsSomething = [plan.key.origin, plan.alias.origin, plan.bucket.origin].some((origin) => origin !== 'existing');
-  let stack: StackDeployResult | undefined;
-  if (holdsSomething && options.confirm && !(await options.confirm(plan))) throw new BootstrapError('cancelled: nothing changed');
-  if (holdsSomething) {
-    stack = await deployStack(clients.cloudFormation, bootstrapStackRequest(plan, config), {
-      reporter,
-      terminationProtection: config.environment === 'prod',
-      ...(options.replaceFailed !== undefined ? { replaceFailed: options.replaceFailed } : {}),
-      ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
-      ...(options.maxWaitSeconds !== undefined ? { maxWaitSeconds: options.maxWaitSeconds } : {}),
-    });
-  } else {
-    reporter.info(`${plan.stackName}: not needed (the key, its alias and the bucket exist and are adopted)`);
-  }
+  reporter.info(`  CloudFormation execution role: held by the bootstrap stack`);
 
-  const keyId = plan.key.id ?? (await bootstrapResources(clients.cloudFormation, plan.stackName)).key;
+  // The stack always holds the execution role, even when the key, its alias and the bucket are adopted.
+  if (options.confirm && !(await options.confirm(plan))) throw new BootstrapError('cancelled: nothing changed');
+  const stack = await deployStack(clients.cloudFormation, bootstrapStackRequest(plan, config), {
+    reporter,
+    terminationProtection: config.environment === 'prod',
+    ...(options.replaceFailed !== undefined ? { replaceFailed: options.replaceFailed } : {}),
+    ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
+    ...(options.maxWaitSeconds !== undefined ? { maxWaitSeconds: options.maxWaitSeconds } : {}),
+  });
+  const held = await bootstrapResources(clients.cloudFormation, plan.stackName);
+  if (held.role === undefined) throw new BootstrapError(`${plan.stackName} holds no CloudFormation execution role after the deploy`);
+  // The role has no path: its ARN follows from its name (the same as the stack's CfnExecutionRoleArn output).
+  const cfnExecutionRoleArn = `arn:${partitionOf(config.region).partition}:iam::${account}:role/${held.role}`;
+
+  const keyId = plan.key.id ?? held.key;
   if (keyId === undefined) throw new BootstrapError(`${plan.stackName} holds no KMS key after the deploy`);
   const key = await describeKey(clients.kms, keyId, `${plan.stackName} holds KMS key ${keyId}`);
   if (!key?.Arn) throw new BootstrapError(`KMS key ${keyId} of ${plan.stackName} does not exist in ${config.region}`);
@@ -346,10 +352,11 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     artifactBucket: plan.bucket.name,
     kmsKeyAlias: plan.alias.name,
     kmsKeyId: keyId,
+    cfnExecutionRoleArn,
   };
   const { file, changed } = recordConfig(config.environment, recorded, options.configDir);
   reporter.info(`${displayPath(file)}: ${changed ? 'written' : 'unchanged'}`);
-  return { plan, ...(stack ? { stack } : {}), keyArn: key.Arn, recorded, configFile: file, configChanged: changed, warnings };
+  return { plan, stack, keyArn: key.Arn, recorded, configFile: file, configChanged: changed, warnings };
 }
 
 function describeOrigin(origin: Origin, id?: string): string {

@@ -107,7 +107,7 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
     expect(await stackNames()).toEqual([]);
   });
 
-  it('rejects a key whose policy lacks the CloudWatch statement (alarms on), printing the statement to add, and creates nothing', async () => {
+  it('rejects a key whose policy lacks the CloudWatch and log-delivery statements (alarms on), printing the statements to add, and creates nothing', async () => {
     await publishBuild();
     // moto's default key policy: the account root only, as a hand-made key often has.
     const { KeyMetadata: key } = await clients.kms.send(new CreateKeyCommand({}));
@@ -117,6 +117,9 @@ describe.runIf(requireTool('moto_server'))('deploy against moto (cross stack)', 
     expect(problems).toEqual([
       expect.stringMatching(
         new RegExp(`^the key policy of KMS key ${key!.KeyId} has no statement for cloudwatch\\.amazonaws\\.com: .*add this statement .*"Principal":\\{"Service":"cloudwatch\\.amazonaws\\.com"\\}`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^the key policy of KMS key ${key!.KeyId} has no statement for delivery\\.logs\\.amazonaws\\.com: .*add this statement .*"Principal":\\{"Service":"delivery\\.logs\\.amazonaws\\.com"\\}`),
       ),
     ]);
     expect(await stackNames()).toEqual([]);

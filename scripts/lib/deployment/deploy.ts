@@ -188,6 +188,8 @@ export function stackRequests(
   const keeping = (declared: TemplateParameters) => ({ declaredParameters: declared, resetParameters });
   // The same tag keys as the templates put on every resource, so stack tags do not add a second set.
   const tags = { ProjectName: config.parameters[ROOT_PARAMS.projectName] ?? 'bellflower', Environment: config.environment };
+  // CloudFormation creates, updates and deletes the resources as the execution role (bootstrap), not as the caller.
+  const roleArn = config.cfnExecutionRoleArn !== undefined ? { roleArn: config.cfnExecutionRoleArn } : {};
   const url = (path: string) => templateUrl(manifest.bucket, manifest.region, manifestKey(manifest, path));
   return {
     cross: {
@@ -196,6 +198,7 @@ export function stackRequests(
       includeNestedStacks: false,
       tags,
       ...keeping(templateParameters.cross),
+      ...roleArn,
       parameters: {
         ...overridesFor(templateParameters.cross),
         [CROSS_PARAMS.environment]: config.environment,
@@ -211,6 +214,7 @@ export function stackRequests(
       includeNestedStacks: true,
       tags,
       ...keeping(templateParameters.root),
+      ...roleArn,
       parameters: {
         ...overridesFor(templateParameters.root),
         [ROOT_PARAMS.environment]: config.environment,

@@ -1,9 +1,9 @@
 /**
- * The deployer policy on moto with IAM enforced: a user holding exactly the generated policy (its
- * managed-policy parts) runs bootstrap, then (with the narrower policy generated from the recorded
- * key) publish with its preflight, deploy of the cross stack, diff and destroy --bootstrap. Moto
- * checks the calls the CLI sends, not what CloudFormation does inside it and no KMS use; the
- * simulator test covers those.
+ * The deployer policy on moto with IAM enforced: an administrator runs bootstrap (it creates the
+ * execution role, which the deployer may not); a user holding exactly the generated person's policy
+ * runs publish with its preflight, deploy of the cross stack (as the execution role), diff, and
+ * destroy; the administrator runs destroy --bootstrap. Moto checks the calls the CLI sends, not what
+ * CloudFormation does inside it (nor RoleARN) and no KMS use; the simulator test covers those.
  * Moto 5.2 authorizes S3 calls against the bucket and object ARNs but every other service against
  * the resource "*" and evaluates no condition, so a shim grants the policy's other statements on
  * "*": here moto proves the actions of every call and the S3 resources. Every call made must have a
@@ -22,7 +22,7 @@ import { createAwsClients, type AwsClients } from '../core/aws';
 import { bootstrap } from './bootstrap';
 import { DEFAULT_CONFIG_DIR, loadConfig } from '../core/config';
 import { deploy } from './deploy';
-import { deployerContract, deployerPolicy, deployerTargets, splitPolicy, type DeployerPolicyDocument } from './deployer-policy';
+import { deployerContract, deployerPolicy, deployerTargets, personEntries, splitPolicy, type DeployerPolicyDocument } from './deployer-policy';
 import { destroy } from './destroy';
 import { diffBootstrap } from './diff';
 import { publishEnvironment } from './publish-preflight';
@@ -56,11 +56,13 @@ function recordCalls(clients: AwsClients): Set<string> {
 describe.runIf(requireTool('moto_server'))('deployer policy on moto with IAM enforced', () => {
   let moto: MotoServer;
   let deployer: MotoPrincipal;
+  let administrator: AwsClients;
   let configDir: string;
   let distDir: string;
   beforeAll(async () => {
     moto = await startMoto();
     const iam = await enforceIam(moto);
+    administrator = createAwsClients({ ...iam.admin });
     deployer = await iam.principal('deployer', []);
     configDir = mkdtempSync(join(tmpdir(), 'bellflower-deployer-'));
     copyFileSync(join(DEFAULT_CONFIG_DIR, 'devl.json'), join(configDir, 'devl.json'));
@@ -75,7 +77,7 @@ describe.runIf(requireTool('moto_server'))('deployer policy on moto with IAM enf
   /** Gives the deployer exactly the policy generated for the configuration as it is now (with moto's shim). */
   const grantDeployerPolicy = async (previousParts: number): Promise<number> => {
     for (let index = 1; index <= previousParts; index++) await deployer.detach(`deployer-${index}`);
-    const parts = splitPolicy(deployerPolicy(deployerContract(deployerTargets(config(), MOTO_ACCOUNT))));
+    const parts = splitPolicy(deployerPolicy(personEntries(deployerContract(deployerTargets(config(), MOTO_ACCOUNT)))));
     for (const [index, part] of parts.entries()) await deployer.attach(`deployer-${index + 1}`, motoShim(part));
     const bucket = `arn:aws:s3:::${deployerTargets(config(), MOTO_ACCOUNT).artifactBucket}`;
     await deployer.attach('moto-s3-shim', {
@@ -89,20 +91,20 @@ describe.runIf(requireTool('moto_server'))('deployer policy on moto with IAM enf
     return parts.length;
   };
 
-  it('runs bootstrap, publish, deploy, diff and destroy --bootstrap with nothing more', async () => {
+  it('runs publish, deploy, diff and destroy with nothing more, after an administrator\'s bootstrap', async () => {
     const clients = createAwsClients({ ...deployer.clientConfig });
     const calls = recordCalls(clients);
     const polling = { pollSeconds: 0.2 };
 
     // Without the policy the deployer can do nothing: enforcement is on.
     await expect(bootstrap({ config: config(), clients, configDir, ...polling })).rejects.toThrow(/not authorized|AccessDenied/i);
-    let parts = await grantDeployerPolicy(0);
-    const first = await bootstrap({ config: config(), clients, configDir, record: { subscriptionEmail: 'ops@bellflower.test' }, ...polling });
-    expect(first.stack?.action).toBe('created');
+    const first = await bootstrap({ config: config(), clients: administrator, configDir, record: { subscriptionEmail: 'ops@bellflower.test' }, ...polling });
+    expect(first.stack.action).toBe('created');
 
-    // From here on the policy names the recorded key and bucket.
-    parts = await grantDeployerPolicy(parts);
+    // The policy names the recorded key, bucket and execution role.
+    await grantDeployerPolicy(0);
     const recorded = config();
+    expect(recorded.cfnExecutionRoleArn).toBe(`arn:aws:iam::${MOTO_ACCOUNT}:role/bellflower-devl-us-east-1-cfn-exec`);
     // Publish as the command runs it: its preflight (credentials, the bucket read-only), then the upload; the build is the fake one.
     const build = async (): Promise<ArtifactBuild> => ({ synthesized: false, code: { manifest: {}, built: [], reused: [] } });
     await publishEnvironment({ config: recorded, clients, distDir, build, tlsOnlyPolicy: false });
@@ -110,11 +112,13 @@ describe.runIf(requireTool('moto_server'))('deployer policy on moto with IAM enf
     expect((await diffBootstrap({ config: recorded, clients, ...polling })).status).toBe('unchanged');
     // No --delete-artifacts: its listing under "bellflower/" fails moto's signature check under IAM enforcement
     // (an encoded "/" in the query, which S3 accepts); --bootstrap empties the whole bucket, no prefix.
-    const destroyed = await destroy({ config: recorded, clients, configDir, bootstrap: true, ...polling });
-    expect(destroyed.deletedStacks).toEqual([recorded.crossStackName, 'bellflower-bootstrap-devl']);
+    const destroyed = await destroy({ config: recorded, clients, configDir, ...polling });
+    expect(destroyed.deletedStacks).toEqual([recorded.crossStackName]);
+    const removed = await destroy({ config: recorded, clients: administrator, configDir, bootstrap: true, ...polling });
+    expect(removed.deletedStacks).toEqual(['bellflower-bootstrap-devl']);
 
     const listed = new Set(deployerContract(deployerTargets(recorded, MOTO_ACCOUNT)).map((entry) => entry.operation));
     expect([...calls].filter((call) => !listed.has(call)).sort()).toEqual([]);
-    expect(calls.size).toBeGreaterThan(15);
+    expect(calls.size).toBeGreaterThan(12);
   });
 });

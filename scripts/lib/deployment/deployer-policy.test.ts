@@ -12,13 +12,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
-import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
 import { keyPolicy } from '../../../templates/iam-contract';
 import { renderTemplates } from '../../../templates/index';
 import { evaluateDeployment, evaluateTemplate, SAMPLE, type EvaluatedStack, type SampleDeployment } from '../../../test/support/deployment';
+import { withEncryptionContextStandIn } from '../../../test/support/iam-policies';
 import type { BellflowerConfig } from '../core/config';
 import { requireTool } from '../../../test/support/tools';
-import { deployerContract, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
+import { bootstrapStackEntries, bootstrapTemplate, deployerContract, executionRoleEntries, personEntries, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -44,13 +44,13 @@ async function decide(policy: DeployerPolicyDocument, t: DeployerTargets, reques
     ...request.context,
   };
   const isKey = /^arn:[^:]+:kms:[^:]+:\d+:key\//.test(request.resource);
-  const simulation: Simulation = {
+  const simulation: Simulation = withEncryptionContextStandIn({
     request: { principal: `arn:${t.partition}:iam::${t.accountId}:role/bellflower-deployer`, action: request.action, resource: { resource: request.resource, accountId: t.accountId }, contextVariables: context },
     identityPolicies: [{ name: 'deployer', policy: policy as unknown as Record<string, unknown> }],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     ...(isKey ? { resourcePolicy: keyPolicy({ accountId: t.accountId, partition: t.partition }) as unknown as Record<string, unknown> } : {}),
-  };
+  });
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') return `simulation error: ${JSON.stringify(result.errors)}`;
   return result.overallResult;
@@ -61,22 +61,63 @@ describe.each([
   ['before the first bootstrap, in another partition', { ...TARGETS, keyArn: undefined, partition: 'aws-cn', region: 'cn-north-1', urlSuffix: 'amazonaws.com.cn', accountId: '444455556666' }],
 ] as const)('deployer policy, simulated (%s)', (_, targets) => {
   const entries = deployerContract(targets);
-  const policy = deployerPolicy(entries);
+  const person = deployerPolicy(personEntries(entries));
+  const execution = deployerPolicy(executionRoleEntries(entries));
+  const { partition: p, region: r, accountId: a } = targets;
+  const cfnRole = `arn:${p}:iam::${a}:role/bellflower-devl-${r}-cfn-exec`;
 
-  it('allows every call of bootstrap, publish, deploy, diff and destroy', async () => {
+  it('allows every call: the CLI\'s with the person\'s policy, CloudFormation\'s for the environment\'s stacks with the execution role\'s', async () => {
     const refused: string[] = [];
-    for (const entry of entries) {
-      for (const request of entry.requests) {
-        const decision = await decide(policy, targets, request);
-        if (decision !== 'Allowed') refused.push(`${entry.operation}: ${request.action} on ${request.resource} -> ${decision}`);
+    for (const [who, policy, granted] of [['person', person, personEntries(entries)], ['execution role', execution, executionRoleEntries(entries)]] as const) {
+      for (const entry of granted) {
+        for (const request of entry.requests) {
+          const decision = await decide(policy, targets, request);
+          if (decision !== 'Allowed') refused.push(`${who}: ${entry.operation}: ${request.action} on ${request.resource} -> ${decision}`);
+        }
       }
     }
     expect(refused).toEqual([]);
+    // Every entry is the person's, the execution role's or (the bootstrap stack's resources) an administrator's, once.
+    const groups = [personEntries(entries), executionRoleEntries(entries), bootstrapStackEntries(entries)];
+    expect(groups.map((group) => group.length).reduce((x, y) => x + y)).toBe(entries.length);
+    expect(bootstrapStackEntries(entries).map((e) => e.operation).sort()).toEqual([
+      'CloudFormation: AWS::IAM::Role',
+      'CloudFormation: AWS::KMS::Alias',
+      'CloudFormation: AWS::KMS::Key',
+      'CloudFormation: AWS::S3::Bucket',
+      'CloudFormation: AWS::S3::BucketPolicy',
+    ]);
     expect(entries.flatMap((e) => e.requests).length).toBeGreaterThan(150);
   });
 
-  it('refuses what a deployer must not do', async () => {
-    const { partition: p, region: r, accountId: a } = targets;
+  it('rejects, for the person, what CloudFormation does with the execution role: no role, function or bucket of its own; it passes that role to CloudFormation only', async () => {
+    const allowed: string[] = [];
+    for (const request of executionRoleEntries(entries).flatMap((entry) => entry.requests)) {
+      if ((await decide(person, targets, request)) === 'Allowed') allowed.push(request.action);
+    }
+    // The overlap: reading the published templates (CreateChangeSet reads the root one with the caller's
+    // credentials) and disabling the event source mapping (destroy quiesces the workflow itself).
+    expect([...new Set(allowed)].sort()).toEqual(['kms:Decrypt', 'lambda:UpdateEventSourceMapping', 's3:GetObject']);
+    const decisions = async (requests: Omit<DeployerRequest, 'grant'>[]) => Promise.all(requests.map((request) => decide(person, targets, request)));
+    expect(
+      await decisions([
+        { action: 'iam:CreateRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-function-execution-role-devl-${r}` },
+        { action: 'iam:PutRolePolicy', resource: cfnRole },
+        { action: 'lambda:CreateFunction', resource: `arn:${p}:lambda:${r}:${a}:function:bellflower-integration-lambda-devl-${r}` },
+        { action: 'iam:PassRole', resource: cfnRole, context: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
+        { action: 'iam:PassRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-function-execution-role-devl-${r}`, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+      ]),
+    ).not.toContain('Allowed');
+    expect(await decisions([{ action: 'iam:PassRole', resource: cfnRole, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } }])).toEqual(['Allowed']);
+  });
+
+  it('rejects any change of the execution role by the execution role (a change set cannot widen what it runs with)', async () => {
+    const actions = ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:DeleteRole', 'iam:TagRole', 'iam:PassRole'];
+    const decisions = await Promise.all(actions.map((action) => decide(execution, targets, { action, resource: cfnRole, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } })));
+    expect(decisions.filter((decision) => decision === 'Allowed')).toEqual([]);
+  });
+
+  it('refuses what a deployer must not do, with the person\'s policy or the execution role\'s', async () => {
     const forbidden: Omit<DeployerRequest, 'grant'>[] = [
       { action: 'iam:CreateRole', resource: `arn:${p}:iam::${a}:role/admin` },
       { action: 'iam:PutRolePolicy', resource: `arn:${p}:iam::${a}:role/OrganizationAccountAccessRole` },
@@ -95,10 +136,16 @@ describe.each([
       { action: 'sqs:ReceiveMessage', resource: `arn:${p}:sqs:${r}:${a}:bellflower-sqs-queue-devl-${r}` },
       { action: 'lambda:CreateEventSourceMapping', resource: '*', context: { 'lambda:FunctionArn': `arn:${p}:lambda:${r}:${a}:function:other` } },
     ];
+    // The key for execution data of another account's or environment's state machine.
+    for (const stateMachine of [`arn:${p}:states:${r}:${a}:stateMachine:bellflower-state-machine-prod-${r}`, `arn:${p}:states:${r}:999988887777:stateMachine:bellflower-state-machine-devl-${r}`]) {
+      forbidden.push({ action: 'kms:Decrypt', resource: targets.keyArn ?? `arn:${p}:kms:${r}:${a}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, context: { 'kms:EncryptionContext:aws:states:stateMachineArn': stateMachine } });
+    }
     if (targets.keyArn) forbidden.push({ action: 'kms:ScheduleKeyDeletion', resource: `arn:${p}:kms:${r}:${a}:key/99999999-0000-0000-0000-000000000000` });
     const allowed: string[] = [];
-    for (const request of forbidden) {
-      if ((await decide(policy, targets, request)) === 'Allowed') allowed.push(`${request.action} on ${request.resource}`);
+    for (const policy of [person, execution]) {
+      for (const request of forbidden) {
+        if ((await decide(policy, targets, request)) === 'Allowed') allowed.push(`${request.action} on ${request.resource}`);
+      }
     }
     expect(allowed).toEqual([]);
   });
@@ -200,7 +247,7 @@ describe('deployer contract, tied to the code and the templates', () => {
   });
 
   it('has an entry for every resource type CloudFormation creates for the stacks and the bootstrap stack', () => {
-    const templates = [...Object.values(renderTemplates().objects), renderBootstrapTemplate().object];
+    const templates = [...Object.values(renderTemplates().objects), bootstrapTemplate().object];
     const types = new Set(templates.flatMap((t) => Object.values(t.Resources as Record<string, { Type: string }>).map((r) => r.Type)));
     const listed = new Set(entries.filter((e) => e.caller === 'CloudFormation').map((e) => e.operation.replace('CloudFormation: ', '')));
     expect([...types].filter((type) => !listed.has(type)).sort()).toEqual([]);
@@ -208,7 +255,7 @@ describe('deployer contract, tied to the code and the templates', () => {
   });
 
   it.runIf(requireTool('cfn-lint'))('propagates the stack tags: every taggable resource type (cfn-lint\'s bundled schemas) has its service\'s tag actions', () => {
-    const templates = [...Object.values(renderTemplates().objects), renderBootstrapTemplate().object];
+    const templates = [...Object.values(renderTemplates().objects), bootstrapTemplate().object];
     const types = [...new Set(templates.flatMap((t) => Object.values(t.Resources as Record<string, { Type: string }>).map((r) => r.Type)))].filter((type) => type.startsWith('AWS::'));
     const tagging = schemaTagging(types);
     const missing: string[] = [];
@@ -227,9 +274,13 @@ describe('deployer contract, tied to the code and the templates', () => {
   });
 
   it('names no wildcard action, and splits into managed policies that each fit IAM\'s limit, losing no statement', () => {
+    for (const policy of [deployerPolicy(personEntries(entries)), deployerPolicy(executionRoleEntries(entries))]) {
+      for (const statement of policy.Statement) for (const action of statement.Action) expect(action).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
+      expect(new Set(policy.Statement.map((s) => s.Sid)).size).toBe(policy.Statement.length);
+    }
+    // The person's policy now fits one managed policy; the splitting is proven on a document that does not.
+    expect(splitPolicy(deployerPolicy(personEntries(entries)))).toHaveLength(1);
     const policy = deployerPolicy(entries);
-    for (const statement of policy.Statement) for (const action of statement.Action) expect(action).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
-    expect(new Set(policy.Statement.map((s) => s.Sid)).size).toBe(policy.Statement.length);
     const parts = splitPolicy(policy);
     expect(parts.length).toBeGreaterThan(1);
     expect(parts.length).toBeLessThanOrEqual(3);
@@ -331,7 +382,7 @@ function evaluatedStacks(t: DeployerTargets, longest: boolean): EvaluatedStack[]
     parameters: { ...SAMPLE.parameters, ...(longest ? longestValues(rootTemplate) : {}), Environment: t.environment, ProjectName: t.projectName },
   };
   const deployment = evaluateDeployment(sample);
-  const bootstrap = evaluateTemplate(t.bootstrapStackName, renderBootstrapTemplate().object, { ...(longest ? longestValues(renderBootstrapTemplate().object) : {}), Environment: t.environment, ProjectName: t.projectName, ArtifactBucketName: t.artifactBucket, KmsMasterKeyAlias: `bellflower-${t.environment}` }, sample);
+  const bootstrap = evaluateTemplate(t.bootstrapStackName, bootstrapTemplate().object, { ...(longest ? longestValues(bootstrapTemplate().object) : {}), Environment: t.environment, ProjectName: t.projectName, ArtifactBucketName: t.artifactBucket, KmsMasterKeyAlias: `bellflower-${t.environment}`, RootStackName: t.rootStackName, CrossStackName: t.crossStackName }, sample);
   return [deployment.cross, deployment.root, ...Object.values(deployment.nested), bootstrap];
 }
 
@@ -363,7 +414,9 @@ describe.each([
 ] as const)('every physical name a deploy produces, with %s', (_, longest, targets) => {
   const stacks = evaluatedStacks(targets as DeployerTargets, longest);
   const names = physicalNames(stacks);
-  const policy = deployerPolicy(deployerContract(targets as DeployerTargets));
+  // What CloudFormation does with either credentials: the execution role's (the stacks) or an administrator's (the bootstrap stack).
+  const cloudFormationEntries = deployerContract(targets as DeployerTargets).filter((entry) => entry.caller === 'CloudFormation');
+  const policy = deployerPolicy(cloudFormationEntries);
 
   it('passes each role only to the service that receives it: CloudFormation may pass it, to that service alone', async () => {
     const problems: string[] = [];

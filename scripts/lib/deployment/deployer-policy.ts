@@ -1,18 +1,26 @@
 /**
  * The deployer's contract: every AWS call that `npm run bootstrap`, `publish`, `deploy`, `diff` and
- * `destroy` make with the caller's credentials, and the IAM action(s) AWS authorizes each with, on
- * which resource and under which condition. Two kinds of caller: the CLI itself (the SDK commands of
- * scripts/lib, checked against the code by a test), and CloudFormation, which creates, updates and
- * deletes each resource type of the templates with the credentials of whoever runs the change set
- * (no service role), so the deployer needs those actions too (also checked against the templates).
+ * `destroy` make, and the IAM action(s) AWS authorizes each with, on which resource and under which
+ * condition. Two kinds of caller: the CLI itself (the SDK commands of scripts/lib, checked against
+ * the code by a test), and CloudFormation, which creates, updates and deletes each resource type of
+ * the templates (also checked against the templates).
  *
- * {@link deployerPolicy} turns the table into the least-privilege identity policy, which
- * `npm run deployer-policy` prints and writes; the tests prove it with the IAM policy simulator.
- */
+ * Whose credentials CloudFormation uses decides where its calls are granted, the CDK way: for the
+ * root, nested and cross stacks, the execution role the bootstrap stack holds ({@link executionRoleEntries},
+ * its inline policy, rendered into the bootstrap template by {@link bootstrapTemplate}), which deploy
+ * and destroy pass as `RoleARN`; the person's or CI's policy ({@link personEntries}) holds the CLI's
+ * calls and `iam:PassRole` of that role to CloudFormation only. The bootstrap stack itself (the key,
+ * the bucket, the execution role) is deployed with the caller's credentials: bootstrap and
+ * `destroy --bootstrap` are an administrator's ({@link bootstrapStackEntries}).
+ *
+ * {@link deployerPolicy} turns entries into the least-privilege identity policy, which
+ * `npm run deployer-policy` prints and writes; the tests prove it with the IAM policy simulator. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
-import { bootstrapStackName, defaultArtifactBucket } from './bootstrap';
+import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
+import { cfnExecutionRoleName, ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
+import { STATE_MACHINE_ENCRYPTION_CONTEXT } from '../../../templates/iam-contract';
+import { bootstrapStackName, defaultArtifactBucket } from './bootstrap-names';
 import { exampleFields, type BellflowerConfig } from '../core/config';
 
 /** The commands the policy is for. */
@@ -105,6 +113,11 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
   const alias = { resource: regional('kms', `alias/bellflower-${t.environment}`), grant: regional('kms', 'alias/bellflower-*') };
   const viaS3: Condition = { StringEquals: { 'kms:ViaService': `s3.${t.region}.${t.urlSuffix}` } };
   const readArtifacts = [req('s3:GetObject', artifacts.resource, artifacts.grant), req('kms:Decrypt', key.resource, key.grant, viaS3)];
+  const passedTo = (service: string): Condition => ({ StringEquals: { 'iam:PassedToService': `${service}.amazonaws.com` } });
+  // The execution role, passed to CloudFormation as RoleARN (CreateChangeSet, DeleteStack): IAM checks
+  // iam:PassRole of it there (CloudFormation User Guide, "CloudFormation service role").
+  const cfnRole = `arn:${t.partition}:iam::${t.accountId}:role/${cfnExecutionRoleName(t.projectName, t.environment, t.region)}`;
+  const passCfnRole = req('iam:PassRole', cfnRole, cfnRole, passedTo('cloudformation'));
 
   // Physical names follow <base>-<Environment>-<Region>, the processing role's too (no name is left to
   // CloudFormation: a generated one would not match these grants).
@@ -120,7 +133,6 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
     { resource: regional('logs', `log-group:/aws/lambda/bellflower-integration-lambda${suffix}`), grant: regional('logs', `log-group:/aws/lambda/*${suffix}`) },
     { resource: regional('logs', `log-group:/aws/vendedlogs/states/bellflower-state-machine${suffix}`), grant: regional('logs', `log-group:/aws/vendedlogs/states/*${suffix}`) },
   ];
-  const passedTo = (service: string): Condition => ({ StringEquals: { 'iam:PassedToService': `${service}.amazonaws.com` } });
 
   return [
     {
@@ -205,14 +217,14 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
       commands: ['bootstrap', 'deploy', 'diff'],
       operation: 'CloudFormation.CreateChangeSet',
       caller: 'the CLI',
-      requests: [...onStacks(['CreateChangeSet']), ...readArtifacts],
-      why: 'every change goes through a change set; CloudFormation reads the templates from the artifact bucket with the caller\'s credentials',
+      requests: [...onStacks(['CreateChangeSet']), ...readArtifacts, passCfnRole],
+      why: 'every change goes through a change set, with the execution role as RoleARN; CloudFormation reads the root template from the artifact bucket with the caller\'s credentials',
     },
     { commands: ['bootstrap', 'deploy', 'diff'], operation: 'CloudFormation.DescribeChangeSet', caller: 'the CLI', requests: [...onStacks(['DescribeChangeSet']), ...each('cloudformation', ['DescribeChangeSet'], nested.resource, nested.grant)], why: 'waits for it, lists its changes (nested change sets too)' },
     { commands: ['bootstrap', 'deploy'], operation: 'CloudFormation.ExecuteChangeSet', caller: 'the CLI', requests: onStacks(['ExecuteChangeSet']), why: 'applies it' },
     { commands: ['bootstrap', 'deploy', 'diff'], operation: 'CloudFormation.DeleteChangeSet', caller: 'the CLI', requests: onStacks(['DeleteChangeSet']), why: 'an empty change set, and every change set of diff' },
     { commands: ['diff'], operation: 'CloudFormation.GetTemplate', caller: 'the CLI', requests: onStacks(['GetTemplate']), why: 'the deployed template, for the template diff' },
-    { commands: ['bootstrap', 'deploy', 'destroy'], operation: 'CloudFormation.DeleteStack', caller: 'the CLI', requests: onStacks(['DeleteStack']), why: 'destroy; a stack left in ROLLBACK_COMPLETE (--replace-failed); an empty stack a CREATE change set left' },
+    { commands: ['bootstrap', 'deploy', 'destroy'], operation: 'CloudFormation.DeleteStack', caller: 'the CLI', requests: [...onStacks(['DeleteStack']), passCfnRole], why: 'destroy (with the execution role as RoleARN); a stack left in ROLLBACK_COMPLETE (--replace-failed); an empty stack a CREATE change set left' },
     { commands: ['bootstrap', 'deploy'], operation: 'CloudFormation.UpdateTerminationProtection', caller: 'the CLI', requests: onStacks(['UpdateTerminationProtection']), why: 'prod stacks get termination protection' },
 
     // Destroy quiesces the workflow before the root stack is deleted (quiesce.ts).
@@ -356,10 +368,19 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
         req('iam:PassRole', role.resource, role.grant, passedTo('states')),
         req('s3:GetObject', `${bucket}/${t.keyPrefix}/state-machine/state-machine-0123456789abcdef.json`, artifacts.grant),
         req('kms:Decrypt', key.resource, key.grant, viaS3),
+        // EncryptionConfiguration with the customer managed key: Step Functions checks the key and
+        // encrypts (and reads back) the definition with the caller's credentials, under the state
+        // machine's encryption context (the Step Functions developer guide, "Data at rest encryption":
+        // creating or updating a state machine with a customer managed key needs kms:DescribeKey,
+        // kms:GenerateDataKey and kms:Decrypt).
+        req('kms:DescribeKey', key.resource, key.grant),
+        ...['GenerateDataKey', 'Decrypt'].map((action) =>
+          req(`kms:${action}`, key.resource, key.grant, { StringLike: { [STATE_MACHINE_ENCRYPTION_CONTEXT]: stateMachine.grant } }, { [STATE_MACHINE_ENCRYPTION_CONTEXT]: stateMachine.resource }),
+        ),
         // Vended log delivery supports no resource-level permissions.
         ...['CreateLogDelivery', 'GetLogDelivery', 'UpdateLogDelivery', 'DeleteLogDelivery', 'ListLogDeliveries', 'PutResourcePolicy', 'DescribeResourcePolicies'].map((action) => req(`logs:${action}`, '*')),
       ],
-      why: 'the state machine: its role passed to Step Functions, its definition read from the artifact bucket, its execution logging',
+      why: 'the state machine: its role passed to Step Functions, its definition read from the artifact bucket and encrypted with the key, its execution logging',
     },
     {
       commands: STACKS,
@@ -375,12 +396,15 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
       requests: each('cloudwatch', ['PutMetricAlarm', 'DeleteAlarms', 'DescribeAlarms', 'TagResource', 'UntagResource', 'ListTagsForResource'], alarm.resource, alarm.grant),
       why: 'the alarms (AlarmsEnabled)',
     },
-    {
-      commands: [...STACKS, 'bootstrap'],
-      operation: 'CloudFormation: AWS::S3::Bucket',
-      caller: 'CloudFormation',
-      requests: [integrationBucket, { resource: bucket, grant: bucket }].flatMap((b) =>
-        each(
+    ...[
+      { commands: STACKS, target: integrationBucket, why: 'the integration bucket (root stack)' },
+      { commands: BOOTSTRAP_STACK, target: { resource: bucket, grant: bucket }, why: 'the artifact bucket (bootstrap stack)' },
+    ].flatMap(({ commands, target, why }): DeployerEntry[] => [
+      {
+        commands,
+        operation: 'CloudFormation: AWS::S3::Bucket',
+        caller: 'CloudFormation',
+        requests: each(
           's3',
           [
             'CreateBucket',
@@ -399,19 +423,19 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
             'PutBucketTagging',
             'GetBucketTagging',
           ],
-          b.resource,
-          b.grant,
+          target.resource,
+          target.grant,
         ),
-      ),
-      why: 'the integration bucket (root stack) and the artifact bucket (bootstrap stack)',
-    },
-    {
-      commands: [...STACKS, 'bootstrap'],
-      operation: 'CloudFormation: AWS::S3::BucketPolicy',
-      caller: 'CloudFormation',
-      requests: [integrationBucket, { resource: bucket, grant: bucket }].flatMap((b) => each('s3', ['PutBucketPolicy', 'GetBucketPolicy', 'DeleteBucketPolicy'], b.resource, b.grant)),
-      why: 'their TLS-only policies',
-    },
+        why,
+      },
+      {
+        commands,
+        operation: 'CloudFormation: AWS::S3::BucketPolicy',
+        caller: 'CloudFormation',
+        requests: each('s3', ['PutBucketPolicy', 'GetBucketPolicy', 'DeleteBucketPolicy'], target.resource, target.grant),
+        why: `its TLS-only policy (${why})`,
+      },
+    ]),
     {
       commands: STACKS,
       operation: 'CloudFormation: Custom::S3CustomResource',
@@ -447,7 +471,56 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
       ],
       why: 'its alias (KMS authorizes alias operations on the alias and on the key)',
     },
+    {
+      commands: BOOTSTRAP_STACK,
+      operation: 'CloudFormation: AWS::IAM::Role',
+      caller: 'CloudFormation',
+      requests: each('iam', ['CreateRole', 'GetRole', 'DeleteRole', 'UpdateRole', 'UpdateRoleDescription', 'UpdateAssumeRolePolicy', 'PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'ListRolePolicies', 'ListAttachedRolePolicies', 'TagRole', 'UntagRole', 'ListRoleTags'], cfnRole),
+      why: 'the execution role and its inline policy',
+    },
   ];
+}
+
+/** The entries granted to the person or CI who runs the commands: the CLI's calls (with iam:PassRole of the execution role). */
+export function personEntries(entries: readonly DeployerEntry[]): DeployerEntry[] {
+  return entries.filter((entry) => entry.caller === 'the CLI');
+}
+
+/** What CloudFormation does for the root, nested and cross stacks, with the execution role: its policy. */
+export function executionRoleEntries(entries: readonly DeployerEntry[]): DeployerEntry[] {
+  return entries.filter((entry) => entry.caller === 'CloudFormation' && entry.commands.includes('deploy'));
+}
+
+/** What CloudFormation does for the bootstrap stack, with the credentials of the administrator who runs bootstrap. */
+export function bootstrapStackEntries(entries: readonly DeployerEntry[]): DeployerEntry[] {
+  return entries.filter((entry) => entry.caller === 'CloudFormation' && !entry.commands.includes('deploy'));
+}
+
+/**
+ * The execution role's policy for the bootstrap template: the contract written for CloudFormation's
+ * own values (pseudo parameters and the bootstrap stack's parameters), which it substitutes.
+ */
+export function executionRolePolicyTemplate(): DeployerPolicyDocument {
+  const placeholders: DeployerTargets = {
+    partition: '${AWS::Partition}',
+    region: '${AWS::Region}',
+    accountId: '${AWS::AccountId}',
+    urlSuffix: '${AWS::URLSuffix}',
+    environment: '${Environment}' as EnvironmentName,
+    projectName: '${ProjectName}',
+    artifactBucket: '${ArtifactBucketName}',
+    keyPrefix: '${ArtifactKeyPrefix}',
+    keyArn: '${KeyArn}',
+    rootStackName: '${RootStackName}',
+    crossStackName: '${CrossStackName}',
+    bootstrapStackName: 'unused',
+  };
+  return deployerPolicy(executionRoleEntries(deployerContract(placeholders)));
+}
+
+/** The bootstrap template, with the execution role's policy (deterministic). */
+export function bootstrapTemplate(): ReturnType<typeof renderBootstrapTemplate> {
+  return renderBootstrapTemplate(executionRolePolicyTemplate());
 }
 
 /** An IAM policy document. */

@@ -16,6 +16,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEVL_CONFIG } from '../../../test/support/config';
 import { recordingReporter } from '../../../test/support/reporter';
 import { createAwsClients } from '../core/aws';
+import { withCfnRole } from '../core/config';
 import { destroy } from './destroy';
 import { STOPPED_BY_DESTROY } from './quiesce';
 
@@ -103,6 +104,18 @@ describe('destroy quiesces the workflow first (aws-sdk-client-mock)', () => {
     expect(result.deletedStacks).toEqual([config.rootStackName]);
     expect(reporter.lines).toContain('bellflower-state-machine-devl-eu-west-1: stopped 3 running executions');
     expect(reporter.lines.some((line) => line.includes(`event source mapping ${MAPPING}: disabled`))).toBe(true);
+  });
+
+  it('deletes the stacks as the recorded execution role (RoleARN)', async () => {
+    const roleArn = 'arn:aws:iam::111122223333:role/bellflower-devl-eu-west-1-cfn-exec';
+
+    await destroy({ config: { ...config, cfnExecutionRoleArn: roleArn }, clients, pollSeconds: 0.01 });
+    expect(cfn.commandCalls(DeleteStackCommand).map((call) => call.args[0].input)).toEqual([{ StackName: ROOT_ID, RoleARN: roleArn }]);
+  });
+
+  it('deletes the stacks with the caller\'s credentials when no execution role is recorded (or --cfn-role-arn none)', async () => {
+    await destroy({ config: withCfnRole({ ...config, cfnExecutionRoleArn: 'arn:aws:iam::111122223333:role/x' }, 'none'), clients, pollSeconds: 0.01 });
+    expect(cfn.commandCalls(DeleteStackCommand).map((call) => call.args[0].input)).toEqual([{ StackName: ROOT_ID }]);
   });
 
   it('goes on when the mapping is already gone (a destroy retried after a partial delete)', async () => {

@@ -59,7 +59,9 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
   const deletedStacks: string[] = [];
   const quiesced = await quiesceWorkflow(clients, config.rootStackName, reporter);
   for (const stackName of [config.rootStackName, config.crossStackName]) {
-    if (await deleteStack(clients.cloudFormation, stackName, { ...options, reporter })) deletedStacks.push(stackName);
+    // CloudFormation deletes the resources as the execution role, not with the caller's permissions.
+    const roleArn = config.cfnExecutionRoleArn !== undefined ? { roleArn: config.cfnExecutionRoleArn } : {};
+    if (await deleteStack(clients.cloudFormation, stackName, { ...options, reporter, ...roleArn })) deletedStacks.push(stackName);
     else reporter.info(`${stackName}: does not exist`);
   }
   const bootstrapStack = bootstrapStackName(config.environment);

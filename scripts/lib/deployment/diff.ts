@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMPLATE_PATHS } from '../../../templates/layout';
 import { parseYaml } from '../../../templates/yaml';
-import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
+import { bootstrapTemplate } from './deployer-policy';
 import type { AwsClients } from '../core/aws';
 import { bootstrapStackRequest, planBootstrap } from './bootstrap';
 import { callerAccount } from './artifact-bucket';
@@ -169,7 +169,7 @@ export async function diffEnvironment(options: {
 export async function diffBootstrap(options: { readonly config: BellflowerConfig; readonly clients: AwsClients; readonly lineWidth?: number } & Polling): Promise<StackDiff> {
   const { config, clients } = options;
   const plan = await planBootstrap({ config, clients, account: await callerAccount(clients.sts) });
-  return diffStack(clients.cloudFormation, bootstrapStackRequest(plan, config), renderBootstrapTemplate().object, options);
+  return diffStack(clients.cloudFormation, bootstrapStackRequest(plan, config), bootstrapTemplate().object, options);
 }
 
 /**

@@ -7,7 +7,11 @@
  *   and none of the roles' `kms:ViaService` grants works;
  * - the CloudWatch statement (`kms:Decrypt`, `kms:GenerateDataKey*` for `cloudwatch.amazonaws.com`),
  *   when alarms are on: an alarm publishes to the KMS-encrypted topic only with it
- *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-encryption).
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-encryption);
+ * - the log-delivery statement (`kms:Decrypt` for `delivery.logs.amazonaws.com`, at most limited
+ *   to the account by `aws:SourceAccount`): the state machine's execution data is encrypted with
+ *   the key, and its execution logs reach CloudWatch Logs only with it (aws-cdk's StateMachine adds
+ *   the same statement to the key of an encrypted state machine that logs).
  * Each gap comes with the statement to add, from the key policy bootstrap itself creates.
  */
 import { keyPolicy } from '../../../templates/iam-contract';
@@ -29,9 +33,13 @@ export interface KeyPolicyGap {
 
 const list = (value: unknown): string[] => (value === undefined ? [] : ([value].flat() as string[]));
 
-/** True when the statement allows every one of `actions` (wildcards as IAM reads them) without a condition. */
-function allows(statement: PolicyStatement, principal: (p: unknown) => boolean, actions: readonly string[]): boolean {
-  if (statement.Effect !== 'Allow' || statement.Condition !== undefined || !principal(statement.Principal)) return false;
+/**
+ * True when the statement allows every one of `actions` (wildcards as IAM reads them) without a
+ * condition, or with exactly `condition` when given.
+ */
+function allows(statement: PolicyStatement, principal: (p: unknown) => boolean, actions: readonly string[], condition?: unknown): boolean {
+  const conditionMet = statement.Condition === undefined || (condition !== undefined && JSON.stringify(statement.Condition) === JSON.stringify(condition));
+  if (statement.Effect !== 'Allow' || !conditionMet || !principal(statement.Principal)) return false;
   if (!list(statement.Resource).includes('*')) return false;
   const granted = list(statement.Action).map((a) => new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i'));
   return actions.every((action) => granted.some((pattern) => pattern.test(action)));
@@ -43,16 +51,22 @@ function allows(statement: PolicyStatement, principal: (p: unknown) => boolean, 
  */
 export function keyPolicyGaps(policyText: string, target: { readonly accountId: string; readonly partition: string; readonly alarms: boolean }): KeyPolicyGap[] {
   const statements = list((JSON.parse(policyText) as { Statement?: unknown }).Statement) as unknown as PolicyStatement[];
-  const [rootStatement, cloudWatchStatement] = keyPolicy(target).Statement as unknown as [PolicyStatement, PolicyStatement];
+  const [rootStatement, cloudWatchStatement, logDeliveryStatement] = keyPolicy(target).Statement as unknown as [PolicyStatement, PolicyStatement, PolicyStatement];
   const root = `arn:${target.partition}:iam::${target.accountId}:root`;
   const aws = (p: unknown) => list((p as { AWS?: unknown } | undefined)?.AWS).some((v) => v === root || v === target.accountId);
-  const cloudWatch = (p: unknown) => list((p as { Service?: unknown } | undefined)?.Service).includes('cloudwatch.amazonaws.com');
+  const service = (name: string) => (p: unknown) => list((p as { Service?: unknown } | undefined)?.Service).includes(name);
   const gaps: KeyPolicyGap[] = [];
   if (!statements.some((s) => allows(s, aws, ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant', 'kms:DescribeKey']))) {
     gaps.push({ what: `no statement allowing the account root (${root}) kms:*: no IAM policy can grant the key, so the functions, the state machine and S3 cannot use it`, statement: JSON.stringify(rootStatement) });
   }
-  if (target.alarms && !statements.some((s) => allows(s, cloudWatch, ['kms:Decrypt', 'kms:GenerateDataKey']))) {
+  if (target.alarms && !statements.some((s) => allows(s, service('cloudwatch.amazonaws.com'), ['kms:Decrypt', 'kms:GenerateDataKey']))) {
     gaps.push({ what: 'no statement for cloudwatch.amazonaws.com: alarms cannot notify the encrypted topic', statement: JSON.stringify(cloudWatchStatement) });
+  }
+  if (!statements.some((s) => allows(s, service('delivery.logs.amazonaws.com'), ['kms:Decrypt'], logDeliveryStatement.Condition))) {
+    gaps.push({
+      what: 'no statement for delivery.logs.amazonaws.com: the state machine\'s execution data is encrypted with the key, so its execution logs cannot be delivered',
+      statement: JSON.stringify(logDeliveryStatement),
+    });
   }
   return gaps;
 }

@@ -134,6 +134,23 @@ describe('deployStack (aws-sdk-client-mock: moto cannot run the root stack)', ()
     });
   });
 
+  it('passes the execution role as RoleARN to the change set and to the delete of a failed stack', async () => {
+    const failed = { StackName: request.stackName, StackId: ROOT_ID, StackStatus: 'ROLLBACK_COMPLETE' as const, CreationTime: new Date() };
+    cfn
+      .on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [failed] })
+      .resolvesOnce({ Stacks: [failed] })
+      .resolvesOnce({ Stacks: [{ ...failed, StackStatus: 'DELETE_COMPLETE' }] })
+      .resolves({ Stacks: [{ ...failed, StackStatus: 'CREATE_COMPLETE' }] });
+    cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    const roleArn = 'arn:aws:iam::111122223333:role/bellflower-devl-eu-west-1-cfn-exec';
+
+    await deployStack(client, { ...request, roleArn }, { replaceFailed: true, pollSeconds: 0.05 });
+
+    expect(cfn.commandCalls(DeleteStackCommand)[0]!.args[0].input).toEqual({ StackName: ROOT_ID, RoleARN: roleArn });
+    expect(cfn.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.RoleARN).toBe(roleArn);
+  });
+
   it('reports "no changes" for an empty change set and deletes it', async () => {
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: request.stackName, StackId: ROOT_ID, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date() }] });
     cfn.on(DescribeChangeSetCommand).resolves({

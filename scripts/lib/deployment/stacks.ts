@@ -67,6 +67,8 @@ export interface StackRequest {
   readonly declaredParameters?: Readonly<Record<string, string | undefined>>;
   /** Parameters that go back to the template's default instead of keeping their value (`--reset-parameter`). */
   readonly resetParameters?: readonly string[];
+  /** The role CloudFormation assumes to change the stack (`RoleARN`); absent: the caller's credentials. */
+  readonly roleArn?: string;
 }
 
 /** A parameter a change set keeps from the stack (UsePreviousValue) and its value there. */
@@ -170,6 +172,7 @@ export async function createChangeSet(
         Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
         Capabilities: [...CAPABILITIES],
         IncludeNestedStacks: request.includeNestedStacks,
+        ...(request.roleArn !== undefined ? { RoleARN: request.roleArn } : {}),
         Description: 'Created by the Bellflower deploy/diff commands',
       }),
     );
@@ -279,7 +282,7 @@ export async function deployStack(
       );
     }
     reporter.info(`${stackName}: deleting the failed stack (${status}) before creating it again`);
-    await deleteStack(cloudFormation, stackName, options);
+    await deleteStack(cloudFormation, stackName, { ...options, ...(request.roleArn !== undefined ? { roleArn: request.roleArn } : {}) });
     stack = undefined;
   } else if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') {
     throw new StackError(`stack ${stackName} is busy (${status}); wait until it finishes and run again`);
@@ -397,7 +400,7 @@ export async function keptChangeSet(
 export async function deleteStack(
   cloudFormation: CloudFormationClient,
   stackName: string,
-  options: Polling & { readonly reporter?: Reporter } = {},
+  options: Polling & { readonly reporter?: Reporter; readonly roleArn?: string } = {},
 ): Promise<boolean> {
   const reporter = options.reporter ?? silentReporter;
   const stack = await describeStack(cloudFormation, stackName);
@@ -410,7 +413,7 @@ export async function deleteStack(
   const stackId = stack.StackId ?? stackName;
   const events = new StackEventCollector(cloudFormation, stackId, await latestEventTime(cloudFormation, stackId));
   try {
-    await cloudFormation.send(new DeleteStackCommand({ StackName: stackId }));
+    await cloudFormation.send(new DeleteStackCommand({ StackName: stackId, ...(options.roleArn !== undefined ? { RoleARN: options.roleArn } : {}) }));
   } catch (error) {
     throw new StackError(`cannot delete ${stackName}: ${messageOf(error)}`, { cause: error });
   }

@@ -297,7 +297,7 @@ function lastLine(text: string): string {
  */
 export const EMULATOR_KNOWN_GAPS: readonly string[] = [
   "IAM is enforced only for the S3 calls of role sessions (the functions' own calls, and sessions from sts:AssumeRole): moto evaluates other services' calls against the resource \"*\" and DeleteObjects as s3:DeleteObject on the bucket, its Step Functions engine signs with fixed keys no IAM user holds, custom-resource answers are unsigned, and the dummy keys of the commands are not checked; the IAM simulator tests prove the rest",
-  'KMS is not enforced: objects, queues and the topic are not really encrypted with the key, and the key policy is not evaluated',
+  "KMS is not enforced: objects, queues, the topic and the state machine's execution data are not really encrypted with the key (moto's CloudFormation model of the state machine drops its EncryptionConfiguration, so DescribeStateMachine shows none and GetExecutionHistory needs no key), and the key policy is not evaluated",
   'bucket, queue and topic policies (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy) and CloudWatch alarms are not created (moto has no CloudFormation model for them)',
   'SQS and S3 deliveries to the integration function are synchronous and never retried (each is delivered once, or twice with the duplicate-deliveries option of the emulator); a failed message is not redriven to the dead-letter queue, and the DeadLetterConfig of a function is dropped (`bellflower load` finds no function dead-letter queue there)',
   'no rollback: a failed create or update leaves the stack as it is, and a failed delete stops the delete',
