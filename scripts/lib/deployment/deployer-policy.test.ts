@@ -96,8 +96,10 @@ describe.each([
       if ((await decide(person, targets, request)) === 'Allowed') allowed.push(request.action);
     }
     // The overlap: reading the published templates (CreateChangeSet reads the root one with the caller's
-    // credentials) and disabling the event source mapping (destroy quiesces the workflow itself).
-    expect([...new Set(allowed)].sort()).toEqual(['kms:Decrypt', 'lambda:UpdateEventSourceMapping', 's3:GetObject']);
+    // credentials), describing the key (deploy's preflight checks it; CloudFormation describes it for
+    // the encrypted state machine) and disabling the event source mapping (destroy quiesces the
+    // workflow itself). Nothing that creates or changes a resource.
+    expect([...new Set(allowed)].sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'lambda:UpdateEventSourceMapping', 's3:GetObject']);
     const decisions = async (requests: Omit<DeployerRequest, 'grant'>[]) => Promise.all(requests.map((request) => decide(person, targets, request)));
     expect(
       await decisions([
