@@ -32,7 +32,7 @@ export function percentiles(values: readonly number[]): Percentiles | undefined 
 export interface StageTimes {
   /** "Processing Lambda" entered to exited (retries included). */
   readonly processing?: number;
-  /** "Wait For Response" entered to the load seeing `outbound/<id>/task_token.txt`. */
+  /** "Wait For Response" entered to the load seeing `outbound/<id>/data.json` (written after the token). */
   readonly callbackToOutbound?: number;
   /** The load writing the answer to "Wait For Response" ending with it. */
   readonly answerToResume?: number;

@@ -122,6 +122,16 @@ describe.runIf(requireTool('moto_server'))('respond and wait for the outbound fi
     expect(await waitForExecutionId({ sfn, s3, bucket, executionArn: EXECUTION, pollMs: 1 })).toBe(id);
   });
 
+  it('keeps waiting while only the task token is written: an answer is accepted once data.json is there', async () => {
+    const id = randomUUID();
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `outbound/${id}/task_token.txt`, Body: TOKEN }));
+    sfnMock.on(GetExecutionHistoryCommand).resolves({ events: history(id).slice(0, 9) });
+    const sfn = new SFNClient({ region: 'us-east-1' });
+    await expect(waitForExecutionId({ sfn, s3, bucket, executionArn: EXECUTION, pollMs: 1, timeoutMs: 50 })).rejects.toThrow(
+      new RegExp(`outbound/${id}/data\\.json did not appear in time`),
+    );
+  });
+
   it('fails the wait when the execution ends before its outbound files appear', async () => {
     sfnMock.on(GetExecutionHistoryCommand).resolves({
       events: [

@@ -146,8 +146,10 @@ export interface WaitOptions {
 
 /**
  * Waits until the execution's id is known (from the processing state's output in the history) and
- * `outbound/<id>/task_token.txt` exists; returns the id. Throws if the execution ends first or the
- * wait times out.
+ * `outbound/<id>/data.json` exists; returns the id. The integration function writes the token
+ * first and data.json last, and an answer is accepted once data.json is there (`respond` checks
+ * it): waiting for the token alone let an answer race the second write. Throws if the execution
+ * ends first or the wait times out.
  */
 export async function waitForExecutionId(options: WaitOptions): Promise<string> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
@@ -155,7 +157,7 @@ export async function waitForExecutionId(options: WaitOptions): Promise<string> 
   for (;;) {
     const events = await executionHistory(options.sfn, options.executionArn);
     executionId ??= executionIdFromHistory(events);
-    if (executionId && (await objectExists(options.s3, options.bucket, tokenKey(executionId)))) return executionId;
+    if (executionId && (await objectExists(options.s3, options.bucket, dataKey(executionId)))) return executionId;
     const end = events.find((e) => END_EVENTS.has(e.type ?? ''));
     if (end) {
       const failed = end.executionFailedEventDetails;
@@ -166,7 +168,7 @@ export async function waitForExecutionId(options: WaitOptions): Promise<string> 
     if (Date.now() > deadline) {
       throw new ExecutionCommandError(
         executionId
-          ? `s3://${options.bucket}/${tokenKey(executionId)} did not appear in time; see \`npm run watch -- ${options.executionArn}\``
+          ? `s3://${options.bucket}/${dataKey(executionId)} did not appear in time; see \`npm run watch -- ${options.executionArn}\``
           : `the processing step did not finish in time; see \`npm run watch -- ${options.executionArn}\``,
       );
     }
