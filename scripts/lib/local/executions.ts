@@ -34,7 +34,7 @@ export interface ExecutionReport {
 export interface RunningExecution {
   readonly name: string;
   readonly executionArn: string;
-  /** Resolves with the execution id once `outbound/<id>/task_token.txt` is written. */
+  /** Resolves with the execution id once `outbound/<id>/data.json`, the last outbound file, is written. */
   readonly outboundReady: Promise<string>;
   readonly done: Promise<ExecutionReport>;
 }

@@ -10,7 +10,9 @@ import { errorText } from './lambda';
 import type { Registry } from './registry';
 import { matchesFilter, s3Event, INBOUND_NOTIFICATION, type CreatedObject } from './s3-events';
 
-const TOKEN_FILE = /^outbound\/([^/]+)\/task_token\.txt$/;
+// The last outbound file the integration writes (after task_token.txt), and the one a partner may
+// read: the business application answers once it is there, as a real one can.
+const DATA_FILE = /^outbound\/([^/]+)\/data\.json$/;
 
 /** The listener of the bucket's created objects. */
 export function bucketNotifications(options: {
@@ -23,8 +25,8 @@ export function bucketNotifications(options: {
   return (object) => {
     const record = registry.recordForKey(object.key);
     registry.emit(record, { kind: 'file-written', key: object.key, size: object.size });
-    const token = TOKEN_FILE.exec(object.key);
-    if (record && token && record.executionId === token[1]) {
+    const data = DATA_FILE.exec(object.key);
+    if (record && data && record.executionId === data[1]) {
       record.outbound.resolve(record.executionId);
       options.application.answer(record, record.executionId);
     }
