@@ -64,6 +64,20 @@ describe('the import graph', () => {
     expect(upward).toEqual([]);
   });
 
+  it('starts the program without zod or the AWS SDK: its static imports reach neither the configuration nor the clients', () => {
+    const edges = new Map(production.map((node) => [node.file, node.imports.filter((entry) => !entry.dynamic).map((entry) => entry.file)]));
+    const reached = new Set<string>();
+    const visit = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const next of edges.get(file) ?? []) visit(next);
+    };
+    visit('scripts/program.ts');
+    expect(reached.size).toBeGreaterThan(3);
+    // What `bellflower --help` must not load: config.ts imports zod (about 750 KB bundled), aws.ts the SDK.
+    expect([...reached].filter((file) => ['scripts/lib/core/config.ts', 'scripts/lib/core/aws.ts'].includes(file))).toEqual([]);
+  });
+
   it('has no circle', () => {
     expect(circles(production).map((circle) => circle.join(' -> '))).toEqual([]);
   });

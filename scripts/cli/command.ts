@@ -9,7 +9,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { awsAccessCause } from '../lib/core/aws-errors';
-import { IAM_ROLE_ARN } from '../lib/core/config';
+import { IAM_ROLE_ARN } from '../lib/core/patterns';
 import { EXIT_CODES, exitCodeOf, InterruptedError, messageOf, PreflightError } from '../lib/core/errors';
 
 /** What a command's `run` receives. */

@@ -10,6 +10,7 @@ import { DEFAULT_CONFIG_DIR, displayPath } from './paths';
 import { DEFAULT_KEY_PREFIX } from '../../../templates/layout';
 import { CROSS_PARAMS, ENVIRONMENTS, ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
 import { BellflowerError } from './errors';
+import { IAM_ROLE_ARN } from './patterns';
 
 /** Folder of the `config/<env>.json` files. */
 export { DEFAULT_CONFIG_DIR };
@@ -104,7 +105,7 @@ export function localConfigPath(env: string, configDir: string = DEFAULT_CONFIG_
 }
 
 /** An IAM role ARN (any partition; a path allowed). */
-export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+export { IAM_ROLE_ARN };
 
 /**
  * The configuration with `--cfn-role-arn` applied: an ARN replaces the recorded execution role,
