@@ -1,63 +1,18 @@
 /**
- * Commands against a deployment. S3 is moto's (respond's checks, the outbound token that
- * start-execution waits for); Step Functions is mocked with aws-sdk-client-mock, because moto's
- * engine runs no Lambda and cannot produce the history of this workflow.
+ * Commands against a deployment, without a server: the deployment's names, starting an execution
+ * and reading its history (Step Functions mocked with aws-sdk-client-mock; the S3 side is in
+ * execution.moto.test.ts).
  */
 import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { STATES } from '../../../asl/state-machine';
+import { EXECUTION, history, TOKEN } from '../../../test/support/execution-history';
 import { ROOT_OUTPUTS } from '../../../templates/names';
 import { deploymentTarget, executionArnOf, ExecutionCommandError, executionIdFromHistory, followExecution, HistoryTimeline, startExecution } from './execution';
 import { formatTimeline, type TimelineEntry } from '../local/timeline';
 
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:bellflower-state-machine-devl-us-east-1';
-const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:bellflower-state-machine-devl-us-east-1:run-1';
-const TOKEN = `AAAAKgAAAAIAAAAAAAAAA${'Zm9vYmFy'.repeat(40)}`;
-
-/** The history of a successful execution whose first processing attempt failed. */
-function history(executionId: string): HistoryEvent[] {
-  let id = 0;
-  let t = Date.parse('2026-01-01T00:00:00Z');
-  const event = (type: string, details: Partial<HistoryEvent> = {}, ms = 100): HistoryEvent =>
-    ({ id: ++id, type, timestamp: new Date((t += ms)), ...details }) as HistoryEvent;
-  const output = { order: 1, execution_id: executionId, info: [], status_code: 200 };
-  return [
-    event('ExecutionStarted', { executionStartedEventDetails: { input: '{"order":1}' } }, 0),
-    event('TaskStateEntered', { stateEnteredEventDetails: { name: STATES.processing } }),
-    event('TaskScheduled', { taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke', region: 'us-east-1', parameters: '{}' } }),
-    event('TaskFailed', { taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'Error', cause: 'boom' } }),
-    event('TaskScheduled', { taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke', region: 'us-east-1', parameters: '{}' } }, 5000),
-    event('TaskSucceeded', { taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke', output: '{}' } }),
-    event('TaskStateExited', { stateExitedEventDetails: { name: STATES.processing, output: JSON.stringify(output) } }),
-    event('TaskStateEntered', { stateEnteredEventDetails: { name: STATES.waitForResponse } }),
-    event('TaskScheduled', {
-      taskScheduledEventDetails: {
-        resourceType: 'sqs',
-        resource: 'sendMessage.waitForTaskToken',
-        region: 'us-east-1',
-        parameters: JSON.stringify({ QueueUrl: 'https://sqs.us-east-1.amazonaws.com/1/q-devl', MessageBody: { Input: output, TaskToken: TOKEN } }),
-      },
-    }),
-    event('TaskSucceeded', { taskSucceededEventDetails: { resourceType: 'sqs', resource: 'sendMessage.waitForTaskToken', output: '{}' } }, 2000),
-    event('TaskStateExited', { stateExitedEventDetails: { name: STATES.waitForResponse, output: JSON.stringify(output) } }),
-    event('TaskStateEntered', { stateEnteredEventDetails: { name: STATES.publishSuccess } }),
-    event('TaskScheduled', {
-      taskScheduledEventDetails: {
-        resourceType: 'sns',
-        resource: 'publish',
-        region: 'us-east-1',
-        parameters: JSON.stringify({ TopicArn: 't', Subject: 'Bellflower execution succeeded', Message: output }),
-      },
-    }),
-    event('TaskSucceeded', { taskSucceededEventDetails: { resourceType: 'sns', resource: 'publish', output: '{}' } }),
-    event('TaskStateExited', { stateExitedEventDetails: { name: STATES.publishSuccess, output: '{}' } }),
-    event('SucceedStateEntered', { stateEnteredEventDetails: { name: STATES.success } }),
-    event('SucceedStateExited', { stateExitedEventDetails: { name: STATES.success, output: '{}' } }),
-    event('ExecutionSucceeded', { executionSucceededEventDetails: { output: '{}' } }),
-  ];
-}
 
 describe('deployment target and names', () => {
   it('reads the state machine and bucket from the stack outputs', () => {
