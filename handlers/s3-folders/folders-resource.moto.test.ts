@@ -1,33 +1,11 @@
 import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { requireTool } from '../../test/support/tools';
 import { cfnEvent } from '../shared/cfn-events';
 import { useMotoBucket } from '../../test/support/moto-bucket';
-import { RecordingLogger } from '../../test/support/recording-logger';
-import { foldersResource, type FoldersDeps } from './folders-resource';
+import { foldersResource } from './folders-resource';
+import { BUCKET, deleteEvent, depsFor, PROPERTIES } from '../../test/support/folders-fixtures';
 
-const BUCKET = 'bellflower-integration-bucket';
-const PROPERTIES = { bucket_name: BUCKET, folders_to_create: ['inbound', 'outbound', 'do_not_create'] };
-
-/** Deps with all the time in the world and continuations recorded in `continued`. */
-function depsFor(s3: S3Client, overrides: Partial<Omit<FoldersDeps, 'logger'>> = {}) {
-  const continued: CloudFormationCustomResourceEvent[] = [];
-  const deps = {
-    s3,
-    logger: new RecordingLogger(),
-    remainingMs: () => Number.POSITIVE_INFINITY,
-    continueLater: async (event: CloudFormationCustomResourceEvent) => {
-      continued.push(event);
-    },
-    accessRetry: { baseDelayMs: 1, maxDelayMs: 2 },
-    ...overrides,
-  };
-  return { deps, continued };
-}
-
-const deleteEvent = (properties: Record<string, unknown> = PROPERTIES) =>
-  cfnEvent('Delete', properties, { physicalId: `${BUCKET}-folders` });
 
 describe.runIf(requireTool('moto_server'))('foldersResource against moto', () => {
   const server = useMotoBucket(BUCKET);

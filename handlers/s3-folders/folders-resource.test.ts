@@ -5,32 +5,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { cfnEvent } from '../shared/cfn-events';
 import { CONTINUATION_KEY, continuationEvent } from '../shared/custom-resource';
 import { AccessDeniedError } from '../shared/iam-propagation';
-import { RecordingLogger } from '../../test/support/recording-logger';
 import { InvalidPropertiesError } from '../shared/resource-properties';
 import { FakeVersionedBucket } from '../../test/support/fake-versioned-bucket';
-import { EmptyBucketError, EmptyBucketIncompleteError, folderProperties, foldersResource, VERSIONS_DELETED_KEY, type FoldersDeps } from './folders-resource';
+import { EmptyBucketError, EmptyBucketIncompleteError, folderProperties, foldersResource, VERSIONS_DELETED_KEY } from './folders-resource';
+import { BUCKET, deleteEvent, depsFor, PROPERTIES } from '../../test/support/folders-fixtures';
 
-const BUCKET = 'bellflower-integration-bucket';
-const PROPERTIES = { bucket_name: BUCKET, folders_to_create: ['inbound', 'outbound', 'do_not_create'] };
-
-/** Deps with all the time in the world and continuations recorded in `continued`. */
-function depsFor(s3: S3Client, overrides: Partial<Omit<FoldersDeps, 'logger'>> = {}) {
-  const continued: CloudFormationCustomResourceEvent[] = [];
-  const deps = {
-    s3,
-    logger: new RecordingLogger(),
-    remainingMs: () => Number.POSITIVE_INFINITY,
-    continueLater: async (event: CloudFormationCustomResourceEvent) => {
-      continued.push(event);
-    },
-    accessRetry: { baseDelayMs: 1, maxDelayMs: 2 },
-    ...overrides,
-  };
-  return { deps, continued };
-}
-
-const deleteEvent = (properties: Record<string, unknown> = PROPERTIES) =>
-  cfnEvent('Delete', properties, { physicalId: `${BUCKET}-folders` });
 
 describe('folderProperties', () => {
   it('skips do_not_create, trims slashes and accepts a comma-separated string', () => {

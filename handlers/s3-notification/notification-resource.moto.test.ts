@@ -6,17 +6,9 @@ import { cfnEvent } from '../shared/cfn-events';
 import { useMotoBucket } from '../../test/support/moto-bucket';
 import { RecordingLogger } from '../../test/support/recording-logger';
 import { notificationId, notificationResource } from './notification-resource';
+import { BUCKET, FUNCTION_ARN, PROPERTIES } from '../../test/support/notification-fixtures';
 
-const BUCKET = 'bellflower-integration-bucket';
-const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:bellflower-integration-lambda-devl-us-east-1';
 const OTHER_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:someone-else';
-const PROPERTIES = {
-  LambdaArn: FUNCTION_ARN,
-  Bucket: BUCKET,
-  NotificationEventName: 's3:ObjectCreated:*',
-  Prefix: 'inbound',
-  Suffix: '.json',
-};
 
 describe.runIf(requireTool('moto_server'))('notificationResource against moto', () => {
   const server = useMotoBucket(BUCKET);

@@ -5,16 +5,7 @@ import { RecordingLogger } from '../../test/support/recording-logger';
 import { cfnEvent } from '../shared/cfn-events';
 import { InvalidPropertiesError } from '../shared/resource-properties';
 import { lambdaConfiguration, NotificationConflictError, notificationId, notificationResource, overlaps } from './notification-resource';
-
-const BUCKET = 'bellflower-integration-bucket';
-const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:bellflower-integration-lambda-devl-us-east-1';
-const PROPERTIES = {
-  LambdaArn: FUNCTION_ARN,
-  Bucket: BUCKET,
-  NotificationEventName: 's3:ObjectCreated:*',
-  Prefix: 'inbound',
-  Suffix: '.json',
-};
+import { FUNCTION_ARN, PROPERTIES } from '../../test/support/notification-fixtures';
 
 describe('notificationId', () => {
   it('is stable for a resource and differs between stacks', () => {
