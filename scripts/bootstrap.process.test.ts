@@ -12,7 +12,7 @@ import { startMoto, type MotoServer } from '../test/support/moto';
 import { MOTO_ACCOUNT } from '../test/support/moto-iam';
 import { npmScript } from '../test/support/bellflower-cli';
 import { requireTool } from '../test/support/tools';
-import { DEFAULT_CONFIG_DIR } from './lib/core/config';
+import { DEFAULT_CONFIG_DIR } from './lib/core/paths';
 
 /** What `npm run bootstrap` runs. */
 const bootstrap = npmScript('bootstrap');

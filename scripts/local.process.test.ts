@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLocalArtifacts } from './lib/local/artifacts';
-import { PROJECT_ROOT } from './lib/local/bundles';
+import { PROJECT_ROOT } from './lib/core/paths';
 
 let dist: string;
 

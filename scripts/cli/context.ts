@@ -11,7 +11,8 @@ import { configDirOf, distDirOf } from '../lib/core/paths';
 import { terminalReporter } from '../lib/core/reporter';
 import { loadConfig, withCfnRole, type BellflowerConfig } from '../lib/core/config';
 import { deploymentTarget, type DeploymentTarget } from '../lib/workflow/execution';
-import { DEFAULT_DIST_DIR, deployedOutputs, type OutputsSource } from '../lib/deployment/outputs';
+import { deployedOutputs, type OutputsSource } from '../lib/deployment/outputs';
+import { DEFAULT_DIST_DIR } from '../lib/core/paths';
 import type { Reporter } from '../lib/core/reporter';
 
 export { withCommonOptions, withEnvironmentOptions, type CommonFlags, type EnvironmentFlags } from './command';

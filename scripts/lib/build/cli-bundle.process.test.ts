@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from './synth';
-import { CLI_DIR, CLI_RECORD, PROJECT_ROOT, buildCli, cliStaleness, readCliRecord } from './cli-bundle';
+import { CLI_DIR, CLI_RECORD, buildCli, cliStaleness, readCliRecord } from './cli-bundle';
+import { PROJECT_ROOT } from '../core/paths';
 
 /** Runs `node bin/bellflower.mjs <args>` in `root`. */
 function runCommand(root: string, args: readonly string[] = []): { status: number | null; stdout: string; stderr: string } {

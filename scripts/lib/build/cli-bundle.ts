@@ -25,7 +25,6 @@ import { SHARED_INPUTS, changedInput, hashInputs, hashOptions, projectInputs, wr
 
 import { PROJECT_ROOT } from '../core/paths';
 
-export { PROJECT_ROOT };
 
 /** Where the commands are bundled, relative to the project root. */
 export const CLI_DIR = 'dist/cli';

@@ -12,9 +12,6 @@ import { CROSS_PARAMS, ENVIRONMENTS, ROOT_PARAMS, type EnvironmentName } from '.
 import { BellflowerError } from './errors';
 import { IAM_ROLE_ARN } from './patterns';
 
-/** Folder of the `config/<env>.json` files. */
-export { DEFAULT_CONFIG_DIR };
-
 /** The resolved configuration of one environment (file + flags + defaults). */
 export interface BellflowerConfig {
   readonly environment: EnvironmentName;

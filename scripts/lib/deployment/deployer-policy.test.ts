@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import { keyPolicy } from '../../../templates/iam-contract';
@@ -19,8 +18,8 @@ import { withEncryptionContextStandIn } from '../../../test/support/iam-policies
 import type { BellflowerConfig } from '../core/config';
 import { requireTool } from '../../../test/support/tools';
 import { bootstrapStackEntries, bootstrapTemplate, deployerContract, executionRoleEntries, personEntries, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
+import { PROJECT_ROOT } from '../core/paths';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const TARGETS: DeployerTargets = {
   partition: 'aws',

@@ -13,9 +13,6 @@ import { silentReporter, type Reporter } from '../core/reporter';
 import { describeStack, outputsOf } from './stacks';
 import { BellflowerError } from '../core/errors';
 
-/** The project's `dist/` folder. */
-export { DEFAULT_DIST_DIR };
-
 /** The outputs file is missing or unreadable. */
 export class OutputsError extends BellflowerError {
   override readonly name = 'OutputsError';

@@ -16,9 +16,6 @@ import type { LambdaHandler, WorkflowHandlers } from './lambda';
 import { RuntimeInitError, startWorkerRuntime } from './worker-runtime';
 import { PROJECT_ROOT } from '../core/paths';
 
-/** The project root (three levels above this file). */
-export { PROJECT_ROOT };
-
 /** Where bundles are extracted by default: `dist/local/` of the project. */
 export const DEFAULT_EXTRACT_ROOT = join(PROJECT_ROOT, 'dist', 'local');
 

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStateMachine, STATES } from '../../../asl/state-machine';
 import { requireChromium, startChromium, type TestBrowser } from '../../../test/support/chromium';
-import { PROJECT_ROOT } from './bundles';
+import { PROJECT_ROOT } from '../core/paths';
 import { startLocalEngine, type ExecutionOptions, type ExecutionReport } from './engine';
 import { buildReportPage } from './report';
 import { standInHandlers } from './stand-ins';
