@@ -30,7 +30,8 @@ export const command: BellflowerCommand<BootstrapFlags> = {
     .option('-y, --yes', 'ask nothing: flags and defaults only', false)
     .option('--replace-failed', 'delete and re-create a bootstrap stack left in ROLLBACK_COMPLETE', false),
   run: async ({ flags }) => {
-    const { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNoticeOnce, sharedConfigRegions, targetLine } = await import('./lib/core/aws');
+    const { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, sharedConfigRegions, targetLine } = await import('./lib/core/aws');
+    const { nodeSupportNoticeOnce } = await import('./lib/core/node-notice');
     const { bootstrap, bootstrapStackName } = await import('./lib/deployment/bootstrap');
     const { defaultAnswers, isInteractive, resolveAnswers, terminalPrompts } = await import('./lib/deployment/bootstrap-questions');
     const { loadConfig } = await import('./lib/core/config');

@@ -5,8 +5,9 @@
  * region (and where it came from) and the endpoint; an unreachable endpoint, missing credentials
  * and refused credentials stop it there, each with its fix.
  */
-import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, nodeSupportNoticeOnce, sharedConfigRegions, targetLine, usesPlainHttpEndpoint, type AwsClients, type AwsTarget } from '../lib/core/aws';
+import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, sharedConfigRegions, targetLine, usesPlainHttpEndpoint, type AwsClients, type AwsTarget } from '../lib/core/aws';
 import type { EnvironmentFlags } from './command';
+import { nodeSupportNoticeOnce } from '../lib/core/node-notice';
 import { configDirOf, distDirOf } from '../lib/core/paths';
 import { terminalReporter } from '../lib/core/reporter';
 import { loadConfig, withCfnRole, type BellflowerConfig } from '../lib/core/config';

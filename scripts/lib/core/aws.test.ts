@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { checkEndpoint, checkEndpointVariables, endpointDescription, nodeSupportNotice, sharedConfigRegions } from './aws';
+import { checkEndpoint, checkEndpointVariables, endpointDescription, sharedConfigRegions } from './aws';
+import { nodeSupportNotice } from './node-notice';
 import { AwsAccessError, awsAccessCause, classifyAwsError } from './aws-errors';
 import { errorLines } from '../../cli/command';
 

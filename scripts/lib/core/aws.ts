@@ -183,8 +183,6 @@ export function targetLine(target: AwsTarget, regionSource?: string): string {
   return `AWS account ${target.account} (${target.arn}), region ${target.region}${regionSource ? ` (${regionSource})` : ''}, endpoint ${target.endpoint}`;
 }
 
-export { nodeSupportNotice, nodeSupportNoticeOnce } from './node-notice';
-
 /** Which role to act as (`respond --role-arn`): the business application's view of the bucket. */
 export interface AssumedRole {
   readonly roleArn: string;
