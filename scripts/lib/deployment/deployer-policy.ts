@@ -19,8 +19,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderBootstrapTemplate } from '../../../templates/bootstrap-stack';
 import { cfnExecutionRoleName, ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
-import { STATE_MACHINE_ENCRYPTION_CONTEXT } from '../../../templates/iam-contract';
 import { bootstrapStackName, defaultArtifactBucket } from './bootstrap-names';
+import { handlerRequests, type StackGroup } from './handler-contract';
 import { exampleFields, type BellflowerConfig } from '../core/config';
 
 /** The commands the policy is for. */
@@ -79,6 +79,16 @@ const STACK_ID = '2d6f7c10-aaaa-bbbb-cccc-0123456789ab';
 const STACKS: readonly DeployerCommand[] = ['deploy', 'destroy'];
 const BOOTSTRAP_STACK: readonly DeployerCommand[] = ['bootstrap', 'destroy'];
 
+/** What CloudFormation's handlers do for `group`'s resource types, one entry per type (handler-contract.ts). */
+function handlerEntries(t: DeployerTargets, group: StackGroup, commands: readonly DeployerCommand[]): DeployerEntry[] {
+  const byType = new Map<string, DeployerRequest[]>();
+  for (const { type, action, resource, grant, condition, context } of handlerRequests(t, group)) {
+    byType.set(type, [...(byType.get(type) ?? []), { action, resource, grant, ...(condition ? { condition } : {}), ...(context ? { context } : {}) }]);
+  }
+  const why = group === 'stacks' ? 'the resource handler, for the root, nested and cross stacks' : 'the resource handler, for the bootstrap stack';
+  return [...byType].map(([type, requests]) => ({ commands, operation: `CloudFormation: ${type}`, caller: 'CloudFormation', requests, why }));
+}
+
 /** Every entry of the deployer contract for one set of targets. */
 export function deployerContract(t: DeployerTargets): DeployerEntry[] {
   const suffix = `-${t.environment}-${t.region}`;
@@ -106,11 +116,9 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
   const bucket = `arn:${t.partition}:s3:::${t.artifactBucket}`;
   const artifacts = { resource: `${bucket}/${t.keyPrefix}/cft/bellflower-root-stack.yaml`, grant: `${bucket}/${t.keyPrefix}/*` };
   const anyArtifact = { resource: `${bucket}/other-prefix/x.zip`, grant: `${bucket}/*` };
-  const integrationBucket = { resource: `arn:${t.partition}:s3:::bellflower-s3-bucket${suffix}`, grant: `arn:${t.partition}:s3:::*${suffix}` };
   const key = t.keyArn
     ? { resource: t.keyArn, grant: t.keyArn }
     : { resource: regional('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab'), grant: regional('kms', 'key/*') };
-  const alias = { resource: regional('kms', `alias/bellflower-${t.environment}`), grant: regional('kms', 'alias/bellflower-*') };
   const viaS3: Condition = { StringEquals: { 'kms:ViaService': `s3.${t.region}.${t.urlSuffix}` } };
   const readArtifacts = [req('s3:GetObject', artifacts.resource, artifacts.grant), req('kms:Decrypt', key.resource, key.grant, viaS3)];
   const passedTo = (service: string): Condition => ({ StringEquals: { 'iam:PassedToService': `${service}.amazonaws.com` } });
@@ -119,20 +127,9 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
   const cfnRole = `arn:${t.partition}:iam::${t.accountId}:role/${cfnExecutionRoleName(t.projectName, t.environment, t.region)}`;
   const passCfnRole = req('iam:PassRole', cfnRole, cfnRole, passedTo('cloudformation'));
 
-  // Physical names follow <base>-<Environment>-<Region>, the processing role's too (no name is left to
-  // CloudFormation: a generated one would not match these grants).
-  const role = { resource: `arn:${t.partition}:iam::${t.accountId}:role/bellflower-lambda-function-execution-role${suffix}`, grant: `arn:${t.partition}:iam::${t.accountId}:role/*${suffix}` };
-  const processingRole = { resource: `arn:${t.partition}:iam::${t.accountId}:role/${t.projectName}-processing${suffix}`, grant: role.grant };
   const fn = { resource: regional('lambda', `function:bellflower-integration-lambda${suffix}`), grant: regional('lambda', `function:*${suffix}`) };
-  const customResourceFn = { resource: regional('lambda', `function:${t.projectName}-s3-folders-cr${suffix}`), grant: regional('lambda', `function:${t.projectName}-*-cr${suffix}`) };
-  const queue = { resource: regional('sqs', `bellflower-sqs-queue${suffix}`), grant: regional('sqs', `*${suffix}`) };
-  const topic = { resource: regional('sns', `bellflower-sns-topic${suffix}`), grant: regional('sns', `*${suffix}`) };
   const stateMachine = { resource: regional('states', `stateMachine:bellflower-state-machine${suffix}`), grant: regional('states', `stateMachine:*${suffix}`) };
-  const alarm = { resource: regional('cloudwatch', `alarm:bellflower-state-machine-executions-failed${suffix}`), grant: regional('cloudwatch', `alarm:*${suffix}`) };
-  const logGroups = [
-    { resource: regional('logs', `log-group:/aws/lambda/bellflower-integration-lambda${suffix}`), grant: regional('logs', `log-group:/aws/lambda/*${suffix}`) },
-    { resource: regional('logs', `log-group:/aws/vendedlogs/states/bellflower-state-machine${suffix}`), grant: regional('logs', `log-group:/aws/vendedlogs/states/*${suffix}`) },
-  ];
+
 
   return [
     {
@@ -244,240 +241,11 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
       why: 'stops them before the stack is deleted',
     },
 
-    // What CloudFormation does with the caller's credentials, per resource type of the templates.
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::CloudFormation::Stack',
-      caller: 'CloudFormation',
-      requests: [...each('cloudformation', ['CreateStack', 'UpdateStack', 'DeleteStack', 'DescribeStacks', 'CreateChangeSet'], nested.resource, nested.grant), ...readArtifacts],
-      why: 'the root stack creates, updates and deletes its nested stacks from the published nested templates',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::IAM::Role',
-      caller: 'CloudFormation',
-      requests: [role, processingRole].flatMap((r) =>
-        each('iam', ['CreateRole', 'GetRole', 'DeleteRole', 'UpdateRole', 'UpdateRoleDescription', 'UpdateAssumeRolePolicy', 'PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'ListRolePolicies', 'ListAttachedRolePolicies', 'TagRole', 'UntagRole', 'ListRoleTags'], r.resource, r.grant),
-      ),
-      why: 'one role per function and the state machine role, with inline policies, each named <base>-<Environment>-<Region>',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::IAM::RolePolicy',
-      caller: 'CloudFormation',
-      requests: each('iam', ['PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy'], role.resource, role.grant),
-      why: 'the custom-resource roles\' grants on the integration bucket (s3 stack)',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::Lambda::Function',
-      caller: 'CloudFormation',
-      requests: [
-        ...each(
-          'lambda',
-          [
-            'CreateFunction',
-            'GetFunction',
-            'GetFunctionConfiguration',
-            'DeleteFunction',
-            'UpdateFunctionCode',
-            'UpdateFunctionConfiguration',
-            'ListVersionsByFunction',
-            // Read by the resource handler after create and update.
-            'GetFunctionCodeSigningConfig',
-            'GetRuntimeManagementConfig',
-            'GetFunctionRecursionConfig',
-            'TagResource',
-            'UntagResource',
-            'ListTags',
-          ],
-          fn.resource,
-          fn.grant,
-        ),
-        ...[role, processingRole].map((r) => req('iam:PassRole', r.resource, r.grant, passedTo('lambda'))),
-        req('s3:GetObject', `${bucket}/${t.keyPrefix}/code/processing_lambda-0123456789abcdef.zip`, artifacts.grant),
-        req('kms:Decrypt', key.resource, key.grant, viaS3),
-      ],
-      why: 'the four functions: their role passed to Lambda, their code read from the artifact bucket with the caller\'s credentials',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::Lambda::Permission',
-      caller: 'CloudFormation',
-      requests: each('lambda', ['AddPermission', 'RemovePermission', 'GetPolicy'], fn.resource, fn.grant),
-      why: 'lets S3 invoke the integration function',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::Lambda::EventSourceMapping',
-      caller: 'CloudFormation',
-      requests: [
-        ...['CreateEventSourceMapping', 'GetEventSourceMapping', 'UpdateEventSourceMapping', 'DeleteEventSourceMapping'].map((action) =>
-          req(`lambda:${action}`, '*', '*', { ArnLike: { 'lambda:FunctionArn': fn.grant } }, { 'lambda:FunctionArn': fn.resource }),
-        ),
-        // CloudFormation propagates the stack tags to every taggable resource, and an event source
-        // mapping is one (its ARN `event-source-mapping:<UUID>`, Service Authorization Reference for
-        // Lambda): creating it tags it. Its UUID is generated, so the grant names any of the account's.
-        ...each('lambda', ['TagResource', 'UntagResource', 'ListTags'], regional('lambda', 'event-source-mapping:a1b2c3d4-5678-90ab-cdef-11111EXAMPLE'), regional('lambda', 'event-source-mapping:*')),
-      ],
-      why: 'the callback queue feeds the integration function (no resource-level permission: limited to this environment\'s functions); the stack tags',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::Logs::LogGroup',
-      caller: 'CloudFormation',
-      requests: [
-        ...logGroups.flatMap((g) => each('logs', ['CreateLogGroup', 'DeleteLogGroup', 'PutRetentionPolicy', 'DeleteRetentionPolicy', 'TagResource', 'UntagResource', 'ListTagsForResource'], g.resource, g.grant)),
-        req('logs:DescribeLogGroups', '*'),
-      ],
-      why: 'function and state machine log groups with their retention',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::SQS::Queue',
-      caller: 'CloudFormation',
-      requests: each('sqs', ['CreateQueue', 'DeleteQueue', 'GetQueueAttributes', 'SetQueueAttributes', 'GetQueueUrl', 'TagQueue', 'UntagQueue', 'ListQueueTags'], queue.resource, queue.grant),
-      why: 'the callback queue and the dead-letter queues',
-    },
-    { commands: STACKS, operation: 'CloudFormation: AWS::SQS::QueuePolicy', caller: 'CloudFormation', requests: each('sqs', ['SetQueueAttributes', 'GetQueueAttributes'], queue.resource, queue.grant), why: 'their TLS-only policies' },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::SNS::Topic',
-      caller: 'CloudFormation',
-      requests: each('sns', ['CreateTopic', 'DeleteTopic', 'GetTopicAttributes', 'SetTopicAttributes', 'TagResource', 'UntagResource', 'ListTagsForResource', 'ListSubscriptionsByTopic'], topic.resource, topic.grant),
-      why: 'the result topic',
-    },
-    { commands: STACKS, operation: 'CloudFormation: AWS::SNS::TopicPolicy', caller: 'CloudFormation', requests: each('sns', ['SetTopicAttributes', 'GetTopicAttributes'], topic.resource, topic.grant), why: 'its policy (TLS only, this account\'s alarms)' },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::SNS::Subscription',
-      caller: 'CloudFormation',
-      requests: [
-        ...each('sns', ['Subscribe'], topic.resource, topic.grant),
-        // The Service Authorization Reference lists no resource type for these: they take `*`.
-        ...['Unsubscribe', 'GetSubscriptionAttributes', 'SetSubscriptionAttributes'].map((action) => req(`sns:${action}`, '*')),
-      ],
-      why: 'the e-mail subscription',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::StepFunctions::StateMachine',
-      caller: 'CloudFormation',
-      requests: [
-        ...each('states', ['CreateStateMachine', 'UpdateStateMachine', 'DeleteStateMachine', 'DescribeStateMachine', 'TagResource', 'UntagResource', 'ListTagsForResource'], stateMachine.resource, stateMachine.grant),
-        req('iam:PassRole', role.resource, role.grant, passedTo('states')),
-        req('s3:GetObject', `${bucket}/${t.keyPrefix}/state-machine/state-machine-0123456789abcdef.json`, artifacts.grant),
-        req('kms:Decrypt', key.resource, key.grant, viaS3),
-        // EncryptionConfiguration with the customer managed key: Step Functions checks the key and
-        // encrypts (and reads back) the definition with the caller's credentials, under the state
-        // machine's encryption context (the Step Functions developer guide, "Data at rest encryption":
-        // creating or updating a state machine with a customer managed key needs kms:DescribeKey,
-        // kms:GenerateDataKey and kms:Decrypt).
-        req('kms:DescribeKey', key.resource, key.grant),
-        ...['GenerateDataKey', 'Decrypt'].map((action) =>
-          req(`kms:${action}`, key.resource, key.grant, { StringLike: { [STATE_MACHINE_ENCRYPTION_CONTEXT]: stateMachine.grant } }, { [STATE_MACHINE_ENCRYPTION_CONTEXT]: stateMachine.resource }),
-        ),
-        // Vended log delivery supports no resource-level permissions.
-        ...['CreateLogDelivery', 'GetLogDelivery', 'UpdateLogDelivery', 'DeleteLogDelivery', 'ListLogDeliveries', 'PutResourcePolicy', 'DescribeResourcePolicies'].map((action) => req(`logs:${action}`, '*')),
-      ],
-      why: 'the state machine: its role passed to Step Functions, its definition read from the artifact bucket and encrypted with the key, its execution logging',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::Logs::MetricFilter',
-      caller: 'CloudFormation',
-      requests: each('logs', ['PutMetricFilter', 'DeleteMetricFilter', 'DescribeMetricFilters'], logGroups[0]!.resource, logGroups[0]!.grant),
-      why: 'the business-failures metric of the integration function\'s log',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: AWS::CloudWatch::Alarm',
-      caller: 'CloudFormation',
-      requests: each('cloudwatch', ['PutMetricAlarm', 'DeleteAlarms', 'DescribeAlarms', 'TagResource', 'UntagResource', 'ListTagsForResource'], alarm.resource, alarm.grant),
-      why: 'the alarms (AlarmsEnabled)',
-    },
-    ...[
-      { commands: STACKS, target: integrationBucket, why: 'the integration bucket (root stack)' },
-      { commands: BOOTSTRAP_STACK, target: { resource: bucket, grant: bucket }, why: 'the artifact bucket (bootstrap stack)' },
-    ].flatMap(({ commands, target, why }): DeployerEntry[] => [
-      {
-        commands,
-        operation: 'CloudFormation: AWS::S3::Bucket',
-        caller: 'CloudFormation',
-        requests: each(
-          's3',
-          [
-            'CreateBucket',
-            'DeleteBucket',
-            'ListBucket',
-            'PutEncryptionConfiguration',
-            'GetEncryptionConfiguration',
-            'PutBucketPublicAccessBlock',
-            'GetBucketPublicAccessBlock',
-            'PutBucketOwnershipControls',
-            'GetBucketOwnershipControls',
-            'PutBucketVersioning',
-            'GetBucketVersioning',
-            'PutLifecycleConfiguration',
-            'GetLifecycleConfiguration',
-            'PutBucketTagging',
-            'GetBucketTagging',
-          ],
-          target.resource,
-          target.grant,
-        ),
-        why,
-      },
-      {
-        commands,
-        operation: 'CloudFormation: AWS::S3::BucketPolicy',
-        caller: 'CloudFormation',
-        requests: each('s3', ['PutBucketPolicy', 'GetBucketPolicy', 'DeleteBucketPolicy'], target.resource, target.grant),
-        why: `its TLS-only policy (${why})`,
-      },
-    ]),
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: Custom::S3CustomResource',
-      caller: 'CloudFormation',
-      requests: [req('lambda:InvokeFunction', customResourceFn.resource, customResourceFn.grant)],
-      why: 'CloudFormation invokes the folders custom resource (the cross stack\'s function) with the caller\'s credentials',
-    },
-    {
-      commands: STACKS,
-      operation: 'CloudFormation: Custom::LambdaTrigger',
-      caller: 'CloudFormation',
-      requests: [req('lambda:InvokeFunction', customResourceFn.resource.replace('s3-folders', 's3-notify'), customResourceFn.grant)],
-      why: 'and the notification custom resource',
-    },
-    {
-      commands: BOOTSTRAP_STACK,
-      operation: 'CloudFormation: AWS::KMS::Key',
-      caller: 'CloudFormation',
-      requests: [
-        req('kms:CreateKey', '*'),
-        ...each('kms', ['DescribeKey', 'GetKeyPolicy', 'PutKeyPolicy', 'EnableKeyRotation', 'GetKeyRotationStatus', 'UpdateKeyDescription', 'TagResource', 'UntagResource', 'ListResourceTags', 'ScheduleKeyDeletion'], key.resource, key.grant),
-      ],
-      why: 'the bootstrap key (CreateKey takes no resource); deleting the stack schedules its deletion',
-    },
-    {
-      commands: BOOTSTRAP_STACK,
-      operation: 'CloudFormation: AWS::KMS::Alias',
-      caller: 'CloudFormation',
-      requests: [
-        ...each('kms', ['CreateAlias', 'UpdateAlias', 'DeleteAlias'], alias.resource, alias.grant),
-        ...each('kms', ['CreateAlias', 'UpdateAlias', 'DeleteAlias'], key.resource, key.grant),
-        req('kms:ListAliases', '*'),
-      ],
-      why: 'its alias (KMS authorizes alias operations on the alias and on the key)',
-    },
-    {
-      commands: BOOTSTRAP_STACK,
-      operation: 'CloudFormation: AWS::IAM::Role',
-      caller: 'CloudFormation',
-      requests: each('iam', ['CreateRole', 'GetRole', 'DeleteRole', 'UpdateRole', 'UpdateRoleDescription', 'UpdateAssumeRolePolicy', 'PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'ListRolePolicies', 'ListAttachedRolePolicies', 'TagRole', 'UntagRole', 'ListRoleTags'], cfnRole),
-      why: 'the execution role and its inline policy',
-    },
+    // What CloudFormation does for each resource type of the templates: the resource-handler contract
+    // (handler-contract.ts), with the execution role for the environment's stacks and with the
+    // administrator's credentials for the bootstrap stack.
+    ...handlerEntries(t, 'stacks', STACKS),
+    ...handlerEntries(t, 'bootstrap', BOOTSTRAP_STACK),
   ];
 }
 
