@@ -5,56 +5,20 @@
  * templates: every SDK command the five commands import, and every resource type they deploy, has
  * an entry.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
-import { keyPolicy } from '../../../templates/iam-contract';
 import { renderTemplates } from '../../../templates/index';
 import { evaluateDeployment, evaluateTemplate, SAMPLE, type EvaluatedStack, type SampleDeployment } from '../../../test/support/deployment';
-import { withEncryptionContextStandIn } from '../../../test/support/iam-policies';
+import { decide, DEPLOYER_TARGETS } from '../../../test/support/deployer-simulation';
 import type { BellflowerConfig } from '../core/config';
-import { requireTool } from '../../../test/support/tools';
 import { bootstrapStackEntries, bootstrapTemplate, deployerContract, executionRoleEntries, personEntries, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
 import { PROJECT_ROOT } from '../core/paths';
 import { contractType } from './handler-contract';
 
 
-const TARGETS: DeployerTargets = {
-  partition: 'aws',
-  region: 'eu-west-1',
-  accountId: '111122223333',
-  urlSuffix: 'amazonaws.com',
-  environment: 'devl',
-  projectName: 'bellflower',
-  artifactBucket: 'bellflower-artifacts-111122223333-eu-west-1-devl',
-  keyPrefix: 'bellflower',
-  keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-  rootStackName: 'bellflower-root-stack-devl',
-  crossStackName: 'bellflower-s3-custom-resource-stack-devl',
-  bootstrapStackName: 'bellflower-bootstrap-devl',
-};
-
-async function decide(policy: DeployerPolicyDocument, t: DeployerTargets, request: Omit<DeployerRequest, 'grant'>): Promise<string> {
-  const context: Record<string, string> = {
-    'aws:SecureTransport': 'true',
-    ...Object.fromEntries(Object.values(request.condition ?? {}).flatMap((values) => Object.entries(values))),
-    ...request.context,
-  };
-  const isKey = /^arn:[^:]+:kms:[^:]+:\d+:key\//.test(request.resource);
-  const simulation: Simulation = withEncryptionContextStandIn({
-    request: { principal: `arn:${t.partition}:iam::${t.accountId}:role/bellflower-deployer`, action: request.action, resource: { resource: request.resource, accountId: t.accountId }, contextVariables: context },
-    identityPolicies: [{ name: 'deployer', policy: policy as unknown as Record<string, unknown> }],
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    ...(isKey ? { resourcePolicy: keyPolicy({ accountId: t.accountId, partition: t.partition }) as unknown as Record<string, unknown> } : {}),
-  });
-  const result = await runSimulation(simulation, {});
-  if (result.resultType === 'error') return `simulation error: ${JSON.stringify(result.errors)}`;
-  return result.overallResult;
-}
+const TARGETS = DEPLOYER_TARGETS;
 
 describe.each([
   ['after bootstrap (the recorded key)', TARGETS],
@@ -202,40 +166,6 @@ function sdkOperations(entryFiles: readonly string[]): Map<string, string[]> {
   return found;
 }
 
-/**
- * What CloudFormation calls to put the stack tags on a resource of each service, to change them and
- * to read them back (Service Authorization Reference: the Tag/Untag/List actions of each service;
- * derived, as these providers' schemas are not public). S3 replaces a bucket's whole tag set with
- * PutBucketTagging. CloudFormation::Stack: a nested stack's tags are a parameter of CreateStack and
- * UpdateStack, which its entry grants.
- */
-const TAG_ACTIONS: Readonly<Record<string, readonly string[]>> = {
-  IAM: ['iam:TagRole', 'iam:UntagRole', 'iam:ListRoleTags'],
-  Lambda: ['lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags'],
-  Logs: ['logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource'],
-  SQS: ['sqs:TagQueue', 'sqs:UntagQueue', 'sqs:ListQueueTags'],
-  SNS: ['sns:TagResource', 'sns:UntagResource', 'sns:ListTagsForResource'],
-  StepFunctions: ['states:TagResource', 'states:UntagResource', 'states:ListTagsForResource'],
-  CloudWatch: ['cloudwatch:TagResource', 'cloudwatch:UntagResource', 'cloudwatch:ListTagsForResource'],
-  S3: ['s3:PutBucketTagging', 's3:GetBucketTagging'],
-  KMS: ['kms:TagResource', 'kms:UntagResource', 'kms:ListResourceTags'],
-  CloudFormation: ['cloudformation:CreateStack', 'cloudformation:UpdateStack'],
-};
-
-/** The `tagging` section of each type's resource schema, as cfn-lint bundles them (us-east-1). */
-function schemaTagging(types: readonly string[]): Record<string, { taggable?: boolean }> {
-  const script = [
-    'import json, os, sys',
-    'import cfnlint.data.schemas as schemas',
-    'from cfnlint.data.schemas.providers import us_east_1 as provider',
-    "folder = os.path.join(os.path.dirname(schemas.__file__), 'resources')",
-    "print(json.dumps({t: json.load(open(os.path.join(folder, provider.types[t] + '.json'))).get('tagging', {}) for t in json.loads(sys.argv[1])}))",
-  ].join('\n');
-  const result = spawnSync('python3', ['-c', script, JSON.stringify(types)], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`cannot read cfn-lint's resource schemas: ${result.stderr}`);
-  return JSON.parse(result.stdout) as Record<string, { taggable?: boolean }>;
-}
-
 describe('deployer contract, tied to the code and the templates', () => {
   const entries = deployerContract(TARGETS);
   const commandFiles = DEPLOYER_COMMANDS.map((command) => join(PROJECT_ROOT, 'scripts', `${command}.ts`));
@@ -262,25 +192,6 @@ describe('deployer contract, tied to the code and the templates', () => {
     const contractTypes = new Set([...types].map(contractType));
     expect([...contractTypes].filter((type) => !listed.has(type)).sort()).toEqual([]);
     expect([...listed].filter((type) => !contractTypes.has(type)).sort()).toEqual([]);
-  });
-
-  it.runIf(requireTool('cfn-lint'))('propagates the stack tags: every taggable resource type (cfn-lint\'s bundled schemas) has its service\'s tag actions', () => {
-    const templates = [...Object.values(renderTemplates().objects), bootstrapTemplate().object];
-    const types = [...new Set(templates.flatMap((t) => Object.values(t.Resources as Record<string, { Type: string }>).map((r) => r.Type)))].filter((type) => type.startsWith('AWS::'));
-    const tagging = schemaTagging(types);
-    const missing: string[] = [];
-    for (const type of types.filter((type) => tagging[type]?.taggable)) {
-      const service = type.split('::')[1]!;
-      const needed = TAG_ACTIONS[service];
-      if (!needed) {
-        missing.push(`${type}: no tag actions known for ${service} (add them to TAG_ACTIONS from the Service Authorization Reference)`);
-        continue;
-      }
-      const granted = new Set(entries.filter((e) => e.operation === `CloudFormation: ${type}`).flatMap((e) => e.requests.map((r) => r.action)));
-      missing.push(...needed.filter((action) => !granted.has(action)).map((action) => `${type}: ${action}`));
-    }
-    expect(missing).toEqual([]);
-    expect(types.filter((type) => tagging[type]?.taggable).length).toBeGreaterThan(8);
   });
 
   it('names no wildcard action, and splits into managed policies that each fit IAM\'s limit, losing no statement', () => {
