@@ -329,3 +329,40 @@ export function handlerRequests(t: HandlerTargets, group: StackGroup, templates 
   }
   return [...requests.values()].map(({ request, operations }) => ({ ...request, operations: HANDLER_OPERATIONS.filter((op) => operations.has(op)) }));
 }
+
+/** One row of the documented contract: a type's actions for one operation from one source, and who holds them. */
+export interface HandlerContractRow {
+  readonly type: string;
+  /** `execution role` (the environment's stacks), `administrator (bootstrap stack)`, or both. */
+  readonly grantedTo: readonly string[];
+  readonly operation: HandlerOperation;
+  readonly actions: readonly { readonly action: string; readonly onlyWith?: string }[];
+  readonly source: HandlerSource;
+}
+
+/** The whole contract, by type, operation and source, with who is granted it (from the templates' types). */
+export function handlerContractRows(): HandlerContractRow[] {
+  const holders = new Map<string, string[]>();
+  for (const [group, holder] of [['stacks', 'execution role'], ['bootstrap', 'administrator (bootstrap stack)']] as const) {
+    for (const { type } of usedTypes(groupTemplates(group))) {
+      const key = contractType(type);
+      if (!(holders.get(key) ?? []).includes(holder)) holders.set(key, [...(holders.get(key) ?? []), holder]);
+    }
+  }
+  const rows: HandlerContractRow[] = [];
+  for (const type of contractTypes().sort()) {
+    const permissions = handlerPermissions(type === 'Custom::*' ? 'Custom::Any' : type);
+    for (const operation of HANDLER_OPERATIONS) {
+      const bySource = new Map<string, HandlerPermission[]>();
+      for (const permission of permissions.filter((p) => p.operation === operation)) {
+        const key = JSON.stringify(permission.source);
+        bySource.set(key, [...(bySource.get(key) ?? []), permission]);
+      }
+      for (const group of bySource.values()) {
+        const actions = [...new Map(group.map((p) => [p.action, { action: p.action, ...(p.onlyWith ? { onlyWith: p.onlyWith } : {}) }])).values()];
+        rows.push({ type, grantedTo: holders.get(type) ?? [], operation, actions, source: group[0]!.source });
+      }
+    }
+  }
+  return rows;
+}
