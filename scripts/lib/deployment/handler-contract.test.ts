@@ -15,7 +15,7 @@ import { evaluateDeployment, evaluateTemplate, SAMPLE, type EvaluatedResource, t
 import { decide, DEPLOYER_TARGETS } from '../../../test/support/deployer-simulation';
 import { requireTool } from '../../../test/support/tools';
 import { bootstrapStackEntries, bootstrapTemplate, deployerContract, deployerPolicy, executionRoleEntries, type DeployerPolicyDocument, type DeployerTargets } from './deployer-policy';
-import { authorizedOn, contractType, contractTypes, handlerPermissions, handlerRequests, HandlerContractError, HANDLER_OPERATIONS, usedTypes, type AuthorizationTarget, type HandlerOperation } from './handler-contract';
+import { authorizedOn, contractType, contractTypes, handlerPermissions, handlerRequests, HandlerContractError, HANDLER_OPERATIONS, unreviewedProperties, usedTypes, type AuthorizationTarget, type HandlerOperation } from './handler-contract';
 
 type Obj = Record<string, any>;
 
@@ -222,6 +222,15 @@ describe('the resource-handler contract', () => {
     // Every type of the templates and the bootstrap stack has one.
     const types = usedTypes([...Object.values(renderTemplates().objects), bootstrapTemplate().object]).map((u) => u.type);
     expect(types.filter((type) => !contractTypes().includes(contractType(type)))).toEqual([]);
+  });
+
+  it('rejects a template property the contract has not reviewed for the permissions it adds (a function\'s KmsKeyArn)', () => {
+    expect(unreviewedProperties([...Object.values(renderTemplates().objects), bootstrapTemplate().object])).toEqual([]);
+    expect(unreviewedProperties(withType('AWS::Lambda::Function', { FunctionName: 'x', KmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/x' }))).toEqual([
+      'AWS::Lambda::Function sets KmsKeyArn, which the handler contract has not reviewed: add the actions it needs under "conditional", or add it to "reviewedProperties" of AWS::Lambda::Function in scripts/lib/deployment/handler-permissions.json',
+    ]);
+    // A property whose actions the contract lists is reviewed: they are granted when it is set.
+    expect(unreviewedProperties(withType('AWS::IAM::Role', { ManagedPolicyArns: [] }))).toEqual([]);
   });
 
   it('grants what a property adds only when a template sets it (a role with ManagedPolicyArns may attach policies)', () => {

@@ -47,6 +47,8 @@ export class HandlerContractError extends BellflowerError {
 type Handlers = Partial<Record<HandlerOperation, readonly string[]>>;
 interface TypeData {
   readonly stackTags: boolean;
+  /** The properties checked for the permissions they add ('*': any, for custom resources, whose handler is our own function). */
+  readonly reviewedProperties: readonly string[] | '*';
   readonly conditional?: Readonly<Record<string, string>>;
   readonly sources: readonly ({ readonly handlers: Handlers } & ({ readonly schema: { repo: string; path: string; commit: string } } | { readonly derived: string; readonly why: string }))[];
 }
@@ -190,6 +192,21 @@ export function usedTypes(templates: readonly Record<string, unknown>[]): UsedTy
     }
   }
   return [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, properties]) => ({ type, properties }));
+}
+
+/**
+ * The properties templates set that the contract has not checked for the permissions they add (a
+ * `KmsKeyArn` of a function, say, would need `kms:` actions): one line each, naming the fix.
+ */
+export function unreviewedProperties(templates: readonly Record<string, unknown>[]): string[] {
+  return usedTypes(templates).flatMap(({ type, properties }) => {
+    const entry = TYPES[contractType(type)];
+    if (!entry || entry.reviewedProperties === '*') return [];
+    const known = new Set([...entry.reviewedProperties, ...Object.values(entry.conditional ?? {})]);
+    return [...properties]
+      .filter((property) => !known.has(property))
+      .map((property) => `${type} sets ${property}, which the handler contract has not reviewed: add the actions it needs under "conditional", or add it to "reviewedProperties" of ${contractType(type)} in scripts/lib/deployment/handler-permissions.json`);
+  });
 }
 
 /** The templates of each group: the cross, root and nested templates; the bootstrap template (its role's policy does not change its types). */
