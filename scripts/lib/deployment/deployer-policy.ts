@@ -3,7 +3,8 @@
  * `destroy` make, and the IAM action(s) AWS authorizes each with, on which resource and under which
  * condition. Two kinds of caller: the CLI itself (the SDK commands of scripts/lib, checked against
  * the code by a test), and CloudFormation, which creates, updates and deletes each resource type of
- * the templates (also checked against the templates).
+ * the templates: those entries are generated from the resource-handler contract (handler-contract.ts,
+ * its data handler-permissions.json), never written here.
  *
  * Whose credentials CloudFormation uses decides where its calls are granted, the CDK way: for the
  * root, nested and cross stacks, the execution role the bootstrap stack holds ({@link executionRoleEntries},
