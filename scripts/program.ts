@@ -24,6 +24,7 @@ type CommandLoader = () => Promise<BellflowerCommand<any>>;
 const LOADERS: Record<CommandName, CommandLoader> = {
   'bootstrap': async () => (await import('./bootstrap')).command,
   'synth': async () => (await import('./synth')).command,
+  'validate': async () => (await import('./validate')).command,
   'build': async () => (await import('./build')).command,
   'publish': async () => (await import('./publish')).command,
   'diff': async () => (await import('./diff')).command,

@@ -16,6 +16,7 @@ export interface CommandSummary {
 export const COMMANDS = [
   { name: 'bootstrap', summary: 'create (or adopt) the KMS key and the artifact bucket, and record them for publish and deploy' },
   { name: 'synth', summary: 'write the CloudFormation templates and the state machine definition to dist/' },
+  { name: 'validate', summary: 'check the synthesized templates (cfn-lint, cdk-nag) and the configuration (preflight); exit 1 on an error finding' },
   { name: 'build', summary: 'bundle the Lambda handlers into deterministic zips under dist/code/' },
   { name: 'publish', summary: 'check first, then build and upload templates, code and definition to the artifact bucket' },
   { name: 'diff', summary: 'show what a deploy would change (nested stacks, IAM and security called out)' },
