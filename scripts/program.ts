@@ -39,6 +39,8 @@ const LOADERS: Record<CommandName, CommandLoader> = {
   'destroy': async () => (await import('./destroy')).command,
   'deployer-policy': async () => (await import('./deployer-policy')).command,
   'emulator': async () => (await import('./emulator')).command,
+  'event': async () => (await import('./event')).command,
+  'invoke': async () => (await import('./invoke')).command,
   'local': async () => (await import('./local')).command,
   'docs': async () => (await import('./docs')).command,
 };

@@ -31,6 +31,8 @@ export const COMMANDS = [
   { name: 'destroy', summary: 'stop the workflow (mapping disabled, executions stopped), delete the root stack, then the cross stack' },
   { name: 'deployer-policy', summary: 'print and write the IAM policy that running bootstrap, publish, deploy, diff and destroy needs' },
   { name: 'emulator', summary: 'start the local AWS emulator (moto, patched) to rehearse the deployment without AWS' },
+  { name: 'event', summary: 'print a sample event (SQS, S3, CloudFormation custom resource, Step Functions task input) for invoke' },
+  { name: 'invoke', summary: 'run one bundled Lambda handler on this machine with an event, print its result' },
   { name: 'local', summary: 'run the whole workflow on this machine (no AWS account, no Docker)' },
   { name: 'docs', summary: 'regenerate the documentation made from the code (docs/commands.md, docs/permissions.md, docs/capacity.md)' },
 ] as const satisfies readonly CommandSummary[];
