@@ -30,6 +30,7 @@ const LOADERS: Record<CommandName, CommandLoader> = {
   'diff': async () => (await import('./diff')).command,
   'deploy': async () => (await import('./deploy')).command,
   'outputs': async () => (await import('./outputs')).command,
+  'list': async () => (await import('./list')).command,
   'start-execution': async () => (await import('./start-execution')).command,
   'respond': async () => (await import('./respond')).command,
   'watch': async () => (await import('./watch')).command,

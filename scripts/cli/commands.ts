@@ -22,6 +22,7 @@ export const COMMANDS = [
   { name: 'diff', summary: 'show what a deploy would change (nested stacks, IAM and security called out)' },
   { name: 'deploy', summary: 'deploy the cross stack, then the root stack, through change sets' },
   { name: 'outputs', summary: "print the root stack's outputs (and refresh dist/outputs/<env>.json)" },
+  { name: 'list', summary: 'list the stacks of each environment with their status, and the recent executions of its state machine' },
   { name: 'start-execution', summary: 'start an execution of the deployed state machine' },
   { name: 'respond', summary: "answer a waiting execution as the business application" },
   { name: 'watch', summary: 'follow an execution to its end and print its timeline' },
