@@ -29,6 +29,7 @@ const LOADERS: Record<CommandName, CommandLoader> = {
   'publish': async () => (await import('./publish')).command,
   'diff': async () => (await import('./diff')).command,
   'deploy': async () => (await import('./deploy')).command,
+  'drift': async () => (await import('./drift')).command,
   'outputs': async () => (await import('./outputs')).command,
   'list': async () => (await import('./list')).command,
   'start-execution': async () => (await import('./start-execution')).command,

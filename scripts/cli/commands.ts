@@ -21,6 +21,7 @@ export const COMMANDS = [
   { name: 'publish', summary: 'check first, then build and upload templates, code and definition to the artifact bucket' },
   { name: 'diff', summary: 'show what a deploy would change (nested stacks, IAM and security called out)' },
   { name: 'deploy', summary: 'deploy the cross stack, then the root stack, through change sets' },
+  { name: 'drift', summary: 'detect drift on the cross, root and nested stacks; --fail exits 1 when anything drifted' },
   { name: 'outputs', summary: "print the root stack's outputs (and refresh dist/outputs/<env>.json)" },
   { name: 'list', summary: 'list the stacks of each environment with their status, and the recent executions of its state machine' },
   { name: 'start-execution', summary: 'start an execution of the deployed state machine' },
