@@ -22,6 +22,7 @@ type CommandLoader = () => Promise<BellflowerCommand<any>>;
 
 /** How each command of {@link COMMANDS} is loaded (a record, so that none is missing). */
 const LOADERS: Record<CommandName, CommandLoader> = {
+  'doctor': async () => (await import('./doctor')).command,
   'bootstrap': async () => (await import('./bootstrap')).command,
   'synth': async () => (await import('./synth')).command,
   'validate': async () => (await import('./validate')).command,

@@ -14,6 +14,7 @@ export interface CommandSummary {
 
 /** Every command, in the order of a deployment's life. */
 export const COMMANDS = [
+  { name: 'doctor', summary: 'check Node.js, config, region, endpoint, credentials, artifact bucket and build freshness; one line each with the fix' },
   { name: 'bootstrap', summary: 'create (or adopt) the KMS key and the artifact bucket, and record them for publish and deploy' },
   { name: 'synth', summary: 'write the CloudFormation templates and the state machine definition to dist/' },
   { name: 'validate', summary: 'check the synthesized templates (cfn-lint, cdk-nag) and the configuration (preflight); exit 1 on an error finding' },
