@@ -5,6 +5,7 @@
  * bucket bootstrap records, and whether the command bundle and the handler zips match the sources.
  * Every check runs, whatever failed before it (a failure does not hide the next one).
  */
+import { existsSync } from 'node:fs';
 import { HANDLERS, type HandlerName } from '../../../templates/layout';
 import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, ENDPOINT_VARIABLES, sharedConfigRegions, type AwsClients } from '../core/aws';
 import { awsAccessCause } from '../core/aws-errors';
@@ -108,7 +109,13 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
     checks.push(
       examples.length > 0
         ? { name: 'config', status: 'warn', detail: `${configFilePath(config)}: ${examples.join(', ')} still hold the shipped example values`, fix: `\`bellflower bootstrap --env ${config.environment}\`` }
-        : { name: 'config', status: 'ok', detail: `${configFilePath(config)} (and ${configFilePath(config, '.local.json')} when present)` },
+        : {
+            name: 'config',
+            status: 'ok',
+            detail: existsSync(configFilePath(config, '.local.json'))
+              ? `${configFilePath(config)} with ${configFilePath(config, '.local.json')} (what bootstrap recorded) over it`
+              : `${configFilePath(config)} (no ${configFilePath(config, '.local.json')}: bootstrap has recorded nothing here)`,
+          },
       { name: 'region', status: 'ok', detail: `${config.region} (${config.regionSource})` },
     );
   } catch (error) {
