@@ -25,6 +25,7 @@ export const command: BellflowerCommand<InvokeFlags> = {
   run: async ({ flags, args }) => {
     const { HandlerFailedError, invokeFunction, parseEnvVars, readEvent, resolveFunction } = await import('./lib/local/invoke');
     const { distDirOf, DEFAULT_DIST_DIR } = await import('./lib/core/paths');
+    const { terminalReporter } = await import('./lib/core/reporter');
     const handler = resolveFunction(args[0]!);
     const env = parseEnvVars(flags.envVar);
     const event = await readEvent(flags.event);
@@ -33,6 +34,7 @@ export const command: BellflowerCommand<InvokeFlags> = {
       event,
       distDir: distDirOf(flags) ?? DEFAULT_DIST_DIR,
       env,
+      reporter: terminalReporter(),
       ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout * 1000 } : {}),
     });
     console.log(JSON.stringify(outcome.ok ? outcome.result : outcome.error, null, 2));

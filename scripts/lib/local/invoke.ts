@@ -9,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { codePath, HANDLERS, type HandlerName } from '../../../templates/layout';
-import { buildHandlerZips } from '../build/build';
+import { buildHandlerZips, handlerZipStaleness } from '../build/build';
+import { silentReporter, type Reporter } from '../core/reporter';
 import { BellflowerError, UsageError } from '../core/errors';
 import { extractBundle } from './bundles';
 import { DEFAULT_TIMEOUT_MS, LambdaInvocationError, type LambdaErrorPayload } from './lambda';
@@ -58,6 +59,8 @@ export interface InvokeOptions {
   readonly timeoutMs?: number;
   /** Where the bundle is extracted. @default `<distDir>/local` */
   readonly extractRoot?: string;
+  /** Told when the zips are rebuilt first, and why. @default silent */
+  readonly reporter?: Reporter;
 }
 
 /** The handler ran and failed (exit code 1); its error payload has been printed. */
@@ -74,6 +77,8 @@ export type InvokeOutcome = { readonly ok: true; readonly result: unknown } | { 
  * output (its logs) goes to stderr, so that stdout carries only what the caller prints.
  */
 export async function invokeFunction(options: InvokeOptions): Promise<InvokeOutcome> {
+  const stale = handlerZipStaleness(options.distDir, options.handler);
+  if (stale) (options.reporter ?? silentReporter).info(`building the handler zips first (${options.handler}: ${stale})`);
   await buildHandlerZips({ outDir: options.distDir });
   const dir = await extractBundle(join(options.distDir, codePath(options.handler)), options.extractRoot ?? join(options.distDir, 'local'));
   const env = Object.fromEntries(Object.entries({ ...process.env, ...options.env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
