@@ -22,13 +22,17 @@ type CommandLoader = () => Promise<BellflowerCommand<any>>;
 
 /** How each command of {@link COMMANDS} is loaded (a record, so that none is missing). */
 const LOADERS: Record<CommandName, CommandLoader> = {
+  'doctor': async () => (await import('./doctor')).command,
   'bootstrap': async () => (await import('./bootstrap')).command,
   'synth': async () => (await import('./synth')).command,
+  'validate': async () => (await import('./validate')).command,
   'build': async () => (await import('./build')).command,
   'publish': async () => (await import('./publish')).command,
   'diff': async () => (await import('./diff')).command,
   'deploy': async () => (await import('./deploy')).command,
+  'drift': async () => (await import('./drift')).command,
   'outputs': async () => (await import('./outputs')).command,
+  'list': async () => (await import('./list')).command,
   'start-execution': async () => (await import('./start-execution')).command,
   'respond': async () => (await import('./respond')).command,
   'watch': async () => (await import('./watch')).command,
@@ -38,6 +42,8 @@ const LOADERS: Record<CommandName, CommandLoader> = {
   'destroy': async () => (await import('./destroy')).command,
   'deployer-policy': async () => (await import('./deployer-policy')).command,
   'emulator': async () => (await import('./emulator')).command,
+  'event': async () => (await import('./event')).command,
+  'invoke': async () => (await import('./invoke')).command,
   'local': async () => (await import('./local')).command,
   'docs': async () => (await import('./docs')).command,
 };

@@ -26,17 +26,18 @@ export interface Result {
 }
 
 /** Runs `bellflower <args>` with only the given environment (no AWS settings of this machine). */
-export function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { onStart?: (kill: (signal: NodeJS.Signals) => void) => void; onStderr?: (stderrSoFar: string, kill: (signal: NodeJS.Signals) => void) => void } = {}): Promise<Result> {
+export function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { onStart?: (kill: (signal: NodeJS.Signals) => void) => void; onStderr?: (stderrSoFar: string, kill: (signal: NodeJS.Signals) => void) => void; stdin?: string } = {}): Promise<Result> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/bellflower.mjs'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       options.onStderr?.(stderr, (signal) => child.kill(signal));
     });

@@ -17,6 +17,7 @@ import { LAMBDA_RUNTIME } from '../../../templates/names';
 import {
   CACHE_ROOT,
   SHARED_INPUTS,
+  changedInput,
   hashInputs,
   hashOptions,
   inputsUnchanged,
@@ -263,6 +264,21 @@ export function cacheRecordPath(
 ): string {
   const key = hashOptions({ handler: HANDLERS[name], awsSdk, sourceMaps, target: TARGET });
   return join(cacheDir, `${name}-${key.slice(0, 16)}.json`);
+}
+
+/** Why one handler's zip under `outDir` is not the build of its current sources, or undefined when it is. */
+export function handlerZipStaleness(outDir: string, name: HandlerName, cacheDir: string = DEFAULT_BUILD_CACHE_DIR): string | undefined {
+  const record = readRecord<HandlerRecord>(cacheRecordPath(cacheDir, name));
+  if (record?.version !== BUILD_RECORD_VERSION) return 'never built on this machine';
+  const changed = changedInput(PROJECT_ROOT, record.inputs);
+  if (changed !== undefined) return `${changed} changed since the last build`;
+  let zip: Uint8Array;
+  try {
+    zip = readFileSync(join(outDir, codePath(name)));
+  } catch {
+    return `${codePath(name)} is missing`;
+  }
+  return sha256Hex(zip) === record.zip.sha256 ? undefined : `${codePath(name)} is not the build of the current sources`;
 }
 
 /**
