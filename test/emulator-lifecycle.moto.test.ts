@@ -10,8 +10,7 @@
  * timeout; the build goes to a temporary dist (BELLFLOWER_DIST_DIR), so the project's dist/ is
  * left alone.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
@@ -21,17 +20,18 @@ import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../scripts/lib/core/aws';
-import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, startEmulator, type RunningEmulator } from '../scripts/lib/emulator/emulator';
-import { bellflower, emulatorCommandEnvironment, type Result } from './support/bellflower-cli';
+import { EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, type RunningEmulator } from '../scripts/lib/emulator/emulator';
+import { bellflower, type Result } from './support/bellflower-cli';
+import { startEmulatorSession, type EmulatorSession } from './support/emulator-session';
 import { requireTool } from './support/tools';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const shipped = JSON.parse(readFileSync(join(EMULATOR_CONFIG_DIR, 'devl.json'), 'utf8')) as Record<string, unknown>;
 /** Short enough for the timeout execution, long enough for respond to answer the others under load. */
 const CALLBACK_TIMEOUT_SECONDS = 15;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 describe.runIf(requireTool('moto_server'))('the README deployment flow on the emulator (bellflower emulator, its exported settings)', () => {
+  let session: EmulatorSession;
   let emulator: RunningEmulator;
   let clients: AwsClients;
   let workDir: string;
@@ -57,24 +57,12 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
   }
 
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'bellflower-emulator-'));
-    emulator = await startEmulator({
-      port: 0,
-      region: String(shipped.region),
-      kmsKeyId: String(shipped.kmsKeyId),
-      kmsKeyAlias: String(shipped.kmsKeyAlias),
-    });
-    const configDir = join(workDir, 'config');
-    mkdirSync(configDir);
-    writeFileSync(join(configDir, 'devl.json'), JSON.stringify({ ...shipped, callbackTimeoutSeconds: CALLBACK_TIMEOUT_SECONDS }, null, 2));
-    // What `bellflower emulator` tells the user to export, with the test's own config and dist folders.
-    env = emulatorCommandEnvironment(emulator.endpoint, String(shipped.region), { configDir, distDir: join(workDir, 'dist') });
-    clients = createAwsClients({ region: String(shipped.region), endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+    session = await startEmulatorSession('bellflower-emulator-', { callbackTimeoutSeconds: CALLBACK_TIMEOUT_SECONDS });
+    ({ emulator, clients, workDir, env } = session);
   }, 60_000);
 
   afterAll(async () => {
-    await emulator?.stop();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    await session?.stop();
   });
 
   it('publishes the artifacts and deploys the cross stack and the root stack', async () => {
