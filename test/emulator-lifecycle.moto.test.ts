@@ -3,7 +3,7 @@
  * Bellflower's patches), through the real commands (`bin/bellflower.mjs <command>`, what
  * `npm run <command>` runs) with the settings the emulator prints: publish, deploy both stacks, a
  * success, a business failure, a processing failure and a timeout, a redeploy with no changes, an
- * update of a parameter, then destroy with nothing left. No AWS account, no Docker: everything is
+ * update of a parameter, then destroy while executions wait and start, with nothing left. No AWS account, no Docker: everything is
  * on 127.0.0.1.
  *
  * The test's own copy of config/emulator/devl.json (BELLFLOWER_CONFIG_DIR) shortens the callback
@@ -12,8 +12,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
@@ -238,17 +239,40 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     expect(both.stderr).toMatch(/^bellflower-root-stack-devl: no changes$/m);
   }, 120_000);
 
-  it('destroys both stacks and the artifacts while an execution waits, leaving no stack, bucket, function or queue', async () => {
+  it('destroys both stacks and the artifacts while executions wait and SQS batches are in flight, leaving no stack, bucket, function or queue', async () => {
     // Waiting for its answer: outbound/<id>/ is written, the task token is out.
     const waiting = await startExecution({ order: 6 });
     expect(waiting.id).toMatch(UUID);
+    // Executions keep starting until destroy ends: each sends its callback message, which the
+    // event source mapping delivers to the integration function, which writes outbound/<id>/.
+    // The emulator deletes the stacks' resources in parallel, in dependency order, as
+    // CloudFormation does: only quiescing and the S3 stack's dependents keep those writes from
+    // landing in the emptied bucket (DeleteBucket would fail: DELETE_FAILED).
+    const { BellflowerStepFunctionArn: stateMachineArn } = JSON.parse(readFileSync(join(workDir, 'dist', 'outputs', 'devl.json'), 'utf8')) as Record<string, string>;
+    let destroying = true;
+    let started = 0;
+    const stream = (async () => {
+      while (destroying) {
+        try {
+          await clients.sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ order: 100 + started }) }));
+          started += 1;
+        } catch {
+          // the state machine is being deleted, or is gone
+        }
+        await sleep(100);
+      }
+    })();
+    await sleep(1000);
     const result = await command('destroy', ['--yes', '--delete-artifacts']);
+    destroying = false;
+    await stream;
     const said = `${result.stdout}${result.stderr}`;
     expect(result.code, said).toBe(0);
-    // Quiesced first: the mapping disabled, the waiting execution stopped.
+    expect(started).toBeGreaterThan(5);
+    // Quiesced first: the mapping disabled, the running executions stopped.
     expect(said).toMatch(/event source mapping \S+: disabled/);
-    expect(said).toMatch(/stopped 1 running execution\b/);
-    expect(said.indexOf('stopped 1 running execution')).toBeLessThan(said.indexOf('bellflower-root-stack-devl: deleted'));
+    expect(Number(/stopped (\d+) running executions?\b/.exec(said)?.[1])).toBeGreaterThan(1);
+    expect(said.search(/stopped \d+ running execution/)).toBeLessThan(said.indexOf('bellflower-root-stack-devl: deleted'));
     expect(result.stdout).toMatch(/^deleted stacks: bellflower-root-stack-devl, bellflower-s3-custom-resource-stack-devl$/m);
     const stacks = await clients.cloudFormation.send(new ListStacksCommand({}));
     expect((stacks.StackSummaries ?? []).filter((s) => s.StackStatus !== 'DELETE_COMPLETE')).toEqual([]);
