@@ -244,10 +244,11 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     const waiting = await startExecution({ order: 6 });
     expect(waiting.id).toMatch(UUID);
     // Executions keep starting until destroy ends: each sends its callback message, which the
-    // event source mapping delivers to the integration function, which writes outbound/<id>/.
-    // The emulator deletes the stacks' resources in parallel, in dependency order, as
-    // CloudFormation does: only quiescing and the S3 stack's dependents keep those writes from
-    // landing in the emptied bucket (DeleteBucket would fail: DELETE_FAILED).
+    // event source mapping delivers to the integration function, which writes outbound/<id>/, while
+    // destroy quiesces and the emulator deletes the stacks' resources in parallel, in dependency
+    // order, as CloudFormation does. A write landing in the emptied bucket would fail DeleteBucket
+    // (DELETE_FAILED). The emulator delivers synchronously, so no batch outlives the mapping: the
+    // AWS race with a batch still in flight then is not reproduced (docs/emulator.md, known gaps).
     const { BellflowerStepFunctionArn: stateMachineArn } = JSON.parse(readFileSync(join(workDir, 'dist', 'outputs', 'devl.json'), 'utf8')) as Record<string, string>;
     let destroying = true;
     let started = 0;

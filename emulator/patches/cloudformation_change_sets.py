@@ -65,7 +65,8 @@ def create_stack_from(backend: Any, change_set: Any) -> None:
         backend.exports[export.name] = export
     stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
     stack.create_resources()
-    change_set.execution_status = "EXECUTE_COMPLETE"
+    # A create that failed has rolled back (cloudformation_rollback.py): the execution failed.
+    change_set.execution_status = "EXECUTE_COMPLETE" if stack.status == "CREATE_COMPLETE" else "EXECUTE_FAILED"
 
 
 def as_given(value: Any) -> Any:
