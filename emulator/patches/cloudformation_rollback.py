@@ -20,14 +20,17 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-opt
   which then rolls back, deleting its nested stacks.
 Each resource gets its events (CREATE_IN_PROGRESS, CREATE_FAILED with the reason, "Resource
 creation cancelled" for one whose dependency failed, DELETE_IN_PROGRESS/COMPLETE), as
-DescribeStackEvents shows them in AWS. Not modelled: DisableRollback (the stack always rolls back).
+DescribeStackEvents shows them in AWS. With DisableRollback (ExecuteChangeSet, CreateStack,
+UpdateStack; or CreateStack's OnFailure DO_NOTHING) nothing is rolled back: the stack, and a nested
+stack that failed, end CREATE_FAILED or UPDATE_FAILED keeping what was made ("Preserve
+successfully provisioned resources", same page). Not modelled: ContinueUpdateRollback.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from ._core import Emulator, Patches
 from .cloudformation_delete import (
@@ -44,8 +47,20 @@ from .cloudformation_delete import (
 
 MOTO_VERSION = "5.2.1"
 
-# How deep this thread is in nested stack creations (a nested stack's failure fails its parent).
+# How deep this thread is in nested stack creations (a nested stack's failure fails its parent),
+# and whether the request being served disabled rollback (its nested stacks follow it).
 _nesting = threading.local()
+
+
+def rollback_disabled() -> bool:
+    return bool(getattr(_nesting, "rollback_disabled", False))
+
+
+def keep_what_was_made(stack: Any, kind: str, reason: str) -> None:
+    """DisableRollback: the stack ends <kind>_FAILED with what it holds (and shows no outputs)."""
+    keep_only_remaining(stack)
+    stack.status = f"{kind}_FAILED"
+    stack._add_stack_event(stack.status, resource_status_reason=reason)
 
 
 class ResourceFailed(Exception):
@@ -155,6 +170,10 @@ def map_update(self: Any, template: dict[str, Any], parameters: dict[str, Any] |
         new_resources = self._resource_json_map
         logical_id = failed_logical_id(error)
         reason = failed_to("update", {logical_id: ""}) if logical_id else reason_of(error)
+        if rollback_disabled():
+            if stack is not None:
+                keep_what_was_made(stack, "UPDATE", reason)
+            raise StackOperationFailed(reason) from error
         roll_back_update(self, stack, reason, (old_template, old_parameters, old_resources), touched, added, new_resources)
         raise StackOperationFailed(reason) from error
     removed = set(diff["Remove"])
@@ -230,7 +249,12 @@ def apply(patches: Patches, emulator: Emulator) -> None:
         try:
             original_create_resources(self)
         except Exception as error:  # noqa: BLE001 - any failure rolls the create back
-            reason = roll_back_create(self, error)
+            if rollback_disabled():
+                logical_id = failed_logical_id(error)
+                reason = failed_to("create", {logical_id: ""}) if logical_id else reason_of(error)
+                keep_what_was_made(self, "CREATE", reason)
+            else:
+                reason = roll_back_create(self, error)
             if getattr(_nesting, "depth", 0) > 0:
                 failure = StackOperationFailed(f"Embedded stack {self.stack_id} was not successfully created: {reason}")
                 failure.bellflower_resource = self  # type: ignore[attr-defined]
@@ -256,6 +280,26 @@ def apply(patches: Patches, emulator: Emulator) -> None:
             self.template = previous  # rolled back: the stack keeps its template (and its status)
             self._parse_template()
 
+    from moto.cloudformation import responses as cfn_responses
+
+    def without_rollback(action: str, disabled: Callable[[Any], bool]) -> None:
+        original = patches.require(cfn_responses.CloudFormationResponse, action)
+
+        def serve(self: Any) -> Any:
+            _nesting.rollback_disabled = disabled(self)
+            try:
+                return original(self)
+            finally:
+                _nesting.rollback_disabled = False
+
+        patches.replace(cfn_responses.CloudFormationResponse, action, serve, f"cloudformation: {action} honours DisableRollback")
+
+    def flag(request: Any) -> bool:
+        return str(request._get_param("DisableRollback")).lower() == "true"
+
+    without_rollback("execute_change_set", flag)
+    without_rollback("update_stack", flag)
+    without_rollback("create_stack", lambda request: flag(request) or request._get_param("OnFailure") == "DO_NOTHING")
     patches.replace(parsing, "parse_and_create_resource", create_resource, "cloudformation: resource events, CREATE_FAILED with the reason")
     patches.replace(cfn_models.Stack, "create_resources", create_resources, "cloudformation: a failed create rolls back (ROLLBACK_COMPLETE)")
     patches.replace(cfn_models.Stack, "create_from_cloudformation_json", classmethod(nested_create), "cloudformation: a failed nested stack fails its parent")

@@ -171,6 +171,24 @@ describe.runIf(requireTool('moto_server'))('CloudFormation stack life cycle on t
     expect(await status('update-fails')).toBe('UPDATE_COMPLETE');
   });
 
+  it('keeps what a failed create made when rollback is disabled (CREATE_FAILED), and a delete then removes it', async () => {
+    const { StackId: kept } = await cfn.send(
+      new CreateStackCommand({
+        StackName: 'kept',
+        DisableRollback: true,
+        TemplateBody: body({ KeptQueue: queue('kept-queue'), KeptBroken: probe('k', { FailOn: 'Create' }, ['KeptQueue']) }),
+      }),
+    );
+    expect(await status('kept')).toBe('CREATE_FAILED');
+    expect((await events('kept')).at(-1)?.ResourceStatusReason).toBe('The following resource(s) failed to create: [KeptBroken]. ');
+    expect(await queueNames()).toContain('kept-queue');
+    await expect.poll(() => received('KeptBroken')).toEqual(['Create k (old null) null']);
+    await cfn.send(new DeleteStackCommand({ StackName: 'kept' }));
+    expect(await status(kept!)).toBe('DELETE_COMPLETE');
+    expect(await queueNames()).not.toContain('kept-queue');
+    await expect.poll(() => received('KeptBroken')).toEqual(['Create k (old null) null', 'Delete k (old null) failed-KeptBroken']);
+  });
+
   it('deletes independent resources in parallel, each after what depends on it', async () => {
     const { StackId: parallel } = await cfn.send(
       new CreateStackCommand({
