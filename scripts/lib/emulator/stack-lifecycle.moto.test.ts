@@ -171,6 +171,33 @@ describe.runIf(requireTool('moto_server'))('CloudFormation stack life cycle on t
     expect(await status('update-fails')).toBe('UPDATE_COMPLETE');
   });
 
+  it('fails a rollback whose delete fails (ROLLBACK_FAILED, naming the resource)', async () => {
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'rollback-fails',
+        TemplateBody: body({ Sticky: probe('s', { FailOn: 'Delete' }), Trigger: probe('t', { FailOn: 'Create' }, ['Sticky']) }),
+      }),
+    );
+    expect(await status('rollback-fails')).toBe('ROLLBACK_FAILED');
+    const all = await events('rollback-fails');
+    expect(all.at(-1)?.ResourceStatusReason).toBe('The following resource(s) failed to delete: [Sticky]. ');
+    expect(all.map(line)).toEqual(expect.arrayContaining(['Trigger DELETE_COMPLETE', 'Sticky DELETE_FAILED']));
+  });
+
+  it('fails an update rollback whose previous properties are refused (UPDATE_ROLLBACK_FAILED)', async () => {
+    // The rollback sends Update with the old properties, which tell the probe to fail an Update.
+    await cfn.send(new CreateStackCommand({ StackName: 'update-rollback-fails', TemplateBody: body({ Stubborn: probe('o', { FailOn: 'Update' }) }) }));
+    await cfn.send(
+      new UpdateStackCommand({
+        StackName: 'update-rollback-fails',
+        TemplateBody: body({ Stubborn: probe('n'), Breaker: probe('b', { FailOn: 'Create' }, ['Stubborn']) }),
+      }),
+    );
+    expect(await status('update-rollback-fails')).toBe('UPDATE_ROLLBACK_FAILED');
+    expect((await events('update-rollback-fails')).at(-1)?.ResourceStatusReason).toBe('The following resource(s) failed to roll back: [Stubborn]. ');
+    await expect.poll(() => received('Breaker')).toEqual(['Create b (old null) null', 'Delete b (old null) failed-Breaker']);
+  });
+
   it('keeps what a failed create made when rollback is disabled (CREATE_FAILED), and a delete then removes it', async () => {
     const { StackId: kept } = await cfn.send(
       new CreateStackCommand({
