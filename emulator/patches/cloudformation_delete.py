@@ -14,9 +14,10 @@ still listed, so that a second DeleteStack retries what is left (Troubleshooting
 "Delete stack fails": https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-delete-stack-fails).
 A resource with DeletionPolicy Retain is kept (DELETE_SKIPPED).
 
-Bellflower needs this order: a batch or an answer still in flight when the integration bucket is
-emptied writes `outbound/` again unless what writes into the bucket is deleted first; a sequential
-delete in moto's order could not show whether the templates declare that (issue 19).
+Bellflower relies on this order: the folders custom resource empties the integration bucket
+before the bucket is deleted because it depends on the bucket, and what writes into the bucket
+(the mapping, the integration function) goes before the S3 stack because the root stack says so
+(DependsOn). moto's retries in any order hid a missing dependency; here it shows (issue 19).
 """
 
 from __future__ import annotations
