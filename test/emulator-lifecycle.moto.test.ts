@@ -3,35 +3,36 @@
  * Bellflower's patches), through the real commands (`bin/bellflower.mjs <command>`, what
  * `npm run <command>` runs) with the settings the emulator prints: publish, deploy both stacks, a
  * success, a business failure, a processing failure and a timeout, a redeploy with no changes, an
- * update of a parameter, then destroy with nothing left. No AWS account, no Docker: everything is
+ * update of a parameter, then destroy while executions wait and start, with nothing left. No AWS account, no Docker: everything is
  * on 127.0.0.1.
  *
  * The test's own copy of config/emulator/devl.json (BELLFLOWER_CONFIG_DIR) shortens the callback
  * timeout; the build goes to a temporary dist (BELLFLOWER_DIST_DIR), so the project's dist/ is
  * left alone.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../scripts/lib/core/aws';
-import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, startEmulator, type RunningEmulator } from '../scripts/lib/emulator/emulator';
-import { bellflower, emulatorCommandEnvironment, type Result } from './support/bellflower-cli';
+import { EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, type RunningEmulator } from '../scripts/lib/emulator/emulator';
+import { bellflower, type Result } from './support/bellflower-cli';
+import { startEmulatorSession, type EmulatorSession } from './support/emulator-session';
 import { requireTool } from './support/tools';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const shipped = JSON.parse(readFileSync(join(EMULATOR_CONFIG_DIR, 'devl.json'), 'utf8')) as Record<string, unknown>;
 /** Short enough for the timeout execution, long enough for respond to answer the others under load. */
 const CALLBACK_TIMEOUT_SECONDS = 15;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 describe.runIf(requireTool('moto_server'))('the README deployment flow on the emulator (bellflower emulator, its exported settings)', () => {
+  let session: EmulatorSession;
   let emulator: RunningEmulator;
   let clients: AwsClients;
   let workDir: string;
@@ -57,24 +58,12 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
   }
 
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'bellflower-emulator-'));
-    emulator = await startEmulator({
-      port: 0,
-      region: String(shipped.region),
-      kmsKeyId: String(shipped.kmsKeyId),
-      kmsKeyAlias: String(shipped.kmsKeyAlias),
-    });
-    const configDir = join(workDir, 'config');
-    mkdirSync(configDir);
-    writeFileSync(join(configDir, 'devl.json'), JSON.stringify({ ...shipped, callbackTimeoutSeconds: CALLBACK_TIMEOUT_SECONDS }, null, 2));
-    // What `bellflower emulator` tells the user to export, with the test's own config and dist folders.
-    env = emulatorCommandEnvironment(emulator.endpoint, String(shipped.region), { configDir, distDir: join(workDir, 'dist') });
-    clients = createAwsClients({ region: String(shipped.region), endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+    session = await startEmulatorSession('bellflower-emulator-', { callbackTimeoutSeconds: CALLBACK_TIMEOUT_SECONDS });
+    ({ emulator, clients, workDir, env } = session);
   }, 60_000);
 
   afterAll(async () => {
-    await emulator?.stop();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    await session?.stop();
   });
 
   it('publishes the artifacts and deploys the cross stack and the root stack', async () => {
@@ -250,17 +239,41 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     expect(both.stderr).toMatch(/^bellflower-root-stack-devl: no changes$/m);
   }, 120_000);
 
-  it('destroys both stacks and the artifacts while an execution waits, leaving no stack, bucket, function or queue', async () => {
+  it('destroys both stacks and the artifacts while executions wait and SQS batches are in flight, leaving no stack, bucket, function or queue', async () => {
     // Waiting for its answer: outbound/<id>/ is written, the task token is out.
     const waiting = await startExecution({ order: 6 });
     expect(waiting.id).toMatch(UUID);
+    // Executions keep starting until destroy ends: each sends its callback message, which the
+    // event source mapping delivers to the integration function, which writes outbound/<id>/, while
+    // destroy quiesces and the emulator deletes the stacks' resources in parallel, in dependency
+    // order, as CloudFormation does. A write landing in the emptied bucket would fail DeleteBucket
+    // (DELETE_FAILED). The emulator delivers synchronously, so no batch outlives the mapping: the
+    // AWS race with a batch still in flight then is not reproduced (docs/emulator.md, known gaps).
+    const { BellflowerStepFunctionArn: stateMachineArn } = JSON.parse(readFileSync(join(workDir, 'dist', 'outputs', 'devl.json'), 'utf8')) as Record<string, string>;
+    let destroying = true;
+    let started = 0;
+    const stream = (async () => {
+      while (destroying) {
+        try {
+          await clients.sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ order: 100 + started }) }));
+          started += 1;
+        } catch {
+          // the state machine is being deleted, or is gone
+        }
+        await sleep(100);
+      }
+    })();
+    await sleep(1000);
     const result = await command('destroy', ['--yes', '--delete-artifacts']);
+    destroying = false;
+    await stream;
     const said = `${result.stdout}${result.stderr}`;
     expect(result.code, said).toBe(0);
-    // Quiesced first: the mapping disabled, the waiting execution stopped.
+    expect(started).toBeGreaterThan(5);
+    // Quiesced first: the mapping disabled, the running executions stopped.
     expect(said).toMatch(/event source mapping \S+: disabled/);
-    expect(said).toMatch(/stopped 1 running execution\b/);
-    expect(said.indexOf('stopped 1 running execution')).toBeLessThan(said.indexOf('bellflower-root-stack-devl: deleted'));
+    expect(Number(/stopped (\d+) running executions?\b/.exec(said)?.[1])).toBeGreaterThan(1);
+    expect(said.search(/stopped \d+ running execution/)).toBeLessThan(said.indexOf('bellflower-root-stack-devl: deleted'));
     expect(result.stdout).toMatch(/^deleted stacks: bellflower-root-stack-devl, bellflower-s3-custom-resource-stack-devl$/m);
     const stacks = await clients.cloudFormation.send(new ListStacksCommand({}));
     expect((stacks.StackSummaries ?? []).filter((s) => s.StackStatus !== 'DELETE_COMPLETE')).toEqual([]);

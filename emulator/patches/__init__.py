@@ -15,6 +15,8 @@ from typing import Callable
 from . import (
     cloudformation,
     cloudformation_change_sets,
+    cloudformation_delete,
+    cloudformation_rollback,
     custom_resources,
     delivery,
     iam,
@@ -47,14 +49,15 @@ PATCHES: list[Patch] = [
     stepfunctions.apply_execution_copies,
     stepfunctions.apply_execution_names,
     stepfunctions.apply_closed_task_answers,
+    cloudformation_delete.apply,
+    cloudformation_rollback.apply,
     cloudformation.apply_deleted_stacks,
     s3.apply,
-    custom_resources.apply_delete_order,
     custom_resources.apply_events,
     delivery.apply,
 ]
 
-MODULES: list[ModuleType] = [cloudformation, cloudformation_change_sets, custom_resources, delivery, iam, kms, lambda_runner, s3, sns, stepfunctions]
+MODULES: list[ModuleType] = [cloudformation, cloudformation_change_sets, cloudformation_delete, cloudformation_rollback, custom_resources, delivery, iam, kms, lambda_runner, s3, sns, stepfunctions]
 
 
 def import_moto() -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._core import Emulator, Patches
+from .cloudformation_delete import StackOperationFailed
 
 MOTO_VERSION = "5.2.1"
 
@@ -64,7 +65,8 @@ def create_stack_from(backend: Any, change_set: Any) -> None:
         backend.exports[export.name] = export
     stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
     stack.create_resources()
-    change_set.execution_status = "EXECUTE_COMPLETE"
+    # A create that failed has rolled back (cloudformation_rollback.py): the execution failed.
+    change_set.execution_status = "EXECUTE_COMPLETE" if stack.status == "CREATE_COMPLETE" else "EXECUTE_FAILED"
 
 
 def as_given(value: Any) -> Any:
@@ -118,7 +120,13 @@ def apply(patches: Patches, emulator: Emulator) -> None:
     def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
         change_set = self.describe_change_set(change_set_name)
         if change_set.change_set_type != "CREATE":
-            original_execute(self, change_set_name, stack_name)
+            try:
+                original_execute(self, change_set_name, stack_name)
+            except StackOperationFailed:
+                # Rolled back (cloudformation_rollback.py): the stack shows UPDATE_ROLLBACK_*, its
+                # template, parameters and outputs stay those of before.
+                change_set.execution_status = "EXECUTE_FAILED"
+                return
             refresh_updated_stack(self, change_set)
             return
         create_stack_from(self, change_set)

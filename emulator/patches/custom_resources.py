@@ -1,11 +1,18 @@
-"""CloudFormation custom resources: the ResponseURL, and Update and Delete events.
+"""CloudFormation custom resources: the ResponseURL, and Create, Update and Delete events awaited.
 
 Bellflower's folders custom resource (a function) creates the integration bucket's folders and
-empties the bucket when the stack is deleted. moto sends only Create: a stack update dropped the
-resource (moto has no update for it) and a delete never reached the function, so the integration
-bucket was never emptied and survived destroy. Here Update and Delete events go to the function
-like Create, with the physical id it returned, and the server waits for the answer on the
-ResponseURL; a FAILED answer fails the update or delete.
+empties the bucket when the stack is deleted. moto sends only Create, without waiting for the
+answer (the stack goes on, and a FAILED answer was ignored): a stack update dropped the resource
+(moto has no update for it) and a delete never reached the function, so the integration bucket was
+never emptied and survived destroy. Here every event waits for the function's answer on the
+ResponseURL, as CloudFormation waits before it goes on with what depends on the resource; Update
+and Delete events carry the physical id the function answered last (for a failed Create, the id
+of the FAILED answer: "If the create fails, CloudFormation sends a Delete request with the
+physical id returned", Custom resources, CloudFormation User Guide:
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-delete.html).
+A FAILED answer fails the resource with CloudFormation's reason ("Received response status
+[FAILED] from custom resource. Message returned: ..."), and so the create, update or delete
+(see cloudformation_rollback.py and cloudformation_delete.py for what follows).
 """
 
 from __future__ import annotations
@@ -23,6 +30,23 @@ CUSTOM_RESOURCE_WAIT_SECONDS = 120
 
 # Update and Delete events awaiting their answer on the ResponseURL, by RequestId.
 pending: dict[str, dict[str, Any]] = {}
+# Answers to Create events (sent by moto, which registers nothing), by RequestId, and their signal.
+create_answers: dict[str, dict[str, Any]] = {}
+create_answered = threading.Condition()
+
+
+class CustomResourceFailed(Exception):
+    """A custom resource answered FAILED (or not at all); `bellflower_resource` is the resource, so
+    that a rollback still sends it Delete."""
+
+    def __init__(self, message: str, resource: Any) -> None:
+        super().__init__(message)
+        self.bellflower_resource = resource
+
+
+def failed_reason(answer: dict[str, Any]) -> str:
+    """CloudFormation's status reason for a FAILED answer."""
+    return f"Received response status [FAILED] from custom resource. Message returned: {answer.get('Reason')} (RequestId: {answer.get('RequestId')})"
 
 
 def apply_response_url(patches: Patches, emulator: Emulator) -> None:
@@ -63,51 +87,42 @@ def send_event(resource: Any, request_type: str, properties: dict[str, Any], end
     finally:
         pending.pop(request_id, None)
     if answer.get("Status") != "SUCCESS":
-        raise RuntimeError(f"custom resource {resource.logical_id} failed the {request_type} event: {answer.get('Reason')}")
+        raise CustomResourceFailed(failed_reason({**answer, "RequestId": request_id}), resource)
     return answer
 
 
-def process_answer(response: Any, original_cfn_response: Any) -> Any:
-    """CloudFormationResponse.process_cfn_response: answers to Update/Delete wake their sender;
-    Create answers record the physical id, and a FAILED one fails the stack."""
+def await_create(resource: Any) -> None:
+    """Waits for the answer to the Create event moto sent: SUCCESS sets the resource's data, FAILED
+    (or no answer) raises with the resource, whose physical id is the one the answer gave."""
+    request_id = resource.request_id
+    with create_answered:
+        if not create_answered.wait_for(lambda: request_id in create_answers, CUSTOM_RESOURCE_WAIT_SECONDS):
+            raise CustomResourceFailed(f"custom resource {resource.logical_id} did not answer the Create event", resource)
+        answer = create_answers.pop(request_id)
+    resource.bellflower["physical_id"] = answer.get("PhysicalResourceId")
+    if answer["Status"] != "SUCCESS":
+        raise CustomResourceFailed(failed_reason(answer), resource)
+    resource.set_data(answer.get("Data") or {})
+
+
+def process_answer(response: Any) -> Any:
+    """CloudFormationResponse.process_cfn_response: an answer wakes the event's sender (moto ignored
+    a FAILED Create, and set a SUCCESS one's data from the server thread, creating the rest of the
+    stack there)."""
     request_id = response._get_param("RequestId")
-    status = response._get_param("Status")
-    answer = pending.get(request_id)
-    if answer is not None:
-        answer.update({"Status": status, "Reason": response._get_param("Reason"), "Data": response._get_param("Data")})
-        answer["done"].set()
+    answer = {
+        "Status": response._get_param("Status"), "Reason": response._get_param("Reason"), "Data": response._get_param("Data"),
+        "RequestId": request_id, "PhysicalResourceId": response._get_param("PhysicalResourceId"),
+    }
+    waiting = pending.get(request_id)
+    if waiting is not None:
+        waiting.update(answer)
+        waiting["done"].set()
         return 200, {"status": 200}, json.dumps("{}")
-    stack = response.cloudformation_backend.get_stack(response._get_param("StackId"))
-    resource = stack.custom_resources.get(response._get_param("LogicalResourceId"))
-    if resource is not None and getattr(resource, "bellflower", None) is not None:
-        resource.bellflower["physical_id"] = response._get_param("PhysicalResourceId")
-    if status != "SUCCESS":
-        # moto ignores a FAILED Create and the stack stays CREATE_IN_PROGRESS for ever.
-        stack.status = "CREATE_FAILED"
-        stack._add_stack_event("CREATE_FAILED", resource_status_reason=f"{response._get_param('LogicalResourceId')}: {response._get_param('Reason')}")
-        return 200, {"status": 200}, json.dumps("{}")
-    return original_cfn_response(response)
-
-
-def apply_delete_order(patches: Patches, emulator: Emulator) -> None:
-    """Delete order. moto deletes a stack's resources in no particular order, so a custom resource
-    could outlive the bucket it empties, or the role policy that lets it. CloudFormation deletes in
-    reverse dependency order, and a custom resource depends on what it manages: custom resources
-    now go first, then moto deletes the rest."""
-    from moto.cloudformation import custom_model, parsing
-
-    custom = custom_model.CustomModel
-    original_map_delete = patches.require(parsing.ResourceMap, "delete")
-
-    def map_delete(self: Any) -> None:
-        for logical_id, resource in list(self._parsed_resources.items()):
-            retained = (self._resource_json_map.get(logical_id) or {}).get("DeletionPolicy") == "Retain"
-            if isinstance(resource, custom) and not retained:
-                resource.delete(self._account_id, self._region_name)
-                self._parsed_resources.pop(logical_id)
-        original_map_delete(self)
-
-    patches.replace(parsing.ResourceMap, "delete", map_delete, "cloudformation: custom resources deleted before what they manage")
+    with create_answered:
+        create_answers[request_id] = answer
+        create_answered.notify_all()
+    return 200, {"status": 200}, json.dumps("{}")
 
 
 def apply_events(patches: Patches, emulator: Emulator) -> None:
@@ -117,7 +132,7 @@ def apply_events(patches: Patches, emulator: Emulator) -> None:
 
     custom = custom_model.CustomModel
     original_custom_create = patches.require(custom, "create_from_cloudformation_json")
-    original_cfn_response = patches.require(cfn_responses.CloudFormationResponse, "process_cfn_response")
+    patches.require(cfn_responses.CloudFormationResponse, "process_cfn_response")
     endpoint = emulator.endpoint
 
     def custom_create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any) -> Any:
@@ -126,6 +141,7 @@ def apply_events(patches: Patches, emulator: Emulator) -> None:
             "properties": cloudformation_json["Properties"], "stack_id": kwargs["StackId"],
             "resource_type": kwargs["ResourceType"], "account_id": account_id, "physical_id": None,
         }
+        await_create(resource)
         return resource
 
     def custom_delete(self: Any, account_id: str, region_name: str) -> None:
@@ -136,13 +152,14 @@ def apply_events(patches: Patches, emulator: Emulator) -> None:
         properties = cloudformation_json["Properties"]
         answer = send_event(original_resource, "Update", properties, endpoint, original_resource.bellflower["properties"])
         original_resource.bellflower["properties"] = properties
+        original_resource.bellflower["physical_id"] = answer.get("PhysicalResourceId") or original_resource.bellflower["physical_id"]
         original_resource.data = answer.get("Data") or {}
         return original_resource
 
     def process_cfn_response(self: Any) -> Any:
-        return process_answer(self, original_cfn_response)
+        return process_answer(self)
 
-    patches.replace(custom, "create_from_cloudformation_json", classmethod(custom_create), "cloudformation: custom resources keep their properties")
+    patches.replace(custom, "create_from_cloudformation_json", classmethod(custom_create), "cloudformation: custom resources keep their properties and await their Create")
     patches.replace(custom, "delete", custom_delete, "cloudformation: custom resources receive Delete", new=True)
     patches.replace(custom, "update_from_cloudformation_json", classmethod(custom_update), "cloudformation: custom resources receive Update", new=True)
-    patches.replace(cfn_responses.CloudFormationResponse, "process_cfn_response", process_cfn_response, "cloudformation: custom-resource answers to Update/Delete, physical ids, FAILED")
+    patches.replace(cfn_responses.CloudFormationResponse, "process_cfn_response", process_cfn_response, "cloudformation: custom-resource answers awaited, physical ids, FAILED")
