@@ -121,7 +121,7 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
 
   // Physical names follow <base>-<Environment>-<Region>, the processing role's too (no name is left to
   // CloudFormation: a generated one would not match these grants).
-  const role = { resource: `arn:${t.partition}:iam::${t.accountId}:role/bellflower-lambda-function-execution-role${suffix}`, grant: `arn:${t.partition}:iam::${t.accountId}:role/*${suffix}` };
+  const role = { resource: `arn:${t.partition}:iam::${t.accountId}:role/bellflower-lambda-execution-role${suffix}`, grant: `arn:${t.partition}:iam::${t.accountId}:role/*${suffix}` };
   const processingRole = { resource: `arn:${t.partition}:iam::${t.accountId}:role/${t.projectName}-processing${suffix}`, grant: role.grant };
   const fn = { resource: regional('lambda', `function:bellflower-integration-lambda${suffix}`), grant: regional('lambda', `function:*${suffix}`) };
   const customResourceFn = { resource: regional('lambda', `function:${t.projectName}-s3-folders-cr${suffix}`), grant: regional('lambda', `function:${t.projectName}-*-cr${suffix}`) };

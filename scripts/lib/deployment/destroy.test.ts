@@ -113,7 +113,7 @@ describe('destroy quiesces the workflow first (aws-sdk-client-mock)', () => {
     expect(cfn.commandCalls(DeleteStackCommand).map((call) => call.args[0].input)).toEqual([{ StackName: ROOT_ID, RoleARN: roleArn }]);
   });
 
-  it('deletes the stacks with the caller\'s credentials when no execution role is recorded (or --cfn-role-arn none)', async () => {
+  it('deletes the stacks with the caller\'s credentials when no execution role is recorded (or --role-arn none)', async () => {
     await destroy({ config: withCfnRole({ ...config, cfnExecutionRoleArn: 'arn:aws:iam::111122223333:role/x' }, 'none'), clients, pollSeconds: 0.01 });
     expect(cfn.commandCalls(DeleteStackCommand).map((call) => call.args[0].input)).toEqual([{ StackName: ROOT_ID }]);
   });
