@@ -48,6 +48,7 @@ PATCHES: list[Patch] = [
     stepfunctions.apply_execution_names,
     stepfunctions.apply_closed_task_answers,
     cloudformation.apply_deleted_stacks,
+    cloudformation.apply_termination_protection,
     s3.apply,
     custom_resources.apply_delete_order,
     custom_resources.apply_events,
