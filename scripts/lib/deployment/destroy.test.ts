@@ -127,6 +127,17 @@ describe('destroy quiesces the workflow first (aws-sdk-client-mock)', () => {
     expect(result.deletedStacks).toEqual([config.rootStackName]);
   });
 
+  it('rejects a protected stack (a production environment) before it disables or stops anything', async () => {
+    cfn.on(DescribeStacksCommand, { StackName: config.rootStackName }).resolves({
+      Stacks: [{ StackName: config.rootStackName, StackId: ROOT_ID, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), EnableTerminationProtection: true }],
+    });
+
+    await expect(destroy({ config, clients, pollSeconds: 0.01 })).rejects.toThrow(
+      `stack ${config.rootStackName} has termination protection on; turn it off first: aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name ${config.rootStackName}`,
+    );
+    expect(calls).toEqual([]);
+  });
+
   it('fails before deleting anything when the mapping cannot be disabled, naming it', async () => {
     lambda.on(UpdateEventSourceMappingCommand).rejects(Object.assign(new Error('User is not authorized to perform: lambda:UpdateEventSourceMapping'), { name: 'AccessDeniedException' }));
 

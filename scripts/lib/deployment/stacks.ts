@@ -417,6 +417,15 @@ export async function keptChangeSet(
   return { id: described.ChangeSetId ?? name, type, hasChanges: true };
 }
 
+/** Throws when `stack` has termination protection on (CloudFormation would refuse to delete it), naming the command that lifts it. */
+export function refuseProtected(stack: Stack | undefined, stackName: string): void {
+  if (stack?.EnableTerminationProtection) {
+    throw new StackError(
+      `stack ${stackName} has termination protection on; turn it off first: aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name ${stackName}`,
+    );
+  }
+}
+
 /** Deletes a stack and waits, streaming events; does nothing when it does not exist. */
 export async function deleteStack(
   cloudFormation: CloudFormationClient,
@@ -426,11 +435,7 @@ export async function deleteStack(
   const reporter = options.reporter ?? silentReporter;
   const stack = await describeStack(cloudFormation, stackName);
   if (!stack) return false;
-  if (stack.EnableTerminationProtection) {
-    throw new StackError(
-      `stack ${stackName} has termination protection on; turn it off first: aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name ${stackName}`,
-    );
-  }
+  refuseProtected(stack, stackName);
   const stackId = stack.StackId ?? stackName;
   const events = new StackEventCollector(cloudFormation, stackId, await latestEventTime(cloudFormation, stackId));
   try {
