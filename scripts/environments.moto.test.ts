@@ -93,6 +93,15 @@ describe.runIf(requireTool('moto_server'))('bellflower environments, --role-arn 
     expect(result.stderr).not.toContain('AWS account');
   });
 
+  it('shows what a deploy of an environment of any configured name would change (diff --env staging)', async () => {
+    const result = await bellflower(['diff', '--env', 'staging', '--json', ...paths()], env);
+
+    expect(result.code, result.stderr).toBe(0);
+    const diff = JSON.parse(result.stdout) as { hasChanges: boolean; stacks: { stackName: string; status: string }[] };
+    expect(diff.hasChanges).toBe(true);
+    expect(diff.stacks.map((stack) => stack.stackName)).toEqual(['bellflower-s3-custom-resource-stack-staging', 'bellflower-root-stack-staging']);
+  });
+
   it('deploys an environment of any configured name with the configuration\'s and --tags\' stack tags, as the caller (--role-arn none)', async () => {
     const result = await deploy(['--env', 'staging', '--require-approval', 'never', '--role-arn', 'none', '--tags', 'Team=payments', 'Owner=ops@bellflower.test']);
 
