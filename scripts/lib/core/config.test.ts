@@ -161,6 +161,11 @@ describe('loadConfig', () => {
     }
     // Production is the file's field, not the name: only prod.json sets it.
     expect(['devl', 'test', 'prod'].map((env) => loadConfig({ env, configDir: shipped }).production === true)).toEqual([false, false, true]);
+    // prod is rehearsed on the emulator: a production environment on the key the emulator creates (devl's).
+    const emulatorDir = join(DEFAULT_CONFIG_DIR, 'emulator');
+    const [devl, prod] = ['devl', 'prod'].map((env) => loadConfig({ env, configDir: emulatorDir, processEnv: {} }));
+    expect(prod).toMatchObject({ production: true, kmsKeyId: devl!.kmsKeyId, kmsKeyAlias: devl!.kmsKeyAlias, rootStackName: 'bellflower-root-stack-prod' });
+    expect(prod!.artifactBucket).not.toBe(devl!.artifactBucket);
   });
 
   it('merges config/<env>.local.json over config/<env>.json, parameters key by key, and names the file a bad field comes from', () => {
