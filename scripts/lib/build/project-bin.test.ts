@@ -45,4 +45,16 @@ describe('the project\'s own binary in node_modules/.bin', () => {
     expect(readlinkSync(link!.path)).toBe('../other/cli.js');
     expect(describeLink(link!)).toBe("node_modules/.bin/tool: another package's tool is there, left alone (run node bin/tool.mjs)");
   });
+
+  it('fails softly where the file system refuses the link, so that npm ci still succeeds', () => {
+    const root = project('refused');
+    const refuse = () => {
+      throw Object.assign(new Error("EPERM: operation not permitted, symlink '../../bin/tool.mjs'"), { code: 'EPERM' });
+    };
+
+    const [link] = linkProjectBins(root, refuse);
+
+    expect(link!.status).toBe('failed');
+    expect(describeLink(link!)).toBe("node_modules/.bin/tool: not linked (EPERM: operation not permitted, symlink '../../bin/tool.mjs'); run node bin/tool.mjs");
+  });
 });

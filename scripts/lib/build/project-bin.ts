@@ -16,12 +16,18 @@ export interface ProjectBinLink {
   readonly name: string;
   /** Path of the link (`node_modules/.bin/<name>`). */
   readonly path: string;
-  /** `linked`: created now; `present`: already there; `taken`: the name points elsewhere, left alone. */
-  readonly status: 'linked' | 'present' | 'taken';
+  /**
+   * `linked`: created now; `present`: already there; `taken`: the name points elsewhere, left
+   * alone; `failed`: the file system refused the link (e.g. Windows without the right to make
+   * symbolic links), which must not fail `npm ci`.
+   */
+  readonly status: 'linked' | 'present' | 'taken' | 'failed';
+  /** Why it failed. */
+  readonly reason?: string;
 }
 
 /** Links each binary of `<root>/package.json`'s `bin` into `<root>/node_modules/.bin` (relative symlinks). */
-export function linkProjectBins(root: string = PROJECT_ROOT): ProjectBinLink[] {
+export function linkProjectBins(root: string = PROJECT_ROOT, link: (target: string, path: string) => void = symlinkSync): ProjectBinLink[] {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name?: string; bin?: string | Record<string, string> };
   const bins = typeof manifest.bin === 'string' ? { [manifest.name ?? '']: manifest.bin } : (manifest.bin ?? {});
   const binDir = join(root, 'node_modules', '.bin');
@@ -37,7 +43,11 @@ export function linkProjectBins(root: string = PROJECT_ROOT): ProjectBinLink[] {
     }
     if (existing === wanted) return { name, path, status: 'present' };
     if (existing !== undefined) return { name, path, status: 'taken' };
-    symlinkSync(wanted, path);
+    try {
+      link(wanted, path);
+    } catch (error) {
+      return { name, path, status: 'failed', reason: error instanceof Error ? error.message : String(error) };
+    }
     return { name, path, status: 'linked' };
   });
 }
@@ -47,5 +57,6 @@ export function describeLink(link: ProjectBinLink): string | undefined {
   const where = relative(dirname(dirname(dirname(link.path))), link.path);
   if (link.status === 'linked') return `${where}: linked (bellflower … with node_modules/.bin on the PATH, or npx bellflower …)`;
   if (link.status === 'taken') return `${where}: another package's ${link.name} is there, left alone (run node bin/${link.name}.mjs)`;
+  if (link.status === 'failed') return `${where}: not linked (${link.reason}); run node bin/${link.name}.mjs`;
   return undefined;
 }
