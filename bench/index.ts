@@ -14,6 +14,8 @@
  * 4. Tests: the type-check before (one program with the cdk-nag test) and now (two programs); the
  *    cdk-nag check with CDK's built-in validation (before) and without (now); with `--npm-test`,
  *    the whole `npm test` (wall time and peak memory).
+ * 5. The README's invocation (`bellflower`, node_modules/.bin on the PATH) and `npx bellflower`
+ *    over `node bin/bellflower.mjs`, see bench/invocation.ts.
  *
  * The publish part writes the project's dist/ as `npm run publish` does (config/devl.json, moto's
  * endpoint, a bench configuration in place of the shipped example); dist/manifests/devl.json is put
@@ -33,6 +35,7 @@ import { synthesize } from '../scripts/lib/build/synth';
 import { codePath, HANDLERS, STATE_MACHINE_PATH, TEMPLATE_PATHS, type HandlerName } from '../templates/layout';
 import { freePort } from '../test/support/moto';
 import { measureHandlers, printHandlerFigures } from './handlers';
+import { measureInvocation, printInvocation } from './invocation';
 import { formatMiB, formatMs, interleave, printTable, ratio, timeCommand, type Sample, type Summary } from './measure';
 
 // The SDK's notice that its 2027 releases need Node 22 would interleave with the tables.
@@ -345,6 +348,7 @@ await new Command('bench')
       console.log('\n## 3. Handler zips\n');
       printHandlerFigures(await measureHandlers(Number(options.handlerRuns)), Number(options.handlerRuns));
       await tests(Number(options.slowRuns), work, options.npmTest ?? false);
+      printInvocation(await measureInvocation(Number(options.runs)), Number(options.runs));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -56,7 +56,7 @@ describe('bellflower without AWS', () => {
     const results = await Promise.all([
       bellflower(['deplyo']),
       bellflower(['deploy', '--yes']),
-      bellflower(['deploy', '--env', 'staging']),
+      bellflower(['deploy', '--env', 'Staging']),
       bellflower(['watch']),
       bellflower([]),
       bellflower(['respond', '11111111-2222-3333-4444-555555555555', '--external-id', 'x']),
@@ -67,7 +67,9 @@ describe('bellflower without AWS', () => {
     expect(results.map((result) => result.code)).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
     expect(results[0]!.stderr).toBe("error: unknown command 'deplyo'\n(Did you mean deploy?)\n");
     expect(results[1]!.stderr).toBe("error: unknown option '--yes'\n");
-    expect(results[2]!.stderr).toMatch(/argument 'staging' is invalid. Allowed choices are devl, test, prod/);
+    expect(results[2]!.stderr).toBe(
+      "error: option '-e, --env <env>' argument 'Staging' is invalid. --env \"Staging\" is not an environment name: 1 to 8 lowercase letters, digits and single hyphens, starting with a letter (e.g. dev, staging, prod-eu)\n",
+    );
     expect(results[3]!.stderr).toBe("error: missing required argument 'execution'\n");
     expect(results[4]!.stderr).toMatch(/^Usage: bellflower <command> \[options\]/);
     expect(results[5]!.stderr).toBe('respond: --external-id needs --role-arn\n');

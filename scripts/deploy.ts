@@ -16,6 +16,8 @@ interface DeployFlags extends CommonFlags, CfnRoleFlags {
   readonly json?: boolean;
   readonly publish: boolean;
   readonly resetParameter: readonly string[];
+  readonly tags?: readonly string[];
+  readonly resetTag: readonly string[];
   readonly sourceCheck: boolean;
 }
 
@@ -30,7 +32,7 @@ export const command: BellflowerCommand<DeployFlags> = {
     .addOption(
       new Option('--require-approval <level>', 'which changes a person must approve at the terminal (refused without one, unless never)')
         .choices(['never', 'broadening', 'any-change'])
-        .default('broadening', 'broadening: IAM, KMS, policies and security properties'),
+        .default('broadening', 'broadening: IAM, KMS, policies and security properties; any-change for a "production": true environment'),
     )
     .option('--no-rollback', 'keep what was created or updated when the deploy fails (to debug it); deploy again once fixed')
     .option('--no-execute', 'create the change sets and keep them for review (bellflower diff --change-set <name>); nothing changes')
@@ -42,6 +44,17 @@ export const command: BellflowerCommand<DeployFlags> = {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      '--tags <Key=Value...>',
+      'stack tags besides ProjectName and Environment (repeatable; over "tags" in config/<env>.json); CloudFormation propagates them to the resources, and a later deploy keeps them',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option(
+      '--reset-tag <Key>',
+      'remove a stack tag an earlier deploy set (repeatable); without it a tag given once is kept',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .addOption(new Option('--no-source-check', 'deploy the build in --dist as it is, without comparing the sources (tests of stand-in builds)').hideHelp())
     .addHelpText(
       'after',
@@ -50,15 +63,17 @@ export const command: BellflowerCommand<DeployFlags> = {
         'Deploy refuses a tree that differs from the last publish of the environment (a',
         'handler or template edited since), naming what changed; --publish does both.',
         'A parameter neither in config/<env>.json nor on the command line keeps the',
-        "stack's value (UsePreviousValue, said in the output) until --reset-parameter.",
+        "stack's value (UsePreviousValue, said in the output) until --reset-parameter;",
+        'a stack tag likewise until --reset-tag.',
       ].join('\n'),
     ),
-  run: async ({ flags }) => {
+  run: async ({ flags, parsed }) => {
     if (flags.changeSet !== undefined && !flags.execute) throw new UsageError('--change-set executes a kept change set; it cannot go with --no-execute');
     if (flags.changeSet !== undefined && flags.publish) throw new UsageError('--change-set executes a kept change set made from an earlier publish; it cannot go with --publish');
     const { commandContext } = await import('./cli/context');
     const { deploy } = await import('./lib/deployment/deploy');
-    const { approvalGate } = await import('./lib/deployment/approval');
+    const { approvalGate, approvalLevel } = await import('./lib/deployment/approval');
+    const { configFilePath } = await import('./lib/core/config');
     const { CHANGE_SET_NAME, newChangeSetName } = await import('./lib/deployment/stacks');
     const { confirm } = await import('./cli/command');
     const { colorsFor, printJson } = await import('./lib/core/output');
@@ -77,6 +92,7 @@ export const command: BellflowerCommand<DeployFlags> = {
       reporter.info(`published ${published.manifest.artifacts.length} artifacts (${published.uploaded.length} uploaded, ${published.unchanged.length} unchanged)`);
     }
     const changeSetName = flags.execute ? undefined : newChangeSetName();
+    const approvalIsDefault = parsed.getOptionValueSource('requireApproval') === 'default';
     const result = await deploy({
       config,
       clients,
@@ -84,6 +100,7 @@ export const command: BellflowerCommand<DeployFlags> = {
       reporter,
       replaceFailed: flags.replaceFailed,
       resetParameters: flags.resetParameter,
+      resetTags: flags.resetTag,
       onStep: (step) => steps.set(step.stackName, step),
       // A kept change set runs what was published when it was made; otherwise the tree must be the published one.
       ...(flags.changeSet === undefined && !flags.publish && flags.sourceCheck ? { rebuild: () => buildArtifacts(environmentBuildOptions(config, distDir)) } : {}),
@@ -93,7 +110,8 @@ export const command: BellflowerCommand<DeployFlags> = {
         ...(changeSetName !== undefined ? { changeSetName } : {}),
         ...(flags.changeSet !== undefined ? { existingChangeSet: flags.changeSet } : {}),
         approve: approvalGate({
-          level: flags.requireApproval,
+          level: approvalLevel(flags.requireApproval, approvalIsDefault, config),
+          ...(approvalIsDefault && config.production ? { levelReason: `"production": true in ${configFilePath(config)}: every change is asked about` } : {}),
           cloudFormation: clients.cloudFormation,
           reporter,
           interactive: Boolean(process.stdin.isTTY),

@@ -67,20 +67,23 @@ export const command: BellflowerCommand<LoadFlags> = {
       .option('--keep', 'keep the outbound and inbound files of the load (default: delete them)'),
   run: async ({ flags }) => {
     if (flags.externalId !== undefined && flags.roleArn === undefined) throw new UsageError('--external-id needs --role-arn');
-    if (flags.env === 'prod' && !flags.yes) {
-      throw new UsageError('refusing to load environment "prod" (it would start real executions and write to its bucket): add --yes if you mean it');
-    }
     const { readExecutionInput } = await import('./lib/local/input');
     const { checkExecutionInputSize } = await import('./lib/local/limits');
     const input = await readExecutionInput(flags);
     checkExecutionInputSize(input);
 
     const { commandContext } = await import('./cli/context');
+    const { configFilePath } = await import('./lib/core/config');
     const { deployedOutputs } = await import('./lib/deployment/outputs');
     const { deploymentTarget } = await import('./lib/workflow/execution');
     const { ROOT_OUTPUTS } = await import('../templates/names');
     const context = await commandContext(flags);
     const { clients, config, reporter } = context;
+    if (config.production && !flags.yes) {
+      throw new UsageError(
+        `refusing to load environment "${config.environment}" ("production": true in ${configFilePath(config)}; it would start real executions and write to its bucket): add --yes if you mean it`,
+      );
+    }
     const { outputs } = await deployedOutputs({ cloudFormation: clients.cloudFormation, env: config.environment, stackName: config.rootStackName, region: config.region, distDir: context.distDir, reporter });
     const target = deploymentTarget(outputs, config.environment);
     const productionLike = [config.rootStackName, target.stateMachineArn.replace(/^.*:/, ''), target.bucket].find((name) => PRODUCTION_NAME.test(name));

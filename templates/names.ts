@@ -66,11 +66,31 @@ export const CROSS_EXPORTS = {
   s3NotificationFunctionArn: 'S3NoticationCustomResourceLambdaFunctionArn',
 } as const;
 
-/** Environments accepted by the `Environment` parameter. */
-export const ENVIRONMENTS = ['devl', 'test', 'prod'] as const;
+/**
+ * What an environment name may be: the `Environment` parameter's pattern and length, and `--env`'s.
+ * Any name with a configuration file (`config/<name>.json`) is an environment; whether it is a
+ * production one is that file's `production` field, not its name. The name is part of every
+ * physical name (`<base>-<Environment>-<Region>`), of S3 bucket names (lowercase letters, digits
+ * and single hyphens) and of the stack names; 8 characters keep every name within AWS's limits at
+ * the longest values of the other parameters (templates/structure.test.ts tries them).
+ */
+export const ENVIRONMENT_NAME = {
+  pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$',
+  maxLength: 8,
+  /** Said wherever a name is refused. */
+  rule: '1 to 8 lowercase letters, digits and single hyphens, starting with a letter (e.g. dev, staging, prod-eu)',
+} as const;
 
-/** One of {@link ENVIRONMENTS}. */
-export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+/** The environments the project ships a configuration file for (`config/<name>.json`). */
+export const SHIPPED_ENVIRONMENTS = ['devl', 'test', 'prod'] as const;
+
+/** An environment's name: any name that follows {@link ENVIRONMENT_NAME} and has a configuration file. */
+export type EnvironmentName = string;
+
+/** Whether `name` follows {@link ENVIRONMENT_NAME}. */
+export function isEnvironmentName(name: string): boolean {
+  return name.length <= ENVIRONMENT_NAME.maxLength && new RegExp(ENVIRONMENT_NAME.pattern).test(name);
+}
 
 /** Lambda runtime of every function (the newest nodejs runtime cfn-lint 1.51 accepts without warning). */
 export const LAMBDA_RUNTIME = 'nodejs24.x';
@@ -82,7 +102,7 @@ export const LAMBDA_HANDLER = 'index.handler';
  * Name of the role CloudFormation assumes for an environment's stacks (bootstrap creates it). It
  * ends in `-cfn-exec`, not in `-<Environment>-<Region>`, so no grant of its own policy (roles named
  * `*-<Environment>-<Region>`) reaches it: a change set cannot widen the role it runs with.
- * At most 29 + 1 + 4 + 1 + 14 + 9 = 58 characters, within IAM's 64.
+ * At most 25 + 1 + 8 + 1 + 15 + 9 = 59 characters, within IAM's 64.
  */
 export function cfnExecutionRoleName(projectName: string, environment: string, region: string): string {
   return `${projectName}-${environment}-${region}-cfn-exec`;

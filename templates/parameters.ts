@@ -4,7 +4,7 @@
  * 2-4). Each template lists the names it uses; {@link parameters} turns the list into the
  * `Parameters` section and `AWS::CloudFormation::Interface` labels.
  */
-import { ENVIRONMENTS, LAMBDA_HANDLER, LAMBDA_RUNTIME } from './names';
+import { ENVIRONMENT_NAME, LAMBDA_HANDLER, LAMBDA_RUNTIME } from './names';
 import { DEFAULT_KEY_PREFIX } from './layout';
 
 /** A CloudFormation parameter with its console label. */
@@ -24,11 +24,15 @@ export interface ParameterDefinition {
 }
 
 /**
- * Lambda and IAM physical names get `-<Environment>-<Region>` appended: at most 21 characters,
- * `-devl-` plus a 15-character region (us-isof-south-1; the ARN patterns admit any region). 43
- * keeps function and role names within AWS's 64 (templates/structure.test.ts tries the longest).
+ * Lambda and IAM physical names get `-<Environment>-<Region>` appended: at most 25 characters,
+ * an 8-character environment (ENVIRONMENT_NAME) between hyphens plus a 15-character region
+ * (us-isof-south-1; the ARN patterns admit any region). 39 keeps function and role names within
+ * AWS's 64 (templates/structure.test.ts tries the longest).
  */
-const NAME_MAX_WITH_SUFFIX = 43;
+const NAME_MAX_WITH_SUFFIX = 39;
+
+/** The same suffix within S3's 63 characters for a bucket name. */
+const BUCKET_NAME_MAX_WITH_SUFFIX = 38;
 
 /** IAM's pattern for role and policy names (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html). */
 const IAM_NAME = { AllowedPattern: '^[\\w+=,.@-]+$', ConstraintDescription: 'letters, digits and +=,.@_- (IAM names)' } as const;
@@ -84,17 +88,21 @@ export const LOG_RETENTION_DAYS = [
 
 /** The parameter catalog, keyed by parameter name. */
 export const PARAMETERS = {
-  // 29: "<ProjectName>-s3-folders-cr-<Environment>-<Region>" must fit Lambda's and IAM's 64.
-  ProjectName: text('Project Name', 'Project name, used in tags and custom-resource function names.', 5, 29, {
+  // 25: "<ProjectName>-s3-folders-cr-<Environment>-<Region>" must fit Lambda's and IAM's 64.
+  ProjectName: text('Project Name', 'Project name, used in tags and custom-resource function names.', 5, 25, {
     Default: 'bellflower',
     AllowedPattern: '^[a-z]+$',
-    ConstraintDescription: '5 to 29 lowercase letters',
+    ConstraintDescription: '5 to 25 lowercase letters',
   }),
   Environment: {
     Type: 'String',
     Description: 'Environment; part of every physical name (<base>-<Environment>-<Region>).',
     Default: 'devl',
-    AllowedValues: ENVIRONMENTS,
+    // Any configured name (config/<name>.json), no longer one of devl, test, prod: docs/differences.md.
+    AllowedPattern: ENVIRONMENT_NAME.pattern,
+    MinLength: 1,
+    MaxLength: ENVIRONMENT_NAME.maxLength,
+    ConstraintDescription: ENVIRONMENT_NAME.rule,
     label: 'Environment',
   },
   ArtifactKeyPrefix: text('Artifact Key Prefix', 'Key prefix of the templates, code and definition in the artifact bucket.', 1, 50, {
@@ -149,7 +157,8 @@ export const PARAMETERS = {
     ConstraintDescription: 'an e-mail address',
   }),
   LambdaExecutionRoleName: text('Lambda Execution Role Name', 'Base name of the Lambda execution role.', 5, NAME_MAX_WITH_SUFFIX, {
-    Default: 'bellflower-lambda-function-execution-role',
+    // The original's bellflower-lambda-function-execution-role (41) leaves no room for an 8-character environment: docs/differences.md.
+    Default: 'bellflower-lambda-execution-role',
     ...IAM_NAME,
   }),
   LambdaExecutionPolicyName: text('Lambda Execution Policy Name', 'Name of the Lambda execution role policy.', 5, 50, {
@@ -209,12 +218,12 @@ export const PARAMETERS = {
   LambdaExecutionRoleArn: text('Lambda Execution Role ARN', 'ARN of the function execution role.', 20, 2048, {
     AllowedPattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$',
   }),
-  S3IntegrationBucketName: text('S3 Integration Bucket Name', 'Base name of the integration bucket.', 3, 40, {
+  S3IntegrationBucketName: text('S3 Integration Bucket Name', 'Base name of the integration bucket.', 3, BUCKET_NAME_MAX_WITH_SUFFIX, {
     Default: 'bellflower-integration-bucket',
     AllowedPattern: '^[a-z0-9][a-z0-9-]*$',
     ConstraintDescription: 'lowercase letters, digits and hyphens',
   }),
-  S3BucketBaseName: text('S3 Bucket Base Name', 'Base name of the integration bucket.', 3, 40, {
+  S3BucketBaseName: text('S3 Bucket Base Name', 'Base name of the integration bucket.', 3, BUCKET_NAME_MAX_WITH_SUFFIX, {
     AllowedPattern: '^[a-z0-9][a-z0-9-]*$',
     ConstraintDescription: 'lowercase letters, digits and hyphens',
   }),

@@ -29,6 +29,8 @@ async function deployedEmulator(options: { duplicateDeliveries?: boolean } = {})
   const configDir = join(workDir, 'config');
   mkdirSync(configDir);
   writeFileSync(join(configDir, 'devl.json'), JSON.stringify({ ...shipped, callbackTimeoutSeconds: 600 }, null, 2));
+  // A production environment (config/emulator/prod.json's field): load refuses it without --yes.
+  writeFileSync(join(configDir, 'prod.json'), JSON.stringify({ ...shipped, production: true, artifactBucket: 'bellflower-artifacts-emulator-prod' }, null, 2));
   const env = emulatorCommandEnvironment(emulator.endpoint, String(shipped.region), { configDir, distDir: join(workDir, 'dist') });
   const command = (args: readonly string[], onStderr?: (stderr: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<Result> =>
     bellflower(args, env, onStderr ? { onStderr } : {});
@@ -115,7 +117,7 @@ describe.runIf(requireTool('moto_server'))('bellflower load on the emulator', ()
   it('rejects a production-looking target before starting anything', async () => {
     const prod = await deployed.command(['load', '--env', 'prod']);
     expect(prod.code).toBe(2);
-    expect(prod.stderr).toMatch(/refusing to load environment "prod".*--yes/);
+    expect(prod.stderr).toMatch(/refusing to load environment "prod" \("production": true in .*prod\.json; .*--yes/);
     expect(prod.stdout).toBe('');
   });
 });

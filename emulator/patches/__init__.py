@@ -52,6 +52,7 @@ PATCHES: list[Patch] = [
     cloudformation_delete.apply,
     cloudformation_rollback.apply,
     cloudformation.apply_deleted_stacks,
+    cloudformation.apply_termination_protection,
     s3.apply,
     custom_resources.apply_events,
     delivery.apply,

@@ -82,3 +82,34 @@ def apply_deleted_stacks(patches: Patches, emulator: Emulator) -> None:
         self.output_map = parsing.OutputMap(self.resource_map, {}, self.stack_id)
 
     patches.replace(cfn_models.Stack, "delete", stack_delete, "cloudformation: deleted stacks re-create nothing")
+
+
+def apply_termination_protection(patches: Patches, emulator: Emulator) -> None:
+    """UpdateTerminationProtection, which deploy sends for a production environment: moto 5.2.1 has
+    no such action (the SDK got an HTML error page, so a production deploy failed after its stacks
+    were up), and it deletes a protected stack. CloudFormation sets the flag DescribeStacks shows
+    (API reference, UpdateTerminationProtection) and refuses DeleteStack while it is on
+    (User Guide, "Protect CloudFormation stacks from being deleted": "the delete operation fails").
+    """
+    from moto.cloudformation import models as cfn_models, responses as cfn_responses
+    from moto.core.responses import ActionResult
+
+    def update_termination_protection(self: Any) -> Any:
+        name = self._get_param("StackName")
+        stack = self.cloudformation_backend.get_stack(name)
+        stack.enable_termination_protection = str(self._get_param("EnableTerminationProtection")).lower() == "true"
+        return ActionResult({"StackId": stack.stack_id})
+
+    patches.replace(cfn_responses.CloudFormationResponse, "update_termination_protection", update_termination_protection, "cloudformation: UpdateTerminationProtection", new=True)
+
+    original_delete_stack = patches.require(cfn_models.CloudFormationBackend, "delete_stack")
+
+    def delete_stack(self: Any, name_or_stack_id: str) -> None:
+        for stack in self.stacks.values():
+            if name_or_stack_id in (stack.stack_id, stack.name) and getattr(stack, "enable_termination_protection", False):
+                raise cfn_models.ValidationError(
+                    name_or_stack_id, message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled"
+                )
+        original_delete_stack(self, name_or_stack_id)
+
+    patches.replace(cfn_models.CloudFormationBackend, "delete_stack", delete_stack, "cloudformation: a protected stack is not deleted")

@@ -22,6 +22,12 @@ parameters as sent with those sent at creation, so a parameter kept with UsePrev
 now sent at its default, makes an empty change set look like a change (whose execution then fails
 in moto's nested-stack update). CloudFormation compares the values in effect (CreateChangeSet:
 "The submitted information didn't contain changes" when template and values are unchanged).
+
+An UPDATE change set's Tags become the stack's tags: moto kept the tags of the creation, so a tag
+added or removed by a later deploy never showed. CloudFormation replaces them (API reference,
+CreateChangeSet Tags: "Key-value pairs to associate with this stack"; UpdateStack Tags: "If you
+don't specify this parameter, CloudFormation doesn't modify the stack's tags"); moto cannot tell
+an absent Tags from an empty one, so an empty list leaves them as they are.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ def refresh_updated_stack(backend: Any, change_set: Any) -> None:
     for export in stack.exports:
         backend.exports.pop(export.name, None)
     stack.parameters = change_set.parameters
+    if change_set.tags:
+        stack.tags = change_set.tags
     stack.output_map = stack._create_output_map()
     for export in stack.exports:
         backend.exports[export.name] = export

@@ -10,6 +10,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { awsAccessCause } from '../lib/core/aws-errors';
 import { IAM_ROLE_ARN } from '../lib/core/patterns';
+import { ENVIRONMENT_NAME, isEnvironmentName } from '../../templates/names';
 import { EXIT_CODES, exitCodeOf, InterruptedError, messageOf, PreflightError } from '../lib/core/errors';
 
 /** What a command's `run` receives. */
@@ -185,21 +186,33 @@ export interface EnvironmentFlags {
   readonly dist?: string;
 }
 
-/** `--cfn-role-arn` of deploy, diff and destroy. */
+/** `--role-arn` of deploy, diff and destroy (`--cfn-role-arn`: its earlier name, hidden). */
 export interface CfnRoleFlags {
+  readonly roleArn?: string;
   readonly cfnRoleArn?: string;
 }
 
-/** Adds `--cfn-role-arn <arn|none>`: the role CloudFormation assumes instead of the recorded execution role. */
+/** The `--role-arn` value, under either name. */
+export function cfnRoleFlag(flags: CfnRoleFlags): string | undefined {
+  return flags.roleArn ?? flags.cfnRoleArn;
+}
+
+/**
+ * Adds `--role-arn <arn|none>` (the CDK and SAM CLIs' name): the role CloudFormation assumes
+ * instead of the recorded execution role. `--cfn-role-arn`, its earlier name, stays as a hidden alias.
+ */
 export function withCfnRoleOption(command: Command): Command {
-  return command.addOption(
-    new Option('--cfn-role-arn <arn|none>', 'role CloudFormation assumes for the stacks (default: the execution role bootstrap recorded); none: the caller\'s credentials').argParser(
-      (value) => {
-        if (value !== 'none' && !IAM_ROLE_ARN.test(value)) throw new InvalidArgumentError(`--cfn-role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) or none, got "${value}"`);
-        return value;
-      },
-    ),
-  );
+  const roleArn = (flag: string) => (value: string) => {
+    if (value !== 'none' && !IAM_ROLE_ARN.test(value)) throw new InvalidArgumentError(`${flag} must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) or none, got "${value}"`);
+    return value;
+  };
+  return command
+    .addOption(
+      new Option('--role-arn <arn|none>', "role CloudFormation assumes for the stacks (default: the execution role bootstrap recorded); none: the caller's credentials").argParser(
+        roleArn('--role-arn'),
+      ),
+    )
+    .addOption(new Option('--cfn-role-arn <arn|none>', 'the earlier name of --role-arn').argParser(roleArn('--cfn-role-arn')).conflicts('roleArn').hideHelp());
 }
 
 /** Flags of the commands that publish, deploy, diff or destroy. */
@@ -210,7 +223,14 @@ export interface CommonFlags extends EnvironmentFlags {
 /** Adds `-e, --env`, `--region` and `--profile` (and the hidden `--config-dir` and `--dist`). */
 export function withEnvironmentOptions(command: Command): Command {
   return command
-    .addOption(new Option('-e, --env <env>', 'environment: config/<env>.json').choices(['devl', 'test', 'prod']).default('devl'))
+    .addOption(
+      new Option('-e, --env <env>', 'environment: any name with a config/<env>.json (shipped: devl, test, prod)')
+        .argParser((value) => {
+          if (!isEnvironmentName(value)) throw new InvalidArgumentError(`--env "${value}" is not an environment name: ${ENVIRONMENT_NAME.rule}`);
+          return value;
+        })
+        .default('devl'),
+    )
     .option('--region <region>', 'AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the config file, the profile\'s region)')
     .option('--profile <profile>', 'named AWS profile (else AWS_PROFILE, then the config file)')
     .addOption(new Option('--config-dir <dir>', 'folder of <env>.json').hideHelp())

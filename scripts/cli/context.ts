@@ -6,7 +6,7 @@
  * and refused credentials stop it there, each with its fix.
  */
 import { awsTarget, checkEndpointVariables, createAwsClients, endpointDescription, sharedConfigRegions, targetLine, usesPlainHttpEndpoint, type AwsClients, type AwsTarget } from '../lib/core/aws';
-import type { EnvironmentFlags } from './command';
+import { cfnRoleFlag, type CfnRoleFlags, type EnvironmentFlags } from './command';
 import { nodeSupportNoticeOnce } from '../lib/core/node-notice';
 import { configDirOf, distDirOf } from '../lib/core/paths';
 import { terminalReporter } from '../lib/core/reporter';
@@ -52,7 +52,7 @@ export interface ContextOptions extends ContextPaths {
  * `AwsAccessError` when AWS cannot be used, `ConfigError` for a bad configuration.
  */
 export async function commandContext(
-  flags: EnvironmentFlags & { readonly parameter?: readonly string[]; readonly cfnRoleArn?: string },
+  flags: EnvironmentFlags & CfnRoleFlags & { readonly parameter?: readonly string[]; readonly tags?: readonly string[] },
   options: ContextOptions = {},
 ): Promise<CommandContext> {
   const reporter = options.reporter ?? terminalReporter();
@@ -64,9 +64,10 @@ export async function commandContext(
     ...(flags.region !== undefined ? { region: flags.region } : {}),
     ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
     parameters: flags.parameter ?? [],
+    ...(flags.tags !== undefined ? { tags: flags.tags } : {}),
     profileRegions: await sharedConfigRegions(),
   });
-  const config = withCfnRole(loaded, flags.cfnRoleArn);
+  const config = withCfnRole(loaded, cfnRoleFlag(flags));
   const clients = createAwsClients({ region: config.region, ...(config.profile !== undefined ? { profile: config.profile } : {}) });
   const notice = nodeSupportNoticeOnce();
   if (notice) reporter.info(notice);
@@ -127,5 +128,5 @@ export async function findDeployment(context: CommandContext, given: GivenTarget
 export function cfnRoleText(config: BellflowerConfig): string {
   return config.cfnExecutionRoleArn !== undefined
     ? `CloudFormation acts as ${config.cfnExecutionRoleArn}`
-    : 'CloudFormation acts with the caller\'s credentials (no execution role: run bootstrap, or pass --cfn-role-arn)';
+    : 'CloudFormation acts with the caller\'s credentials (no execution role: run bootstrap, or pass --role-arn)';
 }

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, exampleFields, IAM_ROLE_ARN, loadConfig, localConfigPath, withCfnRole } from './config';
+import { ConfigError, configuredEnvironments, exampleFields, IAM_ROLE_ARN, loadConfig, localConfigPath, withCfnRole } from './config';
 import { DEFAULT_CONFIG_DIR } from './paths';
 import { DEVL_CONFIG } from '../../../test/support/config';
 import { checkParameterOverrides } from '../deployment/preflight';
@@ -23,7 +23,7 @@ function withFile(env: string, content: unknown): string {
   return dir;
 }
 
-describe('withCfnRole (--cfn-role-arn)', () => {
+describe('withCfnRole (--role-arn)', () => {
   const recorded = { ...DEVL_CONFIG, cfnExecutionRoleArn: 'arn:aws:iam::111122223333:role/bellflower-devl-eu-west-1-cfn-exec' };
 
   it('keeps the recorded execution role, replaces it with an ARN, removes it with none', () => {
@@ -68,8 +68,50 @@ describe('loadConfig', () => {
   it('rejects an unknown field, invalid JSON, a missing file and an unknown environment', () => {
     expect(() => loadConfig({ env: 'devl', configDir: withFile('devl', { ...valid, bucket: 'x' }) })).toThrow(/unknown field "bucket" \(allowed: region, /);
     expect(() => loadConfig({ env: 'devl', configDir: withFile('devl', '{ nope') })).toThrow(/devl\.json is not valid JSON/);
-    expect(() => loadConfig({ env: 'prod', configDir: join(dir, 'missing') })).toThrow(/cannot read .*prod\.json/);
-    expect(() => loadConfig({ env: 'staging', configDir: dir })).toThrow('--env "staging" is not one of devl, test, prod');
+    expect(() => loadConfig({ env: 'prod', configDir: join(dir, 'missing') })).toThrow(/^--env prod: no .*missing\/prod\.json; configured: none\./);
+    expect(() => loadConfig({ env: 'nosuch', configDir: withFile('devl', valid) })).toThrow(
+      new RegExp(`^--env nosuch: no .*nosuch\\.json; configured: devl(, [a-z-]+)*\\. To add nosuch, copy one \\(cp .*devl\\.json .*nosuch\\.json\\) and edit it, then run bellflower bootstrap --env nosuch$`),
+    );
+  });
+
+  it('takes any environment name with a configuration file, not only devl, test and prod', () => {
+    const configDir = mkdtempSync(join(dir, 'free-'));
+    writeFileSync(join(configDir, 'staging.json'), JSON.stringify(valid));
+    writeFileSync(join(configDir, 'prod-eu1.json'), JSON.stringify({ ...valid, production: true }));
+    // A machine's own additions to one are not an environment of their own.
+    writeFileSync(join(configDir, 'staging.local.json'), JSON.stringify({ kmsKeyId: 'aaaabbbb-cccc-dddd-eeee-ffff00001111' }));
+    expect(configuredEnvironments(configDir)).toEqual(['prod-eu1', 'staging']);
+    const staging = loadConfig({ env: 'staging', configDir });
+    expect(staging).toMatchObject({ environment: 'staging', rootStackName: 'bellflower-root-stack-staging', crossStackName: 'bellflower-s3-custom-resource-stack-staging' });
+    expect(staging.production).toBeUndefined();
+    expect(loadConfig({ env: 'prod-eu1', configDir }).production).toBe(true);
+  });
+
+  it('rejects an environment name the stacks cannot carry, with the rule', () => {
+    const configDir = mkdtempSync(join(dir, 'bad-names-'));
+    for (const name of ['Staging', 'prod_eu', 'staging-eu', '9prod', 'dev-', 'a--b', '']) {
+      writeFileSync(join(configDir, `${name || 'empty'}.json`), JSON.stringify(valid));
+      expect(() => loadConfig({ env: name, configDir }), name).toThrow(
+        `--env "${name}" is not an environment name: 1 to 8 lowercase letters, digits and single hyphens, starting with a letter (e.g. dev, staging, prod-eu)`,
+      );
+    }
+    expect(configuredEnvironments(configDir)).toEqual(['empty']);
+  });
+
+  it('merges --tags over the file\'s tags and rejects tags CloudFormation refuses', () => {
+    const configDir = withFile('devl', { ...valid, tags: { CostCenter: '42', Team: 'payments' } });
+    expect(loadConfig({ env: 'devl', configDir, tags: ['Team=billing', 'Owner=a=b'] }).tags).toEqual({ CostCenter: '42', Team: 'billing', Owner: 'a=b' });
+    expect(loadConfig({ env: 'devl', configDir: withFile('devl', valid) }).tags).toBeUndefined();
+    const rejects = (tags: string[], message: string | RegExp) => expect(() => loadConfig({ env: 'devl', configDir: withFile('devl', valid), tags }), tags.join(' ')).toThrow(message);
+    rejects(['Team'], '--tags "Team" must look like Key=Value');
+    rejects(['aws:team=x'], 'tag key "aws:team" must not start with "aws:" (reserved for AWS)');
+    rejects(['Environment=x'], 'tag Environment is set by deploy');
+    rejects([`${'k'.repeat(129)}=x`], /must be 1-128 characters/);
+    rejects([`Team=${'v'.repeat(257)}`], 'tag Team: the value must be 1-256 characters (it has 257)');
+    rejects(['Team='], 'tag Team: the value must be 1-256 characters (it has 0)');
+    rejects(['Team=a;b'], 'tag Team=a;b: only letters, digits, spaces and _ . : / = + - @');
+    rejects(Array.from({ length: 49 }, (_, i) => `Tag${i}=x`), /^51 tags with ProjectName and Environment: CloudFormation takes at most 50 \(--tags \/ "tags" in .*devl\.json\)$/);
+    expect(loadConfig({ env: 'devl', configDir: withFile('devl', valid), tags: Array.from({ length: 48 }, (_, i) => `Tag${i}=x`) }).tags).toHaveProperty('Tag47', 'x');
   });
 
   it('rejects malformed and managed --parameter flags and a bad --region', () => {
@@ -117,6 +159,13 @@ describe('loadConfig', () => {
       copyFileSync(join(DEFAULT_CONFIG_DIR, `${env}.json`), join(shipped, `${env}.json`));
       expect(exampleFields(loadConfig({ env, configDir: shipped }))).toEqual(['kmsKeyId', 'subscriptionEmail', 'artifactBucket']);
     }
+    // Production is the file's field, not the name: only prod.json sets it.
+    expect(['devl', 'test', 'prod'].map((env) => loadConfig({ env, configDir: shipped }).production === true)).toEqual([false, false, true]);
+    // prod is rehearsed on the emulator: a production environment on the key the emulator creates (devl's).
+    const emulatorDir = join(DEFAULT_CONFIG_DIR, 'emulator');
+    const [devl, prod] = ['devl', 'prod'].map((env) => loadConfig({ env, configDir: emulatorDir, processEnv: {} }));
+    expect(prod).toMatchObject({ production: true, kmsKeyId: devl!.kmsKeyId, kmsKeyAlias: devl!.kmsKeyAlias, rootStackName: 'bellflower-root-stack-prod' });
+    expect(prod!.artifactBucket).not.toBe(devl!.artifactBucket);
   });
 
   it('merges config/<env>.local.json over config/<env>.json, parameters key by key, and names the file a bad field comes from', () => {

@@ -3,18 +3,27 @@
  * (what `npm run bootstrap` recorded for this machine's account) over it, validated on load, with
  * command-line flags layered on top (`--region`, `--profile`, `--parameter Key=Value`).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_CONFIG_DIR, displayPath } from './paths';
 import { DEFAULT_KEY_PREFIX } from '../../../templates/layout';
-import { CROSS_PARAMS, ENVIRONMENTS, ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
+import { CROSS_PARAMS, ENVIRONMENT_NAME, isEnvironmentName, ROOT_PARAMS, type EnvironmentName } from '../../../templates/names';
 import { BellflowerError } from './errors';
 import { IAM_ROLE_ARN } from './patterns';
 
 /** The resolved configuration of one environment (file + flags + defaults). */
 export interface BellflowerConfig {
+  /** The environment's name: `config/<environment>.json` (see ENVIRONMENT_NAME in templates/names.ts). */
   readonly environment: EnvironmentName;
+  /**
+   * A production environment: deploy turns on the stacks' termination protection and asks about
+   * every change (`--require-approval any-change` unless the flag says otherwise), load needs
+   * `--yes`. The name decides nothing. @default false
+   */
+  readonly production?: boolean;
+  /** Tags of both stacks besides ProjectName and Environment (CloudFormation propagates them to the resources). @default none */
+  readonly tags?: Readonly<Record<string, string>>;
   /** AWS region of the stacks and of the artifact bucket. */
   readonly region: string;
   /** Where {@link region} came from (`--region`, `AWS_REGION`, the file, the profile), for the messages. */
@@ -105,7 +114,7 @@ export function localConfigPath(env: string, configDir: string = DEFAULT_CONFIG_
 export { IAM_ROLE_ARN };
 
 /**
- * The configuration with `--cfn-role-arn` applied: an ARN replaces the recorded execution role,
+ * The configuration with `--role-arn` applied: an ARN replaces the recorded execution role,
  * `none` removes it (CloudFormation then uses the caller's credentials), absent keeps it.
  */
 export function withCfnRole(config: BellflowerConfig, flag: string | undefined): BellflowerConfig {
@@ -151,7 +160,7 @@ export const configFileSchema = z
       .string()
       .regex(IAM_ROLE_ARN, 'must be an IAM role ARN')
       .optional()
-      .describe('role CloudFormation assumes to deploy the stacks (recorded by bootstrap); deploy --cfn-role-arn overrides it'),
+      .describe('role CloudFormation assumes to deploy the stacks (recorded by bootstrap); deploy --role-arn overrides it'),
     subscriptionEmail: z.email('must be an e-mail address').describe('address subscribed to the result topic'),
     businessApplicationPrincipal: z
       .string()
@@ -175,6 +184,14 @@ export const configFileSchema = z
       .min(1)
       .optional()
       .describe('HeartbeatSeconds of the "Wait For Response" state (shorter than the callback timeout); none by default'),
+    production: z
+      .boolean()
+      .optional()
+      .describe('a production environment: termination protection, deploy asks about every change, load needs --yes (default false)'),
+    tags: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('stack tags besides ProjectName and Environment, propagated to the resources; deploy --tags adds to them'),
     parameters: z
       .record(z.string().regex(/^[A-Za-z0-9]+$/, 'parameter names are alphanumeric'), z.string())
       .default({})
@@ -191,6 +208,8 @@ export interface LoadConfigOptions {
   readonly profile?: string;
   /** `Key=Value` strings from `--parameter`, applied over the file's `parameters`. */
   readonly parameters?: readonly string[];
+  /** `Key=Value` strings from `--tags`, applied over the file's `tags`. */
+  readonly tags?: readonly string[];
   /**
    * The `region` of each profile in `~/.aws/config` (see `sharedConfigRegions` in aws.ts): the
    * last place a region is looked for, as the AWS CLI does. @default none
@@ -202,8 +221,8 @@ export interface LoadConfigOptions {
 
 /** Reads, validates and resolves `config/<env>.json` with `config/<env>.local.json` over it. Throws {@link ConfigError}. */
 export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
-  const environment = parseEnvironment(options.env);
   const configDir = options.configDir ?? DEFAULT_CONFIG_DIR;
+  const environment = parseEnvironment(options.env, configDir);
   const file = join(configDir, `${environment}.json`);
   const localFile = localConfigPath(environment, configDir);
   const base = readJsonObject(file, true) ?? {};
@@ -235,8 +254,13 @@ export function loadConfig(options: LoadConfigOptions): BellflowerConfig {
   for (const [key, hint] of Object.entries(MANAGED_PARAMETERS)) {
     if (key in parameters) throw new ConfigError(`parameter ${key} is managed by deploy (${hint}); remove it from --parameter / ${shown}`);
   }
+  const tags = { ...data.tags, ...parseKeyValueFlags('--tags', options.tags ?? []) };
+  const tagProblems = stackTagProblems(tags);
+  if (tagProblems.length > 0) throw new ConfigError(`${tagProblems.join('; ')} (--tags / "tags" in ${shown})`);
   return {
     environment,
+    ...(data.production ? { production: true } : {}),
+    ...(Object.keys(tags).length > 0 ? { tags } : {}),
     region,
     regionSource,
     ...(options.configDir !== undefined ? { configDir: options.configDir } : {}),
@@ -311,10 +335,71 @@ export function resolveRegion(options: {
   );
 }
 
-function parseEnvironment(env: string): EnvironmentName {
-  if ((ENVIRONMENTS as readonly string[]).includes(env)) return env as EnvironmentName;
-  throw new ConfigError(`--env "${env}" is not one of ${ENVIRONMENTS.join(', ')}`);
+/**
+ * The environments configured in `configDir`: the names of its `<name>.json` files that are
+ * environment names (`<name>.local.json` files are the machine's additions to one).
+ */
+export function configuredEnvironments(configDir: string = DEFAULT_CONFIG_DIR): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(configDir);
+  } catch {
+    return [];
+  }
+  return files
+    .filter((file) => file.endsWith('.json') && !file.endsWith('.local.json'))
+    .map((file) => file.slice(0, -'.json'.length))
+    .filter(isEnvironmentName)
+    .sort();
 }
+
+/**
+ * `name` when it is an environment name with a configuration file in `configDir`; else a
+ * {@link ConfigError} with the rule, the configured environments and how to add one.
+ */
+export function parseEnvironment(name: string, configDir: string = DEFAULT_CONFIG_DIR): EnvironmentName {
+  if (!isEnvironmentName(name)) {
+    throw new ConfigError(`--env "${name}" is not an environment name: ${ENVIRONMENT_NAME.rule}`);
+  }
+  const configured = configuredEnvironments(configDir);
+  if (!configured.includes(name)) {
+    const folder = displayPath(configDir);
+    throw new ConfigError(
+      `--env ${name}: no ${displayPath(join(configDir, `${name}.json`))}; configured: ${configured.join(', ') || 'none'}. To add ${name}, copy one (cp ${join(folder, `${configured[0] ?? 'devl'}.json`)} ${join(folder, `${name}.json`)}) and edit it, then run bellflower bootstrap --env ${name}`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Problems of stack tags against CloudFormation's limits (AWS CloudFormation API Reference, `Tag`:
+ * a key 1-128 characters, the prefix `aws:` reserved for AWS, a value 1-256 characters;
+ * `CreateChangeSet`: at most 50 tags) counting the two deploy sets itself. CloudFormation
+ * propagates stack tags to the resources, so the characters are those every tagged service
+ * accepts (Tagging AWS Resources User Guide, "Tag naming limits and requirements": letters,
+ * digits, spaces and `_ . : / = + - @`).
+ */
+export function stackTagProblems(tags: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.length < 1 || key.length > 128) problems.push(`tag key "${key}" must be 1-128 characters`);
+    if (/^aws:/i.test(key)) problems.push(`tag key "${key}" must not start with "aws:" (reserved for AWS)`);
+    if (MANAGED_TAGS.includes(key)) problems.push(`tag ${key} is set by deploy (the templates' tag on every resource); choose another key`);
+    if (value.length < 1 || value.length > 256) problems.push(`tag ${key}: the value must be 1-256 characters (it has ${value.length})`);
+    if (!TAG_TEXT.test(key) || !TAG_TEXT.test(value)) problems.push(`tag ${key}=${value}: only letters, digits, spaces and _ . : / = + - @`);
+  }
+  const count = Object.keys(tags).length + MANAGED_TAGS.length;
+  if (count > MAX_STACK_TAGS) problems.push(`${count} tags with ProjectName and Environment: CloudFormation takes at most ${MAX_STACK_TAGS}`);
+  return problems;
+}
+
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Tags deploy puts on both stacks itself (the same keys the templates put on every resource). */
+export const MANAGED_TAGS: readonly string[] = ['ProjectName', 'Environment'];
+
+/** CloudFormation's limit on a stack's tags (CreateChangeSet `Tags`: "You can specify a maximum of 50 tags"). */
+export const MAX_STACK_TAGS = 50;
 
 /** Parses `Key=Value` flags (the value may contain "="). */
 export function parseParameterFlags(flags: readonly string[]): Record<string, string> {
@@ -323,6 +408,17 @@ export function parseParameterFlags(flags: readonly string[]): Record<string, st
     const match = /^([A-Za-z0-9]+)=(.*)$/s.exec(flag);
     if (!match) throw new ConfigError(`--parameter "${flag}" must look like Key=Value (Key alphanumeric)`);
     result[match[1]!] = match[2]!;
+  }
+  return result;
+}
+
+/** Parses `--tags Key=Value` flags (the value may contain "="; the key is checked by {@link stackTagProblems}). */
+function parseKeyValueFlags(flag: string, values: readonly string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at < 1) throw new ConfigError(`${flag} "${value}" must look like Key=Value`);
+    result[value.slice(0, at)] = value.slice(at + 1);
   }
   return result;
 }

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApprovalError, approvalGate, changesNeedingApproval } from './approval';
+import { ApprovalError, approvalGate, approvalLevel, changesNeedingApproval } from './approval';
 import { diffKeptChangeSets, hasChanges, type ResourceChangeLine } from './diff';
 import { recordingReporter } from '../../../test/support/reporter';
 import { deployStack, type StackRequest } from './stacks';
@@ -49,6 +49,15 @@ describe('which changes need approval', () => {
     expect(changesNeedingApproval('broadening', changes)).toEqual([changes[1]]);
     expect(changesNeedingApproval('any-change', changes)).toEqual(changes);
     expect(changesNeedingApproval('never', changes)).toEqual([]);
+  });
+});
+
+describe('the approval level of an environment', () => {
+  it('asks about every change of a production environment unless --require-approval is given; the name decides nothing', () => {
+    expect(approvalLevel('broadening', true, { production: true })).toBe('any-change');
+    expect(approvalLevel('broadening', true, {})).toBe('broadening');
+    expect(approvalLevel('broadening', false, { production: true })).toBe('broadening');
+    expect(approvalLevel('never', false, { production: true })).toBe('never');
   });
 });
 

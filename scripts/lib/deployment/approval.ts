@@ -9,6 +9,7 @@ import { describeChanges, formatChange, type ResourceChangeLine } from './diff';
 import type { Reporter } from '../core/reporter';
 import type { PendingChangeSet } from './stacks';
 import { BellflowerError } from '../core/errors';
+import type { BellflowerConfig } from '../core/config';
 
 /** Which changes need a person's approval. */
 export const APPROVAL_LEVELS = ['never', 'broadening', 'any-change'] as const;
@@ -16,6 +17,16 @@ export type ApprovalLevel = (typeof APPROVAL_LEVELS)[number];
 
 /** The default: ask when a change adds or modifies IAM or security-relevant resources or properties. */
 export const DEFAULT_APPROVAL_LEVEL: ApprovalLevel = 'broadening';
+
+/**
+ * The level deploy asks at: the one given with `--require-approval`; without the flag, every
+ * change of a production environment (`"production": true` in its configuration), else
+ * {@link DEFAULT_APPROVAL_LEVEL}.
+ */
+export function approvalLevel(flag: ApprovalLevel, flagIsDefault: boolean, config: Pick<BellflowerConfig, 'production'>): ApprovalLevel {
+  if (!flagIsDefault) return flag;
+  return config.production ? 'any-change' : DEFAULT_APPROVAL_LEVEL;
+}
 
 /** A change set was not approved (refused, or no terminal to ask); it has been deleted. */
 export class ApprovalError extends BellflowerError {
@@ -45,6 +56,8 @@ export interface ApprovalOptions {
   readonly interactive: boolean;
   /** Asks a yes/no question. */
   readonly ask: (question: string) => Promise<boolean>;
+  /** Why the level is what it is, when not the flag's or the default (said with the question and the refusal). */
+  readonly levelReason?: string;
   /** Colours the change lines (identity by default). */
   readonly highlight?: (change: ResourceChangeLine, line: string) => string;
 }
@@ -65,7 +78,7 @@ export function approvalGate(options: ApprovalOptions): (changeSet: PendingChang
     if (asked.length === 0) return;
     const why =
       options.level === 'any-change'
-        ? `${asked.length} change(s)`
+        ? `${asked.length} change(s)${options.levelReason ? ` (${options.levelReason})` : ''}`
         : `${asked.length} IAM/security change(s) (${asked.slice(0, 3).map((change) => change.logicalId).join(', ')}${asked.length > 3 ? ', ...' : ''})`;
     if (!options.interactive) {
       throw new ApprovalError(

@@ -326,7 +326,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
   if (options.confirm && !(await options.confirm(plan))) throw new BootstrapError('cancelled: nothing changed');
   const stack = await deployStack(clients.cloudFormation, bootstrapStackRequest(plan, config), {
     reporter,
-    terminationProtection: config.environment === 'prod',
+    terminationProtection: config.production === true,
     ...(options.replaceFailed !== undefined ? { replaceFailed: options.replaceFailed } : {}),
     ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
     ...(options.maxWaitSeconds !== undefined ? { maxWaitSeconds: options.maxWaitSeconds } : {}),

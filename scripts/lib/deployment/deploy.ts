@@ -11,7 +11,7 @@ import { codePath, HANDLERS, STATE_MACHINE_PATH, TEMPLATE_PATHS, type HandlerNam
 import { CROSS_PARAMS, ROOT_PARAMS } from '../../../templates/names';
 import { parseYaml } from '../../../templates/yaml';
 import type { AwsClients } from '../core/aws';
-import { configFilePath, MANAGED_PARAMETERS, type BellflowerConfig } from '../core/config';
+import { configFilePath, MANAGED_PARAMETERS, MANAGED_TAGS, type BellflowerConfig } from '../core/config';
 import { writeOutputs } from './outputs';
 import { displayPath } from '../core/paths';
 import { sha256Hex } from '../../../templates/layout';
@@ -182,12 +182,14 @@ export function stackRequests(
   manifest: PublishManifest,
   templateParameters: PreflightResult['templateParameters'],
   resetParameters: readonly string[] = [],
+  resetTags: readonly string[] = [],
 ): { readonly cross: StackRequest; readonly root: StackRequest } {
   const overridesFor = (declared: TemplateParameters) =>
     Object.fromEntries(Object.entries(config.parameters).filter(([name]) => name in declared));
-  const keeping = (declared: TemplateParameters) => ({ declaredParameters: declared, resetParameters });
-  // The same tag keys as the templates put on every resource, so stack tags do not add a second set.
-  const tags = { ProjectName: config.parameters[ROOT_PARAMS.projectName] ?? 'bellflower', Environment: config.environment };
+  const keeping = (declared: TemplateParameters) => ({ declaredParameters: declared, resetParameters, resetTags });
+  // The same tag keys as the templates put on every resource, so stack tags do not add a second set;
+  // the configuration's and --tags' besides them (their keys cannot be these two: config.ts).
+  const tags = { ...config.tags, ProjectName: config.parameters[ROOT_PARAMS.projectName] ?? 'bellflower', Environment: config.environment };
   // CloudFormation creates, updates and deletes the resources as the execution role (bootstrap), not as the caller.
   const roleArn = config.cfnExecutionRoleArn !== undefined ? { roleArn: config.cfnExecutionRoleArn } : {};
   const url = (path: string) => templateUrl(manifest.bucket, manifest.region, manifestKey(manifest, path));
@@ -247,6 +249,8 @@ export interface DeployOptions extends Polling {
    * (`--reset-parameter`). @default none
    */
   readonly resetParameters?: readonly string[];
+  /** Stack tags to remove instead of keeping them from the last deploy (`--reset-tag`). @default none */
+  readonly resetTags?: readonly string[];
   /**
    * Builds the current sources into `distDir` before the preflight (the command passes
    * `buildArtifacts`; content-hashed, so an unchanged tree costs a cache look-up), so that the
@@ -280,16 +284,21 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
   const checked = await preflight({ config, clients, distDir });
   const reset = options.resetParameters ?? [];
-  const resetProblems = resetParameterProblems(reset, config, checked.templateParameters);
+  const resetTags = options.resetTags ?? [];
+  const resetProblems = [
+    ...resetParameterProblems(reset, config, checked.templateParameters),
+    ...resetTags.filter((key) => key in (config.tags ?? {})).map((key) => `--reset-tag ${key}: a value is also given (config file or --tags); give one or the other`),
+    ...resetTags.filter((key) => MANAGED_TAGS.includes(key)).map((key) => `--reset-tag ${key}: deploy sets it on every deploy; nothing to reset`),
+  ];
   if (resetProblems.length > 0) throw new PreflightError(resetProblems);
   reporter.info(`preflight ok: account ${checked.account}, region ${config.region}, KMS key ${config.kmsKeyId} (alias/${config.kmsKeyAlias})`);
-  const requests = stackRequests(config, checked.manifest, checked.templateParameters, reset);
+  const requests = stackRequests(config, checked.manifest, checked.templateParameters, reset, resetTags);
   const stackOptions = {
     reporter,
     ...(options.replaceFailed !== undefined ? { replaceFailed: options.replaceFailed } : {}),
     ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
     ...(options.maxWaitSeconds !== undefined ? { maxWaitSeconds: options.maxWaitSeconds } : {}),
-    terminationProtection: config.environment === 'prod',
+    terminationProtection: config.production === true,
     ...(options.onStep !== undefined ? { onStep: options.onStep } : {}),
     ...options.changeSets,
   };

@@ -69,11 +69,11 @@ describe.each([
     const decisions = async (requests: Omit<DeployerRequest, 'grant'>[]) => Promise.all(requests.map((request) => decide(person, targets, request)));
     expect(
       await decisions([
-        { action: 'iam:CreateRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-function-execution-role-devl-${r}` },
+        { action: 'iam:CreateRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-execution-role-devl-${r}` },
         { action: 'iam:PutRolePolicy', resource: cfnRole },
         { action: 'lambda:CreateFunction', resource: `arn:${p}:lambda:${r}:${a}:function:bellflower-integration-lambda-devl-${r}` },
         { action: 'iam:PassRole', resource: cfnRole, context: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
-        { action: 'iam:PassRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-function-execution-role-devl-${r}`, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+        { action: 'iam:PassRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-execution-role-devl-${r}`, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
       ]),
     ).not.toContain('Allowed');
     expect(await decisions([{ action: 'iam:PassRole', resource: cfnRole, context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } }])).toEqual(['Allowed']);
@@ -94,10 +94,10 @@ describe.each([
     const forbidden: Omit<DeployerRequest, 'grant'>[] = [
       { action: 'iam:CreateRole', resource: `arn:${p}:iam::${a}:role/admin` },
       { action: 'iam:PutRolePolicy', resource: `arn:${p}:iam::${a}:role/OrganizationAccountAccessRole` },
-      { action: 'iam:AttachRolePolicy', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-function-execution-role-devl-${r}` },
-      { action: 'iam:PassRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-function-execution-role-devl-${r}`, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      { action: 'iam:AttachRolePolicy', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-execution-role-devl-${r}` },
+      { action: 'iam:PassRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-execution-role-devl-${r}`, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
       { action: 'iam:CreateUser', resource: `arn:${p}:iam::${a}:user/someone` },
-      { action: 'iam:CreateRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-function-execution-role-prod-${r}` },
+      { action: 'iam:CreateRole', resource: `arn:${p}:iam::${a}:role/bellflower-lambda-execution-role-prod-${r}` },
       { action: 's3:PutObject', resource: `arn:${p}:s3:::another-bucket/x` },
       { action: 's3:DeleteBucket', resource: `arn:${p}:s3:::another-bucket` },
       { action: 's3:GetObject', resource: `arn:${p}:s3:::bellflower-s3-bucket-devl-${r}/outbound/x/task_token.txt` },
@@ -326,11 +326,12 @@ describe.each([
     partition: 'aws-us-gov',
     // 14 characters, the longest region name; the partition only changes the ARNs.
     region: 'ap-southeast-2',
-    projectName: 'a'.repeat(30),
+    projectName: 'a'.repeat(25),
     artifactBucket: `bellflower-artifacts-${TARGETS.accountId}`,
-    rootStackName: `${'a'.repeat(30)}-root-stack-prod`,
-    crossStackName: `${'a'.repeat(30)}-s3-custom-resource-stack-prod`,
-    environment: 'prod',
+    // The longest environment name (ENVIRONMENT_NAME: 8 characters).
+    rootStackName: `${'a'.repeat(25)}-root-stack-prod-eu1`,
+    crossStackName: `${'a'.repeat(25)}-s3-custom-resource-stack-prod-eu1`,
+    environment: 'prod-eu1',
   }],
 ] as const)('every physical name a deploy produces, with %s', (_, longest, targets) => {
   const stacks = evaluatedStacks(targets as DeployerTargets, longest);

@@ -113,7 +113,7 @@ describe('destroy quiesces the workflow first (aws-sdk-client-mock)', () => {
     expect(cfn.commandCalls(DeleteStackCommand).map((call) => call.args[0].input)).toEqual([{ StackName: ROOT_ID, RoleARN: roleArn }]);
   });
 
-  it('deletes the stacks with the caller\'s credentials when no execution role is recorded (or --cfn-role-arn none)', async () => {
+  it('deletes the stacks with the caller\'s credentials when no execution role is recorded (or --role-arn none)', async () => {
     await destroy({ config: withCfnRole({ ...config, cfnExecutionRoleArn: 'arn:aws:iam::111122223333:role/x' }, 'none'), clients, pollSeconds: 0.01 });
     expect(cfn.commandCalls(DeleteStackCommand).map((call) => call.args[0].input)).toEqual([{ StackName: ROOT_ID }]);
   });
@@ -125,6 +125,17 @@ describe('destroy quiesces the workflow first (aws-sdk-client-mock)', () => {
 
     expect(result.quiesced.mappingsDisabled).toEqual([]);
     expect(result.deletedStacks).toEqual([config.rootStackName]);
+  });
+
+  it('rejects a protected stack (a production environment) before it disables or stops anything', async () => {
+    cfn.on(DescribeStacksCommand, { StackName: config.rootStackName }).resolves({
+      Stacks: [{ StackName: config.rootStackName, StackId: ROOT_ID, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), EnableTerminationProtection: true }],
+    });
+
+    await expect(destroy({ config, clients, pollSeconds: 0.01 })).rejects.toThrow(
+      `stack ${config.rootStackName} has termination protection on; turn it off first: aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name ${config.rootStackName}`,
+    );
+    expect(calls).toEqual([]);
   });
 
   it('fails before deleting anything when the mapping cannot be disabled, naming it', async () => {

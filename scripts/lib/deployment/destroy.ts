@@ -19,7 +19,7 @@ import { messageOf } from '../core/errors';
 import { PublishError } from './manifest';
 import { callerAccount, httpStatus } from './artifact-bucket';
 import { silentReporter, type Reporter } from '../core/reporter';
-import { deleteStack, type Polling } from './stacks';
+import { deleteStack, describeStack, refuseProtected, type Polling } from './stacks';
 import { quiesceWorkflow, type QuiesceResult } from './quiesce';
 
 /** Options of {@link destroy}. */
@@ -57,6 +57,9 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
   const { config, clients } = options;
   const reporter = options.reporter ?? silentReporter;
   const deletedStacks: string[] = [];
+  // A protected stack (a production environment) is refused before anything is disabled or stopped:
+  // the workflow must not be left without its event source mapping by a destroy that cannot finish.
+  for (const stackName of [config.rootStackName, config.crossStackName]) refuseProtected(await describeStack(clients.cloudFormation, stackName), stackName);
   const quiesced = await quiesceWorkflow(clients, config.rootStackName, reporter);
   for (const stackName of [config.rootStackName, config.crossStackName]) {
     // CloudFormation deletes the resources as the execution role, not with the caller's permissions.

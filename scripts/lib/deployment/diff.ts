@@ -22,7 +22,7 @@ import { callerAccount } from './artifact-bucket';
 import type { BellflowerConfig } from '../core/config';
 import { DEFAULT_LINE_WIDTH } from '../core/output';
 import { preflight, stackRequests } from './deploy';
-import { createChangeSet, describeStack, discardChangeSet, keptChangeSet, keptParameters, type Polling, type StackRequest } from './stacks';
+import { createChangeSet, describeStack, discardChangeSet, keptChangeSet, keptParameters, keptTags, type Polling, type StackRequest } from './stacks';
 
 /** Resource types whose changes affect who may do what. */
 const SECURITY_TYPES = /^AWS::IAM::|^AWS::KMS::|Policy$|^AWS::Lambda::Permission$|^AWS::SecretsManager::/;
@@ -67,7 +67,7 @@ export async function diffStack(
   const current = await cloudFormation.send(new GetTemplateCommand({ StackName: request.stackName, TemplateStage: 'Original' }));
   const currentTemplate = current.TemplateBody ? (parseYaml(current.TemplateBody) as Record<string, unknown>) : {};
   const templateDiff = formatTemplateDiff(currentTemplate, newTemplate, polling.lineWidth);
-  const changeSet = await createChangeSet(cloudFormation, request, 'UPDATE', polling, undefined, keptParameters(stack, request));
+  const changeSet = await createChangeSet(cloudFormation, request, 'UPDATE', polling, undefined, keptParameters(stack, request), keptTags(stack, request));
   if (!changeSet.hasChanges) return { stackName: request.stackName, status: 'unchanged', changes: [], templateDiff };
   try {
     const changes = await describeChanges(cloudFormation, changeSet.id, 'root');

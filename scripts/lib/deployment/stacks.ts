@@ -69,6 +69,8 @@ export interface StackRequest {
   readonly resetParameters?: readonly string[];
   /** The role CloudFormation assumes to change the stack (`RoleARN`); absent: the caller's credentials. */
   readonly roleArn?: string;
+  /** Stack tags that are removed instead of keeping their value (`--reset-tag`). @default none */
+  readonly resetTags?: readonly string[];
 }
 
 /** A parameter a change set keeps from the stack (UsePreviousValue) and its value there. */
@@ -99,6 +101,22 @@ export function keptParameters(stack: Stack | undefined, request: StackRequest):
     })
     // A value at the template's default is left to the default: only what someone set is kept.
     .filter((parameter) => parameter.value !== parameter.default)
+    .sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/**
+ * The tags an update of `stack` keeps: on the stack, neither set by the request nor reset. The
+ * `Tags` of a change set replace the stack's (CloudFormation API reference, CreateChangeSet: "Key-value
+ * pairs to associate with this stack"; UpdateStack: "If you specify an empty value, CloudFormation
+ * removes all associated tags"), so a tag given once with `--tags` would be dropped by the next
+ * deploy without it: kept as parameters are ({@link keptParameters}), as `aws cloudformation deploy`
+ * keeps a stack's tags when `--tags` is absent. AWS's own `aws:` tags are never sent.
+ */
+export function keptTags(stack: Stack | undefined, request: Pick<StackRequest, 'tags' | 'resetTags'>): { readonly key: string; readonly value: string }[] {
+  const reset = new Set(request.resetTags ?? []);
+  return (stack?.Tags ?? [])
+    .filter(({ Key: key }) => key !== undefined && !(key in request.tags) && !reset.has(key) && !/^aws:/i.test(key))
+    .map(({ Key, Value }) => ({ key: Key!, value: Value ?? '' }))
     .sort((a, b) => a.key.localeCompare(b.key));
 }
 
@@ -155,6 +173,7 @@ export async function createChangeSet(
   polling: Polling = {},
   changeSetName: string = newChangeSetName(),
   kept: readonly KeptParameter[] = [],
+  tagsKept: readonly { readonly key: string; readonly value: string }[] = [],
 ): Promise<ChangeSetHandle> {
   const name = changeSetName;
   let id: string;
@@ -169,7 +188,7 @@ export async function createChangeSet(
           ...Object.entries(request.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
           ...(type === 'UPDATE' ? kept.map(({ key }) => ({ ParameterKey: key, UsePreviousValue: true })) : []),
         ],
-        Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
+        Tags: [...Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })), ...tagsKept.map(({ key: Key, value: Value }) => ({ Key, Value }))],
         Capabilities: [...CAPABILITIES],
         IncludeNestedStacks: request.includeNestedStacks,
         ...(request.roleArn !== undefined ? { RoleARN: request.roleArn } : {}),
@@ -305,9 +324,11 @@ export async function deployStack(
         `${stackName}: ${parameter.key} keeps its value ${parameter.value} from the last deploy${parameter.default !== undefined ? ` (template default ${parameter.default}; --reset-parameter ${parameter.key} goes back to it)` : ''}`,
       );
     }
+    const tagsKept = type === 'UPDATE' ? keptTags(stack, request) : [];
+    for (const tag of tagsKept) reporter.info(`${stackName}: tag ${tag.key}=${tag.value} kept from the last deploy (--reset-tag ${tag.key} removes it)`);
     reporter.progress(`${stackName}: creating change set (${type})`);
     step('creating-change-set', options.changeSetName);
-    changeSet = await createChangeSet(cloudFormation, request, type, options, options.changeSetName, kept);
+    changeSet = await createChangeSet(cloudFormation, request, type, options, options.changeSetName, kept, tagsKept);
   }
   const changeSetName = changeSet.id.includes(':changeSet/') ? changeSet.id.replace(/^.*:changeSet\/([^/]+)\/.*$/, '$1') : changeSet.id;
   if (!changeSet.hasChanges) {
@@ -396,6 +417,15 @@ export async function keptChangeSet(
   return { id: described.ChangeSetId ?? name, type, hasChanges: true };
 }
 
+/** Throws when `stack` has termination protection on (CloudFormation would refuse to delete it), naming the command that lifts it. */
+export function refuseProtected(stack: Stack | undefined, stackName: string): void {
+  if (stack?.EnableTerminationProtection) {
+    throw new StackError(
+      `stack ${stackName} has termination protection on; turn it off first: aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name ${stackName}`,
+    );
+  }
+}
+
 /** Deletes a stack and waits, streaming events; does nothing when it does not exist. */
 export async function deleteStack(
   cloudFormation: CloudFormationClient,
@@ -405,11 +435,7 @@ export async function deleteStack(
   const reporter = options.reporter ?? silentReporter;
   const stack = await describeStack(cloudFormation, stackName);
   if (!stack) return false;
-  if (stack.EnableTerminationProtection) {
-    throw new StackError(
-      `stack ${stackName} has termination protection on; turn it off first: aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name ${stackName}`,
-    );
-  }
+  refuseProtected(stack, stackName);
   const stackId = stack.StackId ?? stackName;
   const events = new StackEventCollector(cloudFormation, stackId, await latestEventTime(cloudFormation, stackId));
   try {

@@ -20,6 +20,7 @@ describe.runIf(requireTool('moto_server'))('the launcher and npm run emulator', 
     expect(patches).toContain('lambda: run the zip with node, not Docker');
     expect(patches).toContain('cloudformation: custom resources receive Delete');
     expect(patches).toContain('cloudformation: deleted stacks re-create nothing');
+    expect(patches).toContain('cloudformation: UpdateTerminationProtection');
     expect(new Set(patches).size).toBe(patches.length);
   }, 30_000);
 
