@@ -28,6 +28,7 @@ const LOADERS: Record<CommandName, CommandLoader> = {
   'publish': async () => (await import('./publish')).command,
   'diff': async () => (await import('./diff')).command,
   'deploy': async () => (await import('./deploy')).command,
+  'sync': async () => (await import('./sync')).command,
   'outputs': async () => (await import('./outputs')).command,
   'start-execution': async () => (await import('./start-execution')).command,
   'respond': async () => (await import('./respond')).command,

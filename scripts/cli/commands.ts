@@ -20,6 +20,7 @@ export const COMMANDS = [
   { name: 'publish', summary: 'check first, then build and upload templates, code and definition to the artifact bucket' },
   { name: 'diff', summary: 'show what a deploy would change (nested stacks, IAM and security called out)' },
   { name: 'deploy', summary: 'deploy the cross stack, then the root stack, through change sets' },
+  { name: 'sync', summary: "after an edit, update only the changed functions' code and the state machine on a development stack (--watch: on each change)" },
   { name: 'outputs', summary: "print the root stack's outputs (and refresh dist/outputs/<env>.json)" },
   { name: 'start-execution', summary: 'start an execution of the deployed state machine' },
   { name: 'respond', summary: "answer a waiting execution as the business application" },

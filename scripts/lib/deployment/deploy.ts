@@ -17,6 +17,7 @@ import { displayPath } from '../core/paths';
 import { sha256Hex } from '../../../templates/layout';
 import { artifactPaths } from './publish';
 import { manifestKey, publishHint, readManifest, type PublishManifest } from './manifest';
+import { readSyncRecord, removeSyncRecord, replacedBySync, syncDriftProblems } from './sync-record';
 import { messageOf, PreflightError } from '../core/errors';
 import { checkBusinessApplicationTrust, checkConfiguration, checkCredentials, effectiveParameters, type DeclaredParameters } from './preflight';
 import { silentReporter, type Reporter } from '../core/reporter';
@@ -280,7 +281,9 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
   const checked = await preflight({ config, clients, distDir });
   const reset = options.resetParameters ?? [];
-  const resetProblems = resetParameterProblems(reset, config, checked.templateParameters);
+  // What `bellflower sync` changed behind CloudFormation: refused when this deploy would leave it.
+  const synced = readSyncRecord(distDir, config.environment);
+  const resetProblems = [...resetParameterProblems(reset, config, checked.templateParameters), ...syncDriftProblems(synced, checked.manifest, distDir)];
   if (resetProblems.length > 0) throw new PreflightError(resetProblems);
   reporter.info(`preflight ok: account ${checked.account}, region ${config.region}, KMS key ${config.kmsKeyId} (alias/${config.kmsKeyAlias})`);
   const requests = stackRequests(config, checked.manifest, checked.templateParameters, reset);
@@ -308,6 +311,11 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     );
   }
   if (root.action === 'change-set-kept') return { cross, root, outputs: root.outputs };
+  if (Object.keys(synced.artifacts).length > 0 && cross.action !== 'change-set-kept') {
+    const replaced = replacedBySync(synced, checked.manifest);
+    if (replaced.length > 0) reporter.info(`replaced what \`bellflower sync\` had put on the stacks with the published version: ${replaced.join(', ')}`);
+    removeSyncRecord(distDir, config.environment);
+  }
   const outputsFile = writeOutputs(config.environment, root.outputs, distDir);
   return { cross, root, outputs: root.outputs, outputsFile };
 }
