@@ -1,7 +1,8 @@
 /**
- * `bellflower sync [--watch]` through the binary on the emulator (`bellflower emulator`: moto with
- * Bellflower's patches): the stacks are published and deployed from this project, then a copy of
- * the tree (test/support/project-copy.ts) is edited as a user would and synced onto them.
+ * The edit loop through the binary on the emulator (`bellflower emulator`: moto with Bellflower's
+ * patches): `bellflower sync [--watch]` after an edit, and `bellflower watch` showing the wait for
+ * the answer. The stacks are published and deployed from this project, then a copy of the tree
+ * (test/support/project-copy.ts) is edited as a user would and synced onto them.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +10,10 @@ import { join } from 'node:path';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, startEmulator, type RunningEmulator } from './lib/emulator/emulator';
-import { bellflower, emulatorCommandEnvironment, type BellflowerRunOptions, type Result } from '../test/support/bellflower-cli';
-import { copyProject, type ProjectCopy } from '../test/support/project-copy';
-import { requireTool } from '../test/support/tools';
+import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, startEmulator, type RunningEmulator } from '../scripts/lib/emulator/emulator';
+import { bellflower, emulatorCommandEnvironment, type BellflowerRunOptions, type Result } from './support/bellflower-cli';
+import { copyProject, type ProjectCopy } from './support/project-copy';
+import { requireTool } from './support/tools';
 
 const shipped = JSON.parse(readFileSync(join(EMULATOR_CONFIG_DIR, 'devl.json'), 'utf8')) as Record<string, unknown>;
 const REGION = String(shipped.region);
@@ -24,7 +25,7 @@ const FUNCTIONS = {
 };
 const STATE_MACHINE = `arn:aws:states:${REGION}:123456789012:stateMachine:bellflower-state-machine-devl-us-east-1`;
 
-describe.runIf(requireTool('moto_server'))('bellflower sync on the emulator', () => {
+describe.runIf(requireTool('moto_server'))('the edit loop on the emulator: sync, and watch showing the wait', () => {
   let emulator: RunningEmulator;
   let workDir: string;
   let env: NodeJS.ProcessEnv;
@@ -151,4 +152,29 @@ describe.runIf(requireTool('moto_server'))('bellflower sync on the emulator', ()
     expect(after.integration).not.toBe(before.integration);
     expect({ ...after, integration: undefined }).toEqual({ ...before, integration: undefined });
   }, 180_000);
+
+  it('shows the wait while an execution waits for its answer: the state, since when, the outbound folder, the timeout left; once in a pipe', async () => {
+    const started = await inProject(['start-execution', '--input', '{"order":7}', '--wait', '60']);
+    const arn = /^execution: (\S+)$/m.exec(started.stdout)?.[1];
+    const id = /^execution id: (\S+)$/m.exec(started.stdout)?.[1];
+    expect(id, started.stderr).toMatch(/^[0-9a-f-]{36}$/);
+    let answered: Promise<Result> | undefined;
+    // Answered a few polls after the wait is shown: a pipe still gets the line once.
+    const watched = await bellflower(['watch', arn!, '--poll', '0.3'], env, {
+      onStdout: (stdout) => {
+        if (!answered && /^waiting in /m.test(stdout)) {
+          answered = new Promise((resolve) => setTimeout(resolve, 2_000)).then(() => succeed(inProject(['respond', id!])));
+        }
+      },
+    });
+    await answered;
+    expect(watched.code, watched.stderr).toBe(0);
+    const lines = watched.stdout.split('\n').filter((line) => line.startsWith('waiting in '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(`^waiting in "Wait For Response" since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\(\\d+s\\) for the answer to outbound/${id}/; times out in 9m \\d\\ds \\(TimeoutSeconds 600\\)$`),
+    );
+    expect(watched.stdout).not.toMatch(/\x1b/);
+    expect(watched.stdout.indexOf(lines[0]!)).toBeLessThan(watched.stdout.indexOf('== SUCCEEDED'));
+  }, 120_000);
 });
