@@ -159,14 +159,20 @@ describe.runIf(requireTool('moto_server'))('the edit loop on the emulator: sync,
     const id = /^execution id: (\S+)$/m.exec(started.stdout)?.[1];
     expect(id, started.stderr).toMatch(/^[0-9a-f-]{36}$/);
     let answered: Promise<Result> | undefined;
-    // Answered a few polls after the wait is shown: a pipe still gets the line once.
+    const answer = () => void (answered ??= succeed(inProject(['respond', id!])));
+    // Answered a few polls after the wait is shown (a pipe still gets the line once), or after 15 s
+    // when it is never shown, so that the watch ends either way.
+    let fallback = setTimeout(answer, 15_000);
+    let shown = false;
     const watched = await bellflower(['watch', arn!, '--poll', '0.3'], env, {
       onStdout: (stdout) => {
-        if (!answered && /^waiting in /m.test(stdout)) {
-          answered = new Promise((resolve) => setTimeout(resolve, 2_000)).then(() => succeed(inProject(['respond', id!])));
-        }
+        if (shown || !/^waiting in /m.test(stdout)) return;
+        shown = true;
+        clearTimeout(fallback);
+        fallback = setTimeout(answer, 2_000);
       },
     });
+    clearTimeout(fallback);
     await answered;
     expect(watched.code, watched.stderr).toBe(0);
     const lines = watched.stdout.split('\n').filter((line) => line.startsWith('waiting in '));
