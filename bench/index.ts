@@ -14,6 +14,7 @@
  * 4. Tests: the type-check before (one program with the cdk-nag test) and now (two programs); the
  *    cdk-nag check with CDK's built-in validation (before) and without (now); with `--npm-test`,
  *    the whole `npm test` (wall time and peak memory).
+ * 5. The edit loop: `bellflower sync` after a one-line handler change, on the emulator (bench/edit-loop.ts).
  *
  * The publish part writes the project's dist/ as `npm run publish` does (config/devl.json, moto's
  * endpoint, a bench configuration in place of the shipped example); dist/manifests/devl.json is put
@@ -32,6 +33,7 @@ import { loadConfig } from '../scripts/lib/core/config';
 import { synthesize } from '../scripts/lib/build/synth';
 import { codePath, HANDLERS, STATE_MACHINE_PATH, TEMPLATE_PATHS, type HandlerName } from '../templates/layout';
 import { freePort } from '../test/support/moto';
+import { measureEditLoop } from './edit-loop';
 import { measureHandlers, printHandlerFigures } from './handlers';
 import { formatMiB, formatMs, interleave, printTable, ratio, timeCommand, type Sample, type Summary } from './measure';
 
@@ -345,6 +347,7 @@ await new Command('bench')
       console.log('\n## 3. Handler zips\n');
       printHandlerFigures(await measureHandlers(Number(options.handlerRuns)), Number(options.handlerRuns));
       await tests(Number(options.slowRuns), work, options.npmTest ?? false);
+      await measureEditLoop(Number(options.runs));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
