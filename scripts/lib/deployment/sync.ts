@@ -25,7 +25,7 @@ import { renderTemplates } from '../../../templates/index';
 import type { BellflowerConfig } from '../core/config';
 import { BellflowerError, messageOf } from '../core/errors';
 import { silentReporter, type Reporter } from '../core/reporter';
-import { recordSynced, type SyncedArtifact } from './sync-record';
+import { readSyncRecord, recordSynced } from './sync-record';
 
 /** Sync cannot run: a production environment, a stack or resource missing, a refused update. */
 export class SyncError extends BellflowerError {
@@ -201,7 +201,7 @@ export interface SyncChange {
 /** Result of {@link syncEnvironment}. */
 export interface SyncResult {
   readonly changes: readonly SyncChange[];
-  /** The sync record, when something was updated. */
+  /** The sync record, when this sync wrote it. */
   readonly recordFile?: string;
 }
 
@@ -236,7 +236,17 @@ export async function syncEnvironment(options: SyncOptions): Promise<SyncResult>
   refuseProduction(config);
   const [targets] = await Promise.all([options.targets ?? findSyncTargets(clients.cloudFormation, config), options.build()]);
   const changes: SyncChange[] = [];
-  const synced: Record<string, SyncedArtifact> = {};
+  let recordFile: string | undefined;
+  const recorded = readSyncRecord(distDir, config.environment).artifacts;
+  // Recorded before the update is sent: a sync stopped half-way (Ctrl-C, a refused call) leaves a
+  // record deploy can trust, and the next sync corrects an entry whose update never happened.
+  const record = (path: string, sha256: string, stackKey: string): void => {
+    recordFile = recordSynced(distDir, config.environment, { [path]: { sha256, stackKey, syncedAt: now().toISOString() } });
+  };
+  // What is deployed already is the tree: an entry that says otherwise is corrected.
+  const upToDate = (path: string, sha256: string, stackKey: string): void => {
+    if (recorded[path] && recorded[path].sha256 !== sha256) record(path, sha256, stackKey);
+  };
   for (const handler of Object.keys(HANDLERS) as HandlerName[]) {
     const { name, stackKey } = targets.functions[handler];
     const what = `the ${handler} function's code`;
@@ -244,6 +254,7 @@ export async function syncEnvironment(options: SyncOptions): Promise<SyncResult>
     const { Configuration } = await clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
     if (Configuration?.CodeSha256 === codeSha256(zip)) {
       changes.push({ what, resource: name, action: 'up to date' });
+      upToDate(codePath(handler), sha256Hex(zip), stackKey);
       continue;
     }
     if (zip.byteLength > MAX_DIRECT_ZIP_BYTES) {
@@ -251,6 +262,7 @@ export async function syncEnvironment(options: SyncOptions): Promise<SyncResult>
     }
     const started = Date.now();
     reporter.progress(`sync: updating ${name}`);
+    record(codePath(handler), sha256Hex(zip), stackKey);
     await clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip }));
     // AWS answers LastUpdateStatus InProgress and runs the old code until it is Successful; a second
     // update before then fails with ResourceConflictException
@@ -258,23 +270,26 @@ export async function syncEnvironment(options: SyncOptions): Promise<SyncResult>
     await waitUntilFunctionUpdatedV2({ client: clients.lambda, maxWaitTime: options.maxWaitSeconds ?? 300, minDelay: 1, maxDelay: 5 }, { FunctionName: name });
     reporter.progressDone();
     changes.push({ what, resource: name, action: 'updated', ms: Date.now() - started });
-    synced[codePath(handler)] = { sha256: sha256Hex(zip), stackKey, syncedAt: now().toISOString() };
   }
   const template = readFileSync(join(distDir, STATE_MACHINE_PATH), 'utf8');
   const definition = substituteDefinition(template, targets.substitutions);
+  // The definition is encrypted with the environment's key: reading it takes kms:Decrypt and
+  // writing it kms:GenerateDataKey for the caller, which moto does not check
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html); a refusal
+  // reaches the user with the access hint of the command layer.
   const described = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: targets.stateMachine.arn }));
   const what = 'the state machine definition';
   if (isDeepStrictEqual(JSON.parse(described.definition ?? '{}'), JSON.parse(definition))) {
     changes.push({ what, resource: targets.stateMachine.arn, action: 'up to date' });
+    upToDate(STATE_MACHINE_PATH, sha256Hex(template), targets.stateMachine.stackKey);
   } else {
     const started = Date.now();
     // Executions already running keep the definition they started with; new ones take this one
     // within seconds (UpdateStateMachine is eventually consistent:
     // https://docs.aws.amazon.com/step-functions/latest/apireference/API_UpdateStateMachine.html).
+    record(STATE_MACHINE_PATH, sha256Hex(template), targets.stateMachine.stackKey);
     await clients.sfn.send(new UpdateStateMachineCommand({ stateMachineArn: targets.stateMachine.arn, definition }));
     changes.push({ what, resource: targets.stateMachine.arn, action: 'updated', ms: Date.now() - started });
-    synced[STATE_MACHINE_PATH] = { sha256: sha256Hex(template), stackKey: targets.stateMachine.stackKey, syncedAt: now().toISOString() };
   }
-  const recordFile = Object.keys(synced).length > 0 ? recordSynced(distDir, config.environment, synced) : undefined;
   return { changes, ...(recordFile !== undefined ? { recordFile } : {}) };
 }
