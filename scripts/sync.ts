@@ -58,8 +58,14 @@ export const command: BellflowerCommand<EnvironmentFlags & { watch?: boolean; de
       const result = await syncEnvironment({ config, clients, distDir, reporter, targets, build: () => buildArtifacts(environmentBuildOptions(config, distDir)) });
       for (const line of syncLines(result, (Date.now() - started) / 1000)) console.log(line);
     };
-    await once();
-    if (!flags.watch) return;
+    if (!flags.watch) {
+      await once();
+      return;
+    }
+    // Watching, a failed sync (a build error in a half-edited file, a refused call) is said and the
+    // watch goes on, the first one included, as `cdk watch` does.
+    const attempt = () => once().catch((error: unknown) => console.error(`sync: ${messageOf(error)}`));
+    await attempt();
 
     const { SOURCE_FOLDERS, watchSources } = await import('./lib/build/watch-sources');
     await new Promise<never>((_resolve, reject) => {
@@ -71,17 +77,14 @@ export const command: BellflowerCommand<EnvironmentFlags & { watch?: boolean; de
           again = true;
           return;
         }
-        running = once()
-          // A build error while the file is half-edited, a refused call: said, and the watch goes on.
-          .catch((error: unknown) => console.error(`sync: ${messageOf(error)}`))
-          .finally(() => {
-            running = undefined;
-            if (stopping) finish();
-            else if (again) {
-              again = false;
-              run();
-            }
-          });
+        running = attempt().finally(() => {
+          running = undefined;
+          if (stopping) finish();
+          else if (again) {
+            again = false;
+            run();
+          }
+        });
       };
       const watcher = watchSources({
         debounceMs: flags.debounce,

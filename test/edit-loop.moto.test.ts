@@ -127,24 +127,41 @@ describe.runIf(requireTool('moto_server'))('the edit loop on the emulator: sync,
     expect(() => readFileSync(syncRecord())).toThrow(/ENOENT/);
   }, 180_000);
 
-  it('syncs on each change with --watch and stops on Ctrl-C with exit 130 once the sync under way is done', async () => {
+  it("syncs on each change with --watch, says a build error (the first sync's too) and goes on, and stops on Ctrl-C with exit 130 once the sync under way is done", async () => {
     // The copy's edits made earlier are put on the stacks first, so that only the watched edit remains.
     await succeed(inCopy(['sync']));
     const before = await codeHashes();
-    let edited = false;
+    const file = 'handlers/integration/index.ts';
+    // Half-edited when the watch starts: its first sync fails, said, and the watch goes on.
+    tree.edit(file, 'export async function handler', 'export const EDITED = ;\nexport async function handler');
+    let fixed = false;
     let interrupted = false;
+    let stdoutSoFar = '';
+    let stderrSoFar = '';
+    // Fixed once the first sync has failed and the watch has begun.
+    const fixWhenWatching = () => {
+      if (fixed || !/^watching handlers\/, asl\/, templates\/ \(Ctrl-C to stop\)$/m.test(stdoutSoFar)) return;
+      if (!/^sync: esbuild failed for handler integration: .*index\.ts:\d+/m.test(stderrSoFar)) return;
+      fixed = true;
+      tree.edit(file, 'export const EDITED = ;', "export const EDITED = 'watched';");
+    };
     const result = await inCopy(['sync', '--watch', '--debounce', '100'], {
       onStdout: (stdout, kill) => {
-        if (!edited && /^watching handlers\/, asl\/, templates\/ \(Ctrl-C to stop\)$/m.test(stdout)) {
-          edited = true;
-          tree.edit('handlers/integration/index.ts', 'export async function handler', "export const EDITED = 'watched';\nexport async function handler");
-        }
+        stdoutSoFar = stdout;
+        fixWhenWatching();
         if (!interrupted && /^updated the integration function's code/m.test(stdout)) {
           interrupted = true;
           kill('SIGINT');
         }
       },
+      onStderr: (stderr) => {
+        stderrSoFar = stderr;
+        fixWhenWatching();
+      },
+      onStart: (kill) => setTimeout(() => kill('SIGKILL'), 60_000).unref(),
     });
+    expect(fixed, result.stderr).toBe(true);
+    expect(result.stdout).toMatch(/^watching handlers\/, asl\/, templates\/ \(Ctrl-C to stop\)$/m);
     expect(result.stdout).toMatch(/^changed: handlers\/integration\/index\.ts$/m);
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toMatch(/^sync: stopped watching; no sync was left half-done$/m);
