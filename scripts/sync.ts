@@ -65,8 +65,6 @@ export const command: BellflowerCommand<EnvironmentFlags & { watch?: boolean; de
     // Watching, a failed sync (a build error in a half-edited file, a refused call) is said and the
     // watch goes on, the first one included, as `cdk watch` does.
     const attempt = () => once().catch((error: unknown) => console.error(`sync: ${messageOf(error)}`));
-    await attempt();
-
     const { SOURCE_FOLDERS, watchSources } = await import('./lib/build/watch-sources');
     await new Promise<never>((_resolve, reject) => {
       let running: Promise<void> | undefined;
@@ -106,6 +104,8 @@ export const command: BellflowerCommand<EnvironmentFlags & { watch?: boolean; de
       };
       process.on('SIGINT', interrupt);
       console.log(`watching ${SOURCE_FOLDERS.map((folder) => `${folder}/`).join(', ')} (Ctrl-C to stop)`);
+      // The first sync runs once the watch has begun: an edit made during it is synced after it.
+      run();
     });
   },
 };
