@@ -200,4 +200,16 @@ describe.runIf(requireTool('moto_server'))('the edit loop on the emulator: sync,
     expect(watched.stdout).not.toMatch(/\x1b/);
     expect(watched.stdout.indexOf(lines[0]!)).toBeLessThan(watched.stdout.indexOf('== SUCCEEDED'));
   }, 120_000);
+
+  it('deploys the edited tree with deploy --publish, replacing what sync put there, saying so, and removing the record', async () => {
+    const synced = await codeHashes();
+    expect(JSON.parse(readFileSync(syncRecord(), 'utf8')).artifacts).toHaveProperty(['code/integration_lambda.zip']);
+    const deployed = await succeed(inCopy(['deploy', '--publish', '--require-approval', 'never']));
+    expect(deployed.stderr).toMatch(/^replaced what `bellflower sync` had put on the stacks with the published version: .*the integration function's code/m);
+    expect(deployed.stderr).toMatch(/^bellflower-root-stack-devl: UPDATE_COMPLETE/m);
+    expect(() => readFileSync(syncRecord())).toThrow(/ENOENT/);
+    // CloudFormation now holds the code the functions run: the same bytes sync had put there.
+    expect(await codeHashes()).toEqual(synced);
+    expect((await succeed(inCopy(['sync']))).stdout).toMatch(/^up to date:/m);
+  }, 180_000);
 });

@@ -74,7 +74,7 @@ export function waitLine(wait: Wait, now: number): string {
   const folder = wait.outboundFolder ?? 'the outbound folder (not named in the history yet)';
   const timeout =
     wait.timeoutSeconds === undefined
-      ? 'no timeout'
+      ? 'no TimeoutSeconds in the history'
       : elapsed < wait.timeoutSeconds
         ? `times out in ${formatSeconds(wait.timeoutSeconds - elapsed)} (TimeoutSeconds ${wait.timeoutSeconds})`
         : `timeout due now (TimeoutSeconds ${wait.timeoutSeconds})`;
