@@ -16,6 +16,7 @@
  *    the whole `npm test` (wall time and peak memory).
  * 5. The README's invocation (`bellflower`, node_modules/.bin on the PATH) and `npx bellflower`
  *    over `node bin/bellflower.mjs`, see bench/invocation.ts.
+ * 6. The edit loop: `bellflower sync` after a one-line handler change, on the emulator (bench/edit-loop.ts).
  *
  * The publish part writes the project's dist/ as `npm run publish` does (config/devl.json, moto's
  * endpoint, a bench configuration in place of the shipped example); dist/manifests/devl.json is put
@@ -34,6 +35,7 @@ import { loadConfig } from '../scripts/lib/core/config';
 import { synthesize } from '../scripts/lib/build/synth';
 import { codePath, HANDLERS, STATE_MACHINE_PATH, TEMPLATE_PATHS, type HandlerName } from '../templates/layout';
 import { freePort } from '../test/support/moto';
+import { measureEditLoop } from './edit-loop';
 import { measureHandlers, printHandlerFigures } from './handlers';
 import { measureInvocation, printInvocation } from './invocation';
 import { formatMiB, formatMs, interleave, printTable, ratio, timeCommand, type Sample, type Summary } from './measure';
@@ -349,6 +351,7 @@ await new Command('bench')
       printHandlerFigures(await measureHandlers(Number(options.handlerRuns)), Number(options.handlerRuns));
       await tests(Number(options.slowRuns), work, options.npmTest ?? false);
       printInvocation(await measureInvocation(Number(options.runs)), Number(options.runs));
+      await measureEditLoop(Number(options.runs));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@
  * A/B runs (so that the load of a shared machine affects both sides alike) and plain tables.
  * Benchmarks report; nothing here asserts a timing.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,33 @@ export function timeCommand(command: string, args: readonly string[], options: S
     peakKiB,
     stdout: String(result.stdout ?? ''),
   };
+}
+
+/**
+ * {@link timeCommand} without blocking this process: for a benchmark whose servers run in this
+ * process's children (an emulator whose output this process reads), which a blocked event loop
+ * would stop once their output pipes fill.
+ */
+export function timeCommandAsync(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Sample> {
+  const cpuBefore = childrenCpuSeconds();
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const wallMs = performance.now() - start;
+      const cpuAfter = childrenCpuSeconds();
+      if (code !== 0) {
+        reject(new Error(`${command} ${args.join(' ')} failed (${code ?? signal}): ${`${stdout}${stderr}`.trim().split('\n').slice(-5).join('\n')}`));
+        return;
+      }
+      resolve({ wallMs, cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) * 1000, stdout });
+    });
+  });
 }
 
 /** Medians of a series of samples (peak memory: the largest). */

@@ -29,6 +29,10 @@ export const command: BellflowerCommand<CommonFlags & CfnRoleFlags & { yes: bool
     }
     const result = await destroy({ config, clients, reporter, deleteArtifacts: flags.deleteArtifacts, bootstrap: flags.bootstrap });
     if (removeOutputs(config.environment, distDir)) reporter.info(`${displayPath(outputsPath(config.environment, distDir))}: removed`);
+    // What sync changed went with the stacks.
+    const { removeSyncRecord } = await import('./lib/deployment/sync-record');
+    const syncRecord = removeSyncRecord(distDir, config.environment);
+    if (syncRecord) reporter.info(`${displayPath(syncRecord)}: removed`);
     if (flags.deleteArtifacts || result.bucketDeleted) {
       const { removeManifest } = await import('./lib/deployment/manifest');
       const removed = removeManifest(distDir, config.environment);

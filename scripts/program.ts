@@ -31,6 +31,7 @@ const LOADERS: Record<CommandName, CommandLoader> = {
   'diff': async () => (await import('./diff')).command,
   'deploy': async () => (await import('./deploy')).command,
   'drift': async () => (await import('./drift')).command,
+  'sync': async () => (await import('./sync')).command,
   'outputs': async () => (await import('./outputs')).command,
   'list': async () => (await import('./list')).command,
   'start-execution': async () => (await import('./start-execution')).command,

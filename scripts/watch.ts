@@ -2,10 +2,14 @@
  * `bellflower watch <execution-arn-or-name>`: follows an execution of the deployed state machine
  * until it ends, printing the same timeline as `bellflower local`. Exits non-zero unless it
  * succeeded. An ARN is used as is; a name is resolved against the state machine of the root stack.
+ * While the execution waits for its answer, a line says where and how long it has waited and the
+ * timeout left (`lib/workflow/wait.ts`): rewritten in place on a terminal, at most once a minute
+ * in a pipe.
  * `--report run.html` also draws the execution as the page `bellflower local --report` writes
  * (its definition read with DescribeStateMachineForExecution).
  */
 import { type BellflowerCommand, type EnvironmentFlags, numberArgument, withEnvironmentOptions } from './cli/command';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { TimelineEntry } from './lib/local/timeline';
 
 /** `bellflower watch`. */
@@ -14,7 +18,7 @@ export const command: BellflowerCommand<EnvironmentFlags & { poll: number; repor
   options: (command) =>
     withEnvironmentOptions(
     command
-      .description('Follow an execution to its end and print its timeline')
+      .description('Follow an execution to its end and print its timeline; while it waits for its answer, show the state, since when, the outbound folder and the timeout left')
       .argument('<execution>', 'execution ARN (used as is), execution name, or execution_id (the outbound/<uuid>/ folder)'),
   )
     .option('--poll <seconds>', 'seconds between two reads of the history', numberArgument('--poll', { min: 0.001, unit: 'seconds' }), 2)
@@ -29,10 +33,17 @@ export const command: BellflowerCommand<EnvironmentFlags & { poll: number; repor
     const { executionArn } = await resolveExecution({ sfn: context.clients.sfn, id: execution, ...(stateMachineArn !== undefined ? { stateMachineArn } : {}) });
     console.log(`execution: ${executionArn}`);
     const timeline = new HistoryTimeline();
-    const print = timelinePrinter((line) => console.log(line));
+    // While it waits for its answer: the state, since when, the outbound folder, the timeout left.
+    const { currentWait, WaitDisplay } = await import('./lib/workflow/wait');
+    const wait = new WaitDisplay({ write: (text) => process.stdout.write(text), tty: Boolean(process.stdout.isTTY) });
+    const print = timelinePrinter((line) => {
+      wait.clear();
+      console.log(line);
+    });
     let status = 'RUNNING';
     const entries: TimelineEntry[] = [];
-    for await (const event of followExecution({ sfn: context.clients.sfn, executionArn, pollMs: flags.poll * 1000 })) {
+    const onPoll = (events: readonly HistoryEvent[]) => wait.show(currentWait(events));
+    for await (const event of followExecution({ sfn: context.clients.sfn, executionArn, pollMs: flags.poll * 1000, onPoll })) {
       for (const entry of timeline.add(event)) {
         print(entry);
         entries.push(entry);

@@ -23,6 +23,7 @@ export const COMMANDS = [
   { name: 'diff', summary: 'show what a deploy would change (nested stacks, IAM and security called out)' },
   { name: 'deploy', summary: 'deploy the cross stack, then the root stack, through change sets' },
   { name: 'drift', summary: 'detect drift on the cross, root and nested stacks; --fail exits 1 when anything drifted' },
+  { name: 'sync', summary: "after an edit, update only the changed functions' code and the state machine on a development stack (--watch: on each change)" },
   { name: 'outputs', summary: "print the root stack's outputs (and refresh dist/outputs/<env>.json)" },
   { name: 'list', summary: 'list the stacks of each environment with their status, and the recent executions of its state machine' },
   { name: 'start-execution', summary: 'start an execution of the deployed state machine' },

@@ -25,18 +25,33 @@ export interface Result {
   readonly stderr: string;
 }
 
+/** Options of {@link bellflower}. */
+export interface BellflowerRunOptions {
+  readonly onStart?: (kill: (signal: NodeJS.Signals) => void) => void;
+  readonly onStderr?: (stderrSoFar: string, kill: (signal: NodeJS.Signals) => void) => void;
+  readonly onStdout?: (stdoutSoFar: string, kill: (signal: NodeJS.Signals) => void) => void;
+  /** The project whose binary runs (a copy of the tree, see `project-copy.ts`). @default this project */
+  readonly root?: string;
+  /** Written to the command's stdin (else stdin is closed). */
+  readonly stdin?: string;
+}
+
 /** Runs `bellflower <args>` with only the given environment (no AWS settings of this machine). */
-export function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { onStart?: (kill: (signal: NodeJS.Signals) => void) => void; onStderr?: (stderrSoFar: string, kill: (signal: NodeJS.Signals) => void) => void; stdin?: string } = {}): Promise<Result> {
+export function bellflower(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: BellflowerRunOptions = {}): Promise<Result> {
+  const root = options.root ?? ROOT;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/bellflower.mjs'), ...args], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [join(root, 'bin/bellflower.mjs'), ...args], {
+      cwd: root,
       env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     if (options.stdin !== undefined) child.stdin?.end(options.stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      options.onStdout?.(stdout, (signal) => child.kill(signal));
+    });
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       options.onStderr?.(stderr, (signal) => child.kill(signal));

@@ -17,6 +17,7 @@ import { displayPath } from '../core/paths';
 import { sha256Hex } from '../../../templates/layout';
 import { artifactPaths } from './publish';
 import { manifestKey, publishHint, readManifest, type PublishManifest } from './manifest';
+import { readSyncRecord, removeSyncRecord, replacedBySync, syncDriftProblems } from './sync-record';
 import { messageOf, PreflightError } from '../core/errors';
 import { checkBusinessApplicationTrust, checkConfiguration, checkCredentials, effectiveParameters, type DeclaredParameters } from './preflight';
 import { silentReporter, type Reporter } from '../core/reporter';
@@ -284,9 +285,12 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
   const checked = await preflight({ config, clients, distDir });
   const reset = options.resetParameters ?? [];
+  // What `bellflower sync` changed behind CloudFormation: refused when this deploy would leave it.
+  const synced = readSyncRecord(distDir, config.environment);
   const resetTags = options.resetTags ?? [];
   const resetProblems = [
     ...resetParameterProblems(reset, config, checked.templateParameters),
+    ...syncDriftProblems(synced, checked.manifest, distDir),
     ...resetTags.filter((key) => key in (config.tags ?? {})).map((key) => `--reset-tag ${key}: a value is also given (config file or --tags); give one or the other`),
     ...resetTags.filter((key) => MANAGED_TAGS.includes(key)).map((key) => `--reset-tag ${key}: deploy sets it on every deploy; nothing to reset`),
   ];
@@ -317,6 +321,11 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     );
   }
   if (root.action === 'change-set-kept') return { cross, root, outputs: root.outputs };
+  if (Object.keys(synced.artifacts).length > 0 && cross.action !== 'change-set-kept') {
+    const replaced = replacedBySync(synced, checked.manifest);
+    if (replaced.length > 0) reporter.info(`replaced what \`bellflower sync\` had put on the stacks with the published version: ${replaced.join(', ')}`);
+    removeSyncRecord(distDir, config.environment);
+  }
   const outputsFile = writeOutputs(config.environment, root.outputs, distDir);
   return { cross, root, outputs: root.outputs, outputsFile };
 }

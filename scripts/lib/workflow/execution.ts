@@ -258,6 +258,8 @@ export interface FollowOptions {
   readonly pollMs?: number;
   /** Stop waiting after this long (the execution keeps running). @default no limit */
   readonly timeoutMs?: number;
+  /** Called with the whole history after each read that does not end the execution, once its new events are yielded. */
+  readonly onPoll?: (events: readonly HistoryEvent[]) => void;
 }
 
 /** Yields the history events of an execution as they happen, until it ends. */
@@ -271,6 +273,7 @@ export async function* followExecution(options: FollowOptions): AsyncGenerator<H
       if (END_EVENTS.has(event.type ?? '')) return;
     }
     seen = events.length;
+    options.onPoll?.(events);
     if (Date.now() > deadline) {
       throw new ExecutionCommandError(`${options.executionArn} is still running; stopped following it`);
     }
