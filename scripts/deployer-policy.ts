@@ -14,15 +14,21 @@ export const command: BellflowerCommand<EnvironmentFlags & { account?: string }>
     withEnvironmentOptions(
     command.description('Print and write the IAM policy a person or CI needs to run publish, deploy, diff and destroy (with the execution role)'),
   )
-    .addOption(new Option('--account <id>', 'AWS account id (default: the caller\'s, from STS)').argParser((value) => {
+    .addOption(new Option('--account <id>', 'AWS account id (default: the caller\'s, from STS; given, no AWS call is made)').argParser((value) => {
       if (!/^\d{12}$/.test(value)) throw new UsageError(`--account must be a 12-digit account id, got "${value}"`);
       return value;
     })),
   run: async ({ flags }) => {
-    const { commandContext } = await import('./cli/context');
+    const { commandContext, configOf } = await import('./cli/context');
+    const { terminalReporter } = await import('./lib/core/reporter');
+    const { DEFAULT_DIST_DIR, distDirOf } = await import('./lib/core/paths');
     const { deployerContract, deployerPolicy, deployerTargets, MANAGED_POLICY_LIMIT, personEntries, policySize, writeDeployerPolicy } = await import('./lib/deployment/deployer-policy');
-    const { config, distDir, reporter, target } = await commandContext(flags);
-    const account = flags.account ?? target.account;
+    // With --account the policy is computed from the configuration alone (no credentials needed:
+    // an administrator can write it before the deployer exists); without, STS says whose account.
+    const { config, distDir, reporter, account } =
+      flags.account !== undefined
+        ? { config: await configOf(flags), distDir: distDirOf(flags) ?? DEFAULT_DIST_DIR, reporter: terminalReporter(), account: flags.account }
+        : await commandContext(flags).then((context) => ({ ...context, account: context.target.account }));
     const targets = deployerTargets(config, account);
     const policy = deployerPolicy(personEntries(deployerContract(targets)));
     console.log(JSON.stringify(policy, null, 2));

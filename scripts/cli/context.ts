@@ -46,6 +46,24 @@ export interface ContextOptions extends ContextPaths {
   readonly cfnRole?: boolean;
 }
 
+/** The environment's configuration (region and profile resolved as the AWS CLI does), without calling AWS. */
+export async function configOf(
+  flags: EnvironmentFlags & CfnRoleFlags & { readonly parameter?: readonly string[]; readonly tags?: readonly string[] },
+  options: ContextPaths = {},
+): Promise<BellflowerConfig> {
+  const configDir = options.configDir ?? configDirOf(flags);
+  const loaded = loadConfig({
+    env: flags.env,
+    ...(configDir !== undefined ? { configDir } : {}),
+    ...(flags.region !== undefined ? { region: flags.region } : {}),
+    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+    parameters: flags.parameter ?? [],
+    ...(flags.tags !== undefined ? { tags: flags.tags } : {}),
+    profileRegions: await sharedConfigRegions(),
+  });
+  return withCfnRole(loaded, cfnRoleFlag(flags));
+}
+
 /**
  * Loads the configuration (region and profile resolved as the AWS CLI does), checks the endpoint
  * variables, creates the clients, asks STS who the credentials are and prints that line. Throws
@@ -57,17 +75,7 @@ export async function commandContext(
 ): Promise<CommandContext> {
   const reporter = options.reporter ?? terminalReporter();
   checkEndpointVariables();
-  const configDir = options.configDir ?? configDirOf(flags);
-  const loaded = loadConfig({
-    env: flags.env,
-    ...(configDir !== undefined ? { configDir } : {}),
-    ...(flags.region !== undefined ? { region: flags.region } : {}),
-    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
-    parameters: flags.parameter ?? [],
-    ...(flags.tags !== undefined ? { tags: flags.tags } : {}),
-    profileRegions: await sharedConfigRegions(),
-  });
-  const config = withCfnRole(loaded, cfnRoleFlag(flags));
+  const config = await configOf(flags, options);
   const clients = createAwsClients({ region: config.region, ...(config.profile !== undefined ? { profile: config.profile } : {}) });
   const notice = nodeSupportNoticeOnce();
   if (notice) reporter.info(notice);
