@@ -52,6 +52,15 @@ export async function declaredStackParameters(fingerprint: () => string | undefi
   );
 }
 
+/**
+ * Throws `PreflightError` when a physical name of the environment's stacks is over its AWS limit
+ * ({@link checkNameLengths}); asks AWS nothing, so the commands call it before their first request.
+ */
+export async function refuseLongNames(config: BellflowerConfig): Promise<void> {
+  const tooLong = checkNameLengths(config, await declaredStackParameters());
+  if (tooLong.length > 0) throw new PreflightError(tooLong);
+}
+
 /** Options of {@link publishPreflight}. */
 export interface PublishPreflightOptions {
   readonly config: BellflowerConfig;
