@@ -71,6 +71,12 @@ describe('the preflight\'s name check', () => {
     expect(nameProblems(declared, 'qa-euw1', LONGEST_REGION, {})).toEqual([expect.stringMatching(/^the IAM role name "bellflower-lambda-function-execution-role-qa-euw1-us-isof-south-1" .* is 65 characters/)]);
   });
 
+  it('accepts, with the default parameters, 7 characters in a 14-character region and 8 in a 13-character one, as docs/deploying.md says, and rejects one more', () => {
+    expect(nameProblems(declared, 'staging', 'ap-southeast-1', {})).toEqual([]);
+    expect(nameProblems(declared, 'prod-eu1', 'us-gov-west-1', {})).toEqual([]);
+    expect(nameProblems(declared, 'prod-eu1', 'ap-southeast-1', {})).toEqual([expect.stringContaining('is 65 characters, over AWS\'s limit of 64')]);
+  });
+
   it('accepts the longest parameters an 8-character environment allows in the longest region, and rejects one character more of each', () => {
     const longest = longestAcceptedParameters(declared, 'prod-eu1', LONGEST_REGION);
     expect(nameProblems(declared, 'prod-eu1', LONGEST_REGION, longest)).toEqual([]);
