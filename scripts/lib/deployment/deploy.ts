@@ -51,10 +51,9 @@ export async function preflight(options: {
   const { config, clients, distDir } = options;
   const root = declaredParameters(distDir, TEMPLATE_PATHS.root, config);
   const cross = declaredParameters(distDir, TEMPLATE_PATHS.cross, config);
+  const problems = checkConfiguration(config, { root: root.parameters, cross: cross.parameters });
   // Every physical name, from the templates these sources synthesize (deploy refuses sources that differ from the publish).
-  const declared = { root: root.parameters, cross: cross.parameters, names: (await declaredStackParameters()).names };
-  const problems = checkConfiguration(config, declared);
-  const tooLong = checkNameLengths(config, declared);
+  const tooLong = checkNameLengths(config, await declaredStackParameters());
   if (tooLong.length > 0) throw new PreflightError([...problems, ...tooLong]);
   const account = await checkCredentials(clients.sts, config, problems);
   if (account !== undefined) {

@@ -31,7 +31,7 @@ export interface StackParameters {
  * unknown parameter names, values outside the declared constraints, the integration bucket's
  * name and {@link checkRootParameters}. Sends nothing.
  */
-export function checkConfiguration(config: BellflowerConfig, declared: StackParameters): string[] {
+export function checkConfiguration(config: BellflowerConfig, declared: Pick<StackParameters, 'root' | 'cross'>): string[] {
   const problems: string[] = [];
   for (const field of exampleFields(config)) {
     problems.push(

@@ -33,7 +33,7 @@ describe('checkConfiguration (shared by the publish and deploy preflights)', () 
   });
 
   it('checks a value only the cross stack declares, as CloudFormation would at deploy', () => {
-    const declared = { root: { Environment: { Type: 'String' } }, cross: { LambdaLogLevel: { Type: 'String', AllowedValues: ['INFO', 'DEBUG'] } }, names: [] };
+    const declared = { root: { Environment: { Type: 'String' } }, cross: { LambdaLogLevel: { Type: 'String', AllowedValues: ['INFO', 'DEBUG'] } } };
 
     expect(checkConfiguration({ ...config, parameters: { LambdaLogLevel: 'TRACE' } }, declared)).toEqual([
       'parameter LambdaLogLevel = "TRACE" is not one of INFO, DEBUG',
