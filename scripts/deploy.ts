@@ -80,7 +80,7 @@ export const command: BellflowerCommand<DeployFlags> = {
     if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
       throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
     }
-    const { config, clients, distDir, plainHttp, reporter, target } = await commandContext(flags, { cfnRole: true });
+    const { config, clients, distDir, plainHttp, reporter, target } = await commandContext(flags, { cfnRole: true, checkNames: true });
     // Ctrl-C: say which stack is in which state and what to do, not only "interrupted".
     const { reportInterruptedDeploy } = await import('./lib/deployment/interrupt');
     const steps = reportInterruptedDeploy(clients.cloudFormation, [config.crossStackName, config.rootStackName]);

@@ -31,7 +31,7 @@ export const command: BellflowerCommand<DiffFlags> = {
     if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
       throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
     }
-    const { config, clients, distDir } = await commandContext(flags, { cfnRole: true });
+    const { config, clients, distDir } = await commandContext(flags, { cfnRole: true, checkNames: true });
     if (flags.bootstrap && flags.changeSet !== undefined) throw new UsageError('--bootstrap and --change-set cannot be combined');
     // The IAM tables are drawn to the width of the output, so that nothing in them is cut.
     const width = lineWidth(process.stdout);

@@ -85,6 +85,21 @@ describe.runIf(requireTool('moto_server'))('bellflower environments, --role-arn 
     expect(results[2]!.stderr).toContain("option '--cfn-role-arn <arn|none>' cannot be used with option '--role-arn <arn|none>'");
   });
 
+  it('rejects a physical name over its AWS limit in the environment\'s region, naming the fix, before any AWS call (deploy, publish, diff, validate)', async () => {
+    // Nothing listens there: a command that asked AWS anything would fail with another message.
+    const offline = { ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:1' };
+    const commands = ['deploy', 'publish', 'diff', 'validate'];
+    const results = await Promise.all(commands.map((command) => bellflower([command, '--env', 'staging', '--region', 'us-isof-south-1', ...(command === 'validate' ? ['--config-dir', configDir()] : paths())], offline)));
+
+    const problem = `the IAM role name "bellflower-lambda-function-execution-role-staging-us-isof-south-1" (BellflowerLambdaExecutionRole of the BellflowerIAMRole stack) is 65 characters, over AWS's limit of 64`;
+    for (const [index, result] of results.entries()) {
+      expect(result.code, `${commands[index]}: ${result.stderr}`).toBe(1);
+      expect(`${result.stdout}${result.stderr}`, commands[index]).toContain(problem);
+      expect(`${result.stdout}${result.stderr}`, commands[index]).toContain(`shorten the environment name "staging" to at most 6 characters`);
+      expect(`${result.stdout}${result.stderr}`, commands[index]).not.toMatch(/ECONNREFUSED|credentials|AWS account/);
+    }
+  });
+
   it('rejects tags CloudFormation refuses before any AWS call (deploy --tags)', async () => {
     const result = await deploy(['--env', 'staging', '--tags', 'aws:owner=me']);
 

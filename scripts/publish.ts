@@ -29,7 +29,7 @@ export const command: BellflowerCommand<CommonFlags> = {
     const { commandContext } = await import('./cli/context');
     const { publishEnvironment } = await import('./lib/deployment/publish-preflight');
     const { displayPath } = await import('./lib/core/paths');
-    const { config, clients, distDir, plainHttp, reporter } = await commandContext(flags);
+    const { config, clients, distDir, plainHttp, reporter } = await commandContext(flags, { checkNames: true });
     const result = await publishEnvironment({ config, clients, distDir, tlsOnlyPolicy: !plainHttp, reporter });
     console.log(
       `published ${result.manifest.artifacts.length} artifacts to s3://${config.artifactBucket}/${config.keyPrefix}/ (${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged); manifest: ${displayPath(result.manifestFile)}`,

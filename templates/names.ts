@@ -71,8 +71,9 @@ export const CROSS_EXPORTS = {
  * Any name with a configuration file (`config/<name>.json`) is an environment; whether it is a
  * production one is that file's `production` field, not its name. The name is part of every
  * physical name (`<base>-<Environment>-<Region>`), of S3 bucket names (lowercase letters, digits
- * and single hyphens) and of the stack names; 8 characters keep every name within AWS's limits at
- * the longest values of the other parameters (templates/structure.test.ts tries them).
+ * and single hyphens) and of the stack names. How long a name may be depends on the region and the
+ * other parameters: the preflight computes every physical name for the environment's actual name
+ * and region and refuses one over its AWS limit (`checkNameLengths`, scripts/lib/deployment/preflight.ts).
  */
 export const ENVIRONMENT_NAME = {
   pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$',
@@ -102,7 +103,7 @@ export const LAMBDA_HANDLER = 'index.handler';
  * Name of the role CloudFormation assumes for an environment's stacks (bootstrap creates it). It
  * ends in `-cfn-exec`, not in `-<Environment>-<Region>`, so no grant of its own policy (roles named
  * `*-<Environment>-<Region>`) reaches it: a change set cannot widen the role it runs with.
- * At most 25 + 1 + 8 + 1 + 15 + 9 = 59 characters, within IAM's 64.
+ * At most 29 + 1 + 8 + 1 + 15 + 9 = 63 characters, within IAM's 64 (the preflight checks it too).
  */
 export function cfnExecutionRoleName(projectName: string, environment: string, region: string): string {
   return `${projectName}-${environment}-${region}-cfn-exec`;

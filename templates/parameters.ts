@@ -24,15 +24,13 @@ export interface ParameterDefinition {
 }
 
 /**
- * Lambda and IAM physical names get `-<Environment>-<Region>` appended: at most 25 characters,
- * an 8-character environment (ENVIRONMENT_NAME) between hyphens plus a 15-character region
- * (us-isof-south-1; the ARN patterns admit any region). 39 keeps function and role names within
- * AWS's 64 (templates/structure.test.ts tries the longest).
+ * Lambda and IAM physical names get `-<Environment>-<Region>` appended. The original's limits (43,
+ * 40 for the integration bucket, 29 for ProjectName) stay as a coarse guard: they admit the
+ * original's defaults with every environment name. The exact check is the preflight's
+ * (`checkPhysicalNames` in scripts/lib/deployment/preflight.ts), which knows the environment's
+ * name and region and refuses a name over its AWS limit before any AWS call.
  */
-const NAME_MAX_WITH_SUFFIX = 39;
-
-/** The same suffix within S3's 63 characters for a bucket name. */
-const BUCKET_NAME_MAX_WITH_SUFFIX = 38;
+const NAME_MAX_WITH_SUFFIX = 43;
 
 /** IAM's pattern for role and policy names (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html). */
 const IAM_NAME = { AllowedPattern: '^[\\w+=,.@-]+$', ConstraintDescription: 'letters, digits and +=,.@_- (IAM names)' } as const;
@@ -88,11 +86,11 @@ export const LOG_RETENTION_DAYS = [
 
 /** The parameter catalog, keyed by parameter name. */
 export const PARAMETERS = {
-  // 25: "<ProjectName>-s3-folders-cr-<Environment>-<Region>" must fit Lambda's and IAM's 64.
-  ProjectName: text('Project Name', 'Project name, used in tags and custom-resource function names.', 5, 25, {
+  // 29: "<ProjectName>-s3-folders-cr-<Environment>-<Region>" must fit Lambda's and IAM's 64 (the preflight checks the exact length).
+  ProjectName: text('Project Name', 'Project name, used in tags and custom-resource function names.', 5, 29, {
     Default: 'bellflower',
     AllowedPattern: '^[a-z]+$',
-    ConstraintDescription: '5 to 25 lowercase letters',
+    ConstraintDescription: '5 to 29 lowercase letters',
   }),
   Environment: {
     Type: 'String',
@@ -157,8 +155,8 @@ export const PARAMETERS = {
     ConstraintDescription: 'an e-mail address',
   }),
   LambdaExecutionRoleName: text('Lambda Execution Role Name', 'Base name of the Lambda execution role.', 5, NAME_MAX_WITH_SUFFIX, {
-    // The original's bellflower-lambda-function-execution-role (41) leaves no room for an 8-character environment: docs/differences.md.
-    Default: 'bellflower-lambda-execution-role',
+    // The original's default (41 characters): with an environment and a region the preflight checks the role name's exact length.
+    Default: 'bellflower-lambda-function-execution-role',
     ...IAM_NAME,
   }),
   LambdaExecutionPolicyName: text('Lambda Execution Policy Name', 'Name of the Lambda execution role policy.', 5, 50, {
@@ -218,12 +216,12 @@ export const PARAMETERS = {
   LambdaExecutionRoleArn: text('Lambda Execution Role ARN', 'ARN of the function execution role.', 20, 2048, {
     AllowedPattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$',
   }),
-  S3IntegrationBucketName: text('S3 Integration Bucket Name', 'Base name of the integration bucket.', 3, BUCKET_NAME_MAX_WITH_SUFFIX, {
+  S3IntegrationBucketName: text('S3 Integration Bucket Name', 'Base name of the integration bucket.', 3, 40, {
     Default: 'bellflower-integration-bucket',
     AllowedPattern: '^[a-z0-9][a-z0-9-]*$',
     ConstraintDescription: 'lowercase letters, digits and hyphens',
   }),
-  S3BucketBaseName: text('S3 Bucket Base Name', 'Base name of the integration bucket.', 3, BUCKET_NAME_MAX_WITH_SUFFIX, {
+  S3BucketBaseName: text('S3 Bucket Base Name', 'Base name of the integration bucket.', 3, 40, {
     AllowedPattern: '^[a-z0-9][a-z0-9-]*$',
     ConstraintDescription: 'lowercase letters, digits and hyphens',
   }),

@@ -210,40 +210,10 @@ describe('template structure', () => {
     expect(root[ROOT.businessFailuresAlarm]!.Properties.MetricName).not.toEqual(root[ROOT.executionsFailedAlarm]!.Properties.MetricName);
   });
 
-  it('keeps every physical name within its AWS limit at the longest value each parameter accepts, in the longest region', () => {
-    // AWS's limits: Lambda FunctionName 64, IAM RoleName 64 and PolicyName 128, SQS QueueName 80,
-    // SNS TopicName 256, CloudWatch AlarmName 255, Logs LogGroupName 512, S3 BucketName 63, Step
-    // Functions name 80. The ARN patterns admit any region: the longest today is us-isof-south-1.
-    const limits: Record<string, number> = {
-      FunctionName: 64, RoleName: 64, PolicyName: 128, QueueName: 80, TopicName: 256, AlarmName: 255,
-      LogGroupName: 512, BucketName: 63, StateMachineName: 80,
-    };
-    const region = 'us-isof-south-1';
-    const tooLong: string[] = [];
-    for (const [templateName, t] of entries) {
-      const parameters = (t.Parameters ?? {}) as Record<string, Obj>;
-      const longest = (name: string): string => {
-        if (name === 'AWS::Region') return region;
-        const p = parameters[name];
-        if (!p) return `<${name}>`;
-        if (p.AllowedValues) return (p.AllowedValues as unknown[]).map(String).reduce((a, b) => (b.length > a.length ? b : a));
-        return 'x'.repeat(p.MaxLength ?? 0);
-      };
-      const visit = (node: unknown, path: string): void => {
-        if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${path}[${i}]`));
-        if (typeof node !== 'object' || node === null) return;
-        for (const [key, value] of Object.entries(node)) {
-          const sub = (value as { 'Fn::Sub'?: unknown } | null)?.['Fn::Sub'];
-          if (key in limits && typeof sub === 'string') {
-            const resolved = sub.replace(/\$\{([^}]+)\}/g, (_, name: string) => longest(name));
-            if (!resolved.includes('<') && resolved.length > limits[key]!) tooLong.push(`${templateName} ${path}.${key}: ${sub} reaches ${resolved.length} > ${limits[key]}`);
-          } else visit(value, `${path}.${key}`);
-        }
-      };
-      visit(t.Resources, '');
-    }
-    expect(tooLong).toEqual([]);
-  });
+  // Every physical name within its AWS limit: the parameters' MaxLengths are a coarse guard, the
+  // preflight checks the exact length for an environment's name and region
+  // (scripts/lib/deployment/physical-names.test.ts), and the deployer-policy and handler-contract
+  // tests evaluate the templates at the longest values it accepts.
 
   it('accepts only IAM names in the role and policy name parameters', () => {
     const root = templates.root.Parameters as Obj;

@@ -44,6 +44,11 @@ export interface ContextOptions extends ContextPaths {
   readonly reporter?: Reporter;
   /** The command lets CloudFormation change stacks: the AWS line says with which role. @default false */
   readonly cfnRole?: boolean;
+  /**
+   * The command publishes, deploys or diffs the environment's stacks: a physical name over its AWS
+   * limit for this environment and region is refused before any AWS call. @default false
+   */
+  readonly checkNames?: boolean;
 }
 
 /** The environment's configuration (region and profile resolved as the AWS CLI does), without calling AWS. */
@@ -76,6 +81,7 @@ export async function commandContext(
   const reporter = options.reporter ?? terminalReporter();
   checkEndpointVariables();
   const config = await configOf(flags, options);
+  if (options.checkNames) await (await import('../lib/deployment/publish-preflight')).refuseLongNames(config);
   const clients = createAwsClients({ region: config.region, ...(config.profile !== undefined ? { profile: config.profile } : {}) });
   const notice = nodeSupportNoticeOnce();
   if (notice) reporter.info(notice);

@@ -19,8 +19,9 @@ import { artifactPaths } from './publish';
 import { manifestKey, publishHint, readManifest, type PublishManifest } from './manifest';
 import { readSyncRecord, removeSyncRecord, replacedBySync, syncDriftProblems } from './sync-record';
 import { messageOf, PreflightError } from '../core/errors';
-import { checkBusinessApplicationTrust, checkConfiguration, checkCredentials, effectiveParameters, type DeclaredParameters } from './preflight';
+import { checkBusinessApplicationTrust, checkConfiguration, checkCredentials, checkNameLengths, effectiveParameters, type DeclaredParameters } from './preflight';
 import { silentReporter, type Reporter } from '../core/reporter';
+import { declaredStackParameters } from './publish-preflight';
 import { deployStack, StackError, type DeployStackOptions, type Polling, type StackDeployResult, type StackRequest } from './stacks';
 
 /** A template's declared parameters: name -> its default as CloudFormation shows it (undefined without one). */
@@ -39,7 +40,8 @@ export interface PreflightResult {
 }
 
 /**
- * Checks the configuration and parameters ({@link checkConfiguration}, shared with publish),
+ * Checks the configuration and parameters ({@link checkConfiguration}, shared with publish; a
+ * physical name over its AWS limit, {@link checkNameLengths}, stops it before any AWS call),
  * credentials, KMS key and the environment's publish manifest. Sends only read requests.
  */
 export async function preflight(options: {
@@ -51,6 +53,9 @@ export async function preflight(options: {
   const root = declaredParameters(distDir, TEMPLATE_PATHS.root, config);
   const cross = declaredParameters(distDir, TEMPLATE_PATHS.cross, config);
   const problems = checkConfiguration(config, { root: root.parameters, cross: cross.parameters });
+  // Every physical name, from the templates these sources synthesize (deploy refuses sources that differ from the publish).
+  const tooLong = checkNameLengths(config, await declaredStackParameters());
+  if (tooLong.length > 0) throw new PreflightError([...problems, ...tooLong]);
   const account = await checkCredentials(clients.sts, config, problems);
   if (account !== undefined) {
     problems.push(...checkBusinessApplicationTrust(config, effectiveParameters(root.parameters, config.parameters), account));

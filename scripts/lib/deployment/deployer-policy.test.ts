@@ -12,10 +12,12 @@ import { describe, expect, it } from 'vitest';
 import { renderTemplates } from '../../../templates/index';
 import { evaluateDeployment, evaluateTemplate, SAMPLE, type EvaluatedStack, type SampleDeployment } from '../../../test/support/deployment';
 import { decide, DEPLOYER_TARGETS } from '../../../test/support/deployer-simulation';
+import { longestAcceptedParameters, LONGEST_REGION, nameProblems, stackParameters } from '../../../test/support/longest-names';
 import type { BellflowerConfig } from '../core/config';
 import { bootstrapStackEntries, bootstrapTemplate, deployerContract, executionRoleEntries, personEntries, deployerPolicy, deployerTargets, writeDeployerPolicy, DEPLOYER_COMMANDS, MANAGED_POLICY_LIMIT, policySize, splitPolicy, type DeployerPolicyDocument, type DeployerRequest, type DeployerTargets } from './deployer-policy';
 import { PROJECT_ROOT } from '../core/paths';
 import { contractType } from './handler-contract';
+import { bootstrapStackName } from './bootstrap-names';
 
 
 const TARGETS = DEPLOYER_TARGETS;
@@ -255,7 +257,7 @@ describe('deployerTargets and writeDeployerPolicy', () => {
 
 type Template = Record<string, any>;
 
-/** The longest value each String parameter of `template` accepts (AllowedValues, else MaxLength of a letter its pattern allows). */
+/** The longest value each String parameter of the bootstrap template accepts (AllowedValues, else MaxLength of a letter its pattern allows). */
 function longestValues(template: Template): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, p] of Object.entries((template.Parameters ?? {}) as Record<string, Template>)) {
@@ -292,7 +294,6 @@ const NAMED: Record<string, { property: string; arn: (t: DeployerTargets, name: 
  * or at the longest parameter values; `name` is undefined where CloudFormation would generate it.
  */
 function evaluatedStacks(t: DeployerTargets, longest: boolean): EvaluatedStack[] {
-  const rootTemplate = renderTemplates().objects.root;
   const sample: SampleDeployment = {
     ...SAMPLE,
     partition: t.partition,
@@ -300,7 +301,7 @@ function evaluatedStacks(t: DeployerTargets, longest: boolean): EvaluatedStack[]
     accountId: t.accountId,
     rootStackName: t.rootStackName,
     crossStackName: t.crossStackName,
-    parameters: { ...SAMPLE.parameters, ...(longest ? longestValues(rootTemplate) : {}), Environment: t.environment, ProjectName: t.projectName },
+    parameters: { ...SAMPLE.parameters, ...(longest ? longestAcceptedParameters(DECLARED, t.environment, t.region) : {}), Environment: t.environment, ProjectName: t.projectName },
   };
   const deployment = evaluateDeployment(sample);
   const bootstrap = evaluateTemplate(t.bootstrapStackName, bootstrapTemplate().object, { ...(longest ? longestValues(bootstrapTemplate().object) : {}), Environment: t.environment, ProjectName: t.projectName, ArtifactBucketName: t.artifactBucket, KmsMasterKeyAlias: `bellflower-${t.environment}`, RootStackName: t.rootStackName, CrossStackName: t.crossStackName }, sample);
@@ -319,19 +320,35 @@ function physicalNames(stacks: readonly EvaluatedStack[]): { where: string; type
   );
 }
 
+/** The stacks' declared parameters and physical names, for the longest values the preflight accepts. */
+const DECLARED = await stackParameters();
+const LONGEST_ACCEPTED = longestAcceptedParameters(DECLARED, 'prod-eu1', LONGEST_REGION);
+const named = (projectName: string, environment: string) => ({
+  projectName,
+  environment,
+  rootStackName: `${projectName}-root-stack-${environment}`,
+  crossStackName: `${projectName}-s3-custom-resource-stack-${environment}`,
+  bootstrapStackName: bootstrapStackName(environment),
+});
+
 describe.each([
   ['the defaults', false, { ...TARGETS, artifactBucket: `bellflower-artifacts-${TARGETS.accountId}` }],
-  ['the longest values the parameters accept, the longest region, another partition', true, {
+  ['staging in us-east-1 and the defaults', false, { ...TARGETS, ...named('bellflower', 'staging'), region: 'us-east-1', artifactBucket: `bellflower-artifacts-${TARGETS.accountId}` }],
+  // The longest environment name the original's role name (41) allows in the longest region (6; the preflight refuses 7).
+  ['the defaults and the longest environment they allow in the longest region, in its partition', false, {
     ...TARGETS,
-    partition: 'aws-us-gov',
-    // 14 characters, the longest region name; the partition only changes the ARNs.
-    region: 'ap-southeast-2',
-    projectName: 'a'.repeat(25),
+    ...named('bellflower', 'qa-eu1'),
+    partition: 'aws-iso-f',
+    region: LONGEST_REGION,
     artifactBucket: `bellflower-artifacts-${TARGETS.accountId}`,
-    // The longest environment name (ENVIRONMENT_NAME: 8 characters).
-    rootStackName: `${'a'.repeat(25)}-root-stack-prod-eu1`,
-    crossStackName: `${'a'.repeat(25)}-s3-custom-resource-stack-prod-eu1`,
-    environment: 'prod-eu1',
+  }],
+  // An 8-character environment (the longest ENVIRONMENT_NAME allows) with the longest parameters the preflight then accepts.
+  ['the longest values the preflight accepts, the longest environment and region, another partition', true, {
+    ...TARGETS,
+    ...named(LONGEST_ACCEPTED.ProjectName!, 'prod-eu1'),
+    partition: 'aws-us-gov',
+    region: LONGEST_REGION,
+    artifactBucket: `bellflower-artifacts-${TARGETS.accountId}`,
   }],
 ] as const)('every physical name a deploy produces, with %s', (_, longest, targets) => {
   const stacks = evaluatedStacks(targets as DeployerTargets, longest);
@@ -366,6 +383,8 @@ describe.each([
   });
 
   it('is explicit (never generated by CloudFormation), within its service\'s limit, and covered by the deployer policy', async () => {
+    // A configuration the preflight accepts: no name it refuses reaches CloudFormation.
+    expect(nameProblems(DECLARED, targets.environment, targets.region, longest ? LONGEST_ACCEPTED : {})).toEqual([]);
     expect(names.length).toBeGreaterThan(15);
     const problems: string[] = [];
     for (const { where, type, name } of names) {

@@ -14,6 +14,7 @@ import { STATE_MACHINE_ENCRYPTION_CONTEXT } from '../../../templates/iam-contrac
 import { evaluateDeployment, evaluateTemplate, SAMPLE, type EvaluatedResource, type EvaluatedStack, type SampleDeployment } from '../../../test/support/deployment';
 import { decide, DEPLOYER_TARGETS } from '../../../test/support/deployer-simulation';
 import { requireTool } from '../../../test/support/tools';
+import { longestAcceptedParameters, LONGEST_REGION, stackParameters } from '../../../test/support/longest-names';
 import { bootstrapStackEntries, bootstrapTemplate, deployerContract, deployerPolicy, executionRoleEntries, type DeployerPolicyDocument, type DeployerTargets } from './deployer-policy';
 import { authorizedOn, contractType, contractTypes, handlerPermissions, handlerRequests, HandlerContractError, HANDLER_OPERATIONS, unreviewedProperties, usedTypes, type AuthorizationTarget, type HandlerOperation } from './handler-contract';
 
@@ -143,9 +144,10 @@ async function refused(policy: DeployerPolicyDocument, t: DeployerTargets, neede
   return problems;
 }
 
-/** The sample deployment of `t`, optionally with other root parameters. */
+/** The sample deployment of `t` (its environment, project and, for {@link LONGEST}, the longest accepted parameters), optionally with other root parameters. */
 function deployment(t: DeployerTargets, parameters: Record<string, string> = {}): EvaluatedStack[] {
-  const sample: SampleDeployment = { ...SAMPLE, partition: t.partition, region: t.region, accountId: t.accountId, rootStackName: t.rootStackName, crossStackName: t.crossStackName, parameters: { ...SAMPLE.parameters, ...parameters } };
+  const own = { ...(t === LONGEST ? LONGEST_PARAMETERS : {}), Environment: t.environment, ProjectName: t.projectName };
+  const sample: SampleDeployment = { ...SAMPLE, partition: t.partition, region: t.region, accountId: t.accountId, rootStackName: t.rootStackName, crossStackName: t.crossStackName, parameters: { ...SAMPLE.parameters, ...own, ...parameters } };
   const d = evaluateDeployment(sample);
   return [d.cross, d.root, ...Object.values(d.nested)];
 }
@@ -161,9 +163,22 @@ const GOV: DeployerTargets = {
   keyArn: `arn:aws-us-gov:kms:us-gov-west-1:444455556666:key/${SAMPLE.kmsKeyId}`,
 };
 
+// An 8-character environment in the longest region with the longest parameters the preflight accepts there.
+const LONGEST_PARAMETERS = longestAcceptedParameters(await stackParameters(), 'prod-eu1', LONGEST_REGION);
+const LONGEST: DeployerTargets = {
+  ...GOV,
+  region: LONGEST_REGION,
+  environment: 'prod-eu1',
+  projectName: LONGEST_PARAMETERS.ProjectName!,
+  rootStackName: `${LONGEST_PARAMETERS.ProjectName!}-root-stack-prod-eu1`,
+  crossStackName: `${LONGEST_PARAMETERS.ProjectName!}-s3-custom-resource-stack-prod-eu1`,
+  keyArn: `arn:aws-us-gov:kms:${LONGEST_REGION}:444455556666:key/${SAMPLE.kmsKeyId}`,
+};
+
 describe.each([
   ['aws', BASE],
   ['aws-us-gov', GOV],
+  ['the longest names the preflight accepts', LONGEST],
 ] as const)('the execution role\'s policy, generated from the handler contract (%s)', (_, t) => {
   const policy = deployerPolicy(executionRoleEntries(deployerContract(t)));
 
@@ -178,7 +193,7 @@ describe.each([
   it('allows a rename of the integration bucket: CloudFormation creates the renamed bucket and its dependents, then deletes the old ones', async () => {
     const renamed = deployment(t, { S3IntegrationBucketName: 'bellflower-renamed-bucket' });
     const bucketArns = renamed.flatMap((s) => Object.values(s.resources)).filter((r) => r.type === 'AWS::S3::Bucket').map((r) => r.arn);
-    expect(bucketArns).toEqual([`arn:${t.partition}:s3:::bellflower-renamed-bucket-devl-${t.region}`]);
+    expect(bucketArns).toEqual([`arn:${t.partition}:s3:::bellflower-renamed-bucket-${t.environment}-${t.region}`]);
     const needed = [...neededRequests(renamed, t, ['create', 'read', 'update']), ...neededRequests(deployment(t), t, ['delete'])];
     expect(await refused(policy, t, needed)).toEqual([]);
   });

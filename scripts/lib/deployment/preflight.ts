@@ -8,6 +8,7 @@
 import { DEFAULT_CALLBACK_TIMEOUT_SECONDS } from '../../../asl/state-machine';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { ROOT_PARAMS } from '../../../templates/names';
+import { NAME_LIMITS, patternParameters, resolvePattern, type PhysicalNamePattern } from '../../../templates/physical-names';
 import { ConfigError, configFilePath, exampleFields, MAX_CALLBACK_TIMEOUT_SECONDS, type BellflowerConfig } from '../core/config';
 import { messageOf } from '../core/errors';
 import { checkBucketName, checkParameterValues, type ParameterSpec } from './parameter-constraints';
@@ -19,6 +20,8 @@ export type DeclaredParameters = Readonly<Record<string, ParameterSpec & { reado
 export interface StackParameters {
   readonly root: DeclaredParameters;
   readonly cross: DeclaredParameters;
+  /** Every physical name the stacks produce (`physicalNamePatterns` in templates/physical-names.ts). */
+  readonly names: readonly PhysicalNamePattern[];
 }
 
 /**
@@ -28,7 +31,7 @@ export interface StackParameters {
  * unknown parameter names, values outside the declared constraints, the integration bucket's
  * name and {@link checkRootParameters}. Sends nothing.
  */
-export function checkConfiguration(config: BellflowerConfig, declared: StackParameters): string[] {
+export function checkConfiguration(config: BellflowerConfig, declared: Pick<StackParameters, 'root' | 'cross'>): string[] {
   const problems: string[] = [];
   for (const field of exampleFields(config)) {
     problems.push(
@@ -61,6 +64,56 @@ export function checkConfiguration(config: BellflowerConfig, declared: StackPara
   const integrationBase = effective[INTEGRATION_BUCKET];
   if (integrationBase !== undefined) {
     problems.push(...checkBucketName(`${integrationBase}-${config.environment}-${config.region}`, `the integration bucket (${INTEGRATION_BUCKET})`));
+  }
+  return problems;
+}
+
+/**
+ * {@link checkPhysicalNames} for the configuration's parameters in effect (template defaults, then
+ * the configuration's `parameters` and `--parameter`). The preflights call it with
+ * {@link checkConfiguration} and stop on a problem before any AWS call: such a name cannot be
+ * deployed, whatever the account holds.
+ */
+export function checkNameLengths(config: BellflowerConfig, declared: StackParameters): string[] {
+  if (Object.keys(declared.root).length === 0) return [];
+  return checkPhysicalNames(config, declared.names, {
+    root: effectiveParameters(declared.root, config.parameters),
+    cross: effectiveParameters(declared.cross, config.parameters),
+  });
+}
+
+/**
+ * Names over AWS's limits, for this environment's name and region and the parameters in effect
+ * (template defaults, then the configuration's `parameters` and `--parameter`). The templates'
+ * MaxLengths are a coarse guard that admits the original's defaults; only here are the environment
+ * and the region known, so only here is the exact length known. One line per name, naming the
+ * resource, its length, the limit and what to shorten.
+ */
+export function checkPhysicalNames(
+  config: Pick<BellflowerConfig, 'environment' | 'region' | 'configDir'>,
+  names: readonly PhysicalNamePattern[],
+  effective: { readonly root: Readonly<Record<string, string>>; readonly cross: Readonly<Record<string, string>> },
+): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const { stack, logicalId, property, pattern } of names) {
+    const values: Record<string, string> = { ...(stack === 'cross' ? effective.cross : effective.root), [ROOT_PARAMS.environment]: config.environment, 'AWS::Region': config.region };
+    const name = resolvePattern(pattern, values);
+    const { what, limit, source } = NAME_LIMITS[property];
+    if (name.length <= limit || seen.has(`${property} ${name}`)) continue;
+    seen.add(`${property} ${name}`);
+    const excess = name.length - limit;
+    const shorter = [
+      ...(config.environment.length > excess
+        ? [`the environment name "${config.environment}" to at most ${config.environment.length - excess} characters (a new config/<name>.json)`]
+        : []),
+      ...patternParameters(pattern)
+        .filter((parameter) => (values[parameter] ?? '').length > excess)
+        .map((parameter) => `${parameter} to at most ${values[parameter]!.length - excess} characters (--parameter ${parameter}=<name>, or "parameters" in ${configFilePath(config)})`),
+    ];
+    problems.push(
+      `the ${what} name "${name}" (${logicalId} of the ${stack} stack) is ${name.length} characters, over AWS's limit of ${limit} (${source}): shorten ${shorter.join(', or ') || 'the environment name or the parameters in it'}`,
+    );
   }
   return problems;
 }

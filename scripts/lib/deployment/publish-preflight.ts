@@ -26,12 +26,13 @@ import { sourceFingerprint } from '../build/cli-bundle';
 import { messageOf, PreflightError } from '../core/errors';
 import { silentReporter, type Reporter } from '../core/reporter';
 import { checkBucketName } from './parameter-constraints';
-import { checkConfiguration, checkCredentials, type DeclaredParameters, type StackParameters } from './preflight';
+import { checkConfiguration, checkCredentials, checkNameLengths, type DeclaredParameters, type StackParameters } from './preflight';
 import { buildArtifacts, environmentBuildOptions, publish, publishOptions, type ArtifactBuild, type ArtifactBuildOptions, type PublishResult } from './publish';
 import { checkArtifactBucket } from './artifact-bucket';
 
 /**
- * The declared parameters of the root and cross templates these sources synthesize, rendered in
+ * The declared parameters of the root and cross templates these sources synthesize, and every
+ * physical name the stacks produce (templates/physical-names.ts), rendered in
  * memory (dist/ may hold an older build, or none) and remembered under the sources' fingerprint,
  * so that an unchanged publish does not render the templates twice.
  */
@@ -39,15 +40,25 @@ export async function declaredStackParameters(fingerprint: () => string | undefi
   const sources = fingerprint();
   return rememberedRecord(
     sources === undefined ? undefined : join(CACHE_ROOT, 'stack-parameters', `${hashOptions({ sources })}.json`),
-    (record) => typeof record === 'object' && record !== null && 'root' in record && 'cross' in record,
+    (record) => typeof record === 'object' && record !== null && 'root' in record && 'cross' in record && 'names' in record,
     async () => {
       // Loaded only when needed: the templates are most of the modules an unchanged publish would load.
       const { renderTemplates } = await import('../../../templates/index');
-      const { objects } = renderTemplates();
+      const { physicalNamePatterns } = await import('../../../templates/physical-names');
+      const { objects, nestedTemplatePaths } = renderTemplates();
       const parametersOf = (template: Record<string, unknown>) => (template.Parameters ?? {}) as DeclaredParameters;
-      return { root: parametersOf(objects.root), cross: parametersOf(objects.cross) };
+      return { root: parametersOf(objects.root), cross: parametersOf(objects.cross), names: physicalNamePatterns(objects, nestedTemplatePaths) };
     },
   );
+}
+
+/**
+ * Throws `PreflightError` when a physical name of the environment's stacks is over its AWS limit
+ * ({@link checkNameLengths}); asks AWS nothing, so the commands call it before their first request.
+ */
+export async function refuseLongNames(config: BellflowerConfig): Promise<void> {
+  const tooLong = checkNameLengths(config, await declaredStackParameters());
+  if (tooLong.length > 0) throw new PreflightError(tooLong);
 }
 
 /** Options of {@link publishPreflight}. */
@@ -71,7 +82,11 @@ export interface PublishPreflightResult {
  */
 export async function publishPreflight(options: PublishPreflightOptions): Promise<PublishPreflightResult> {
   const { config, clients } = options;
-  const problems = checkConfiguration(config, options.declared ?? (await declaredStackParameters()));
+  const declared = options.declared ?? (await declaredStackParameters());
+  const problems = checkConfiguration(config, declared);
+  // A physical name over its AWS limit cannot be deployed: refused before any AWS call.
+  const tooLong = checkNameLengths(config, declared);
+  if (tooLong.length > 0) throw new PreflightError([...problems, ...tooLong]);
   const account = await checkCredentials(clients.sts, config, problems);
   const bucketUsable = !exampleFields(config).includes('artifactBucket') && checkBucketName(config.artifactBucket, 'artifactBucket').length === 0;
   let bucketExists: boolean | undefined;

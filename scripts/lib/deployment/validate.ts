@@ -16,7 +16,7 @@ import { cdkNagFindings, type CdkNagModules } from './cdk-nag';
 import { cfnLintFindings } from './cfn-lint';
 import { bootstrapTemplate } from './deployer-policy';
 import type { Finding, FindingSource } from './findings';
-import { checkConfiguration } from './preflight';
+import { checkConfiguration, checkNameLengths } from './preflight';
 import { declaredStackParameters } from './publish-preflight';
 
 /** The templates the checkers read: the seven of the workflow and the bootstrap template, name -> path. */
@@ -62,7 +62,9 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
     await synthesizeForValidation(dir, config);
     const lint = await (options.cfnLint ?? cfnLintFindings)(dir, Object.values(VALIDATED_TEMPLATES));
     const nag = cdkNagFindings(dir, VALIDATED_TEMPLATES, options.cdkNag);
-    const preflight: Finding[] = (config ? checkConfiguration(config, await declaredStackParameters()) : [messageOf(options.config)]).map((message) => ({
+    const declared = config ? await declaredStackParameters() : undefined;
+    const problems = config && declared ? [...checkConfiguration(config, declared), ...checkNameLengths(config, declared)] : [messageOf(options.config)];
+    const preflight: Finding[] = problems.map((message) => ({
       source: 'preflight',
       level: 'error',
       message,
