@@ -63,7 +63,7 @@ describe.runIf(requireTool('moto_server'))('bellflower doctor on moto', () => {
 
   it('fails an environment without a config file, naming the file, and still runs the other checks', async () => {
     const result = await bellflower(['doctor', '--env', 'prod'], env(moto.endpoint));
-    expect(result.stdout).toMatch(/^fail config +cannot read .*prod\.json: create it/m);
+    expect(result.stdout).toMatch(/^fail config +--env prod: no .*prod\.json; configured: devl\. To add prod, copy one \(cp .*devl\.json .*prod\.json\)/m);
     expect(result.stdout).toMatch(/^ok {3}endpoint /m);
     expect(result.code).toBe(1);
   });
