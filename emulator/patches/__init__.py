@@ -24,6 +24,7 @@ from . import (
     lambda_runner,
     s3,
     sns,
+    sqs_poller,
     stepfunctions,
 )
 from ._core import EXPECTED_MOTO_VERSION, Emulator, EmulatorStartError, Patches, check_moto_version, check_written_for
@@ -55,10 +56,11 @@ PATCHES: list[Patch] = [
     cloudformation.apply_termination_protection,
     s3.apply,
     custom_resources.apply_events,
+    sqs_poller.apply,
     delivery.apply,
 ]
 
-MODULES: list[ModuleType] = [cloudformation, cloudformation_change_sets, cloudformation_delete, cloudformation_rollback, custom_resources, delivery, iam, kms, lambda_runner, s3, sns, stepfunctions]
+MODULES: list[ModuleType] = [cloudformation, cloudformation_change_sets, cloudformation_delete, cloudformation_rollback, custom_resources, delivery, iam, kms, lambda_runner, s3, sns, sqs_poller, stepfunctions]
 
 
 def import_moto() -> None:
@@ -70,6 +72,7 @@ def import_moto() -> None:
     from moto.core.config import default_user_config  # noqa: F401
     from moto.s3.models import s3_backends  # noqa: F401
     from moto.sns.models import sns_backends  # noqa: F401
+    from moto.sqs.models import Queue  # noqa: F401
     from moto.stepfunctions import models as sfn_models  # noqa: F401
     from moto.stepfunctions.parser import models as sfn_parser_models  # noqa: F401
     from moto.sts.models import sts_backends  # noqa: F401
