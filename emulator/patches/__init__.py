@@ -79,7 +79,7 @@ def import_moto() -> None:
     from moto.utilities.utils import get_partition  # noqa: F401
 
 
-def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: str, function_iam: bool = True, duplicate_deliveries: bool = False) -> list[str]:
+def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: str, function_iam: bool = True, duplicate_deliveries: bool = False, sqs_batch_delay_ms: int = 0) -> list[str]:
     """Applies every patch; returns their names, in order."""
     import moto
 
@@ -87,7 +87,7 @@ def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: 
     for module in MODULES:
         check_written_for(module, moto.__version__)
     import_moto()
-    emulator = Emulator(port=port, node=node, sdk_node_modules=sdk_node_modules, work_dir=work_dir, function_iam=function_iam, duplicate_deliveries=duplicate_deliveries)
+    emulator = Emulator(port=port, node=node, sdk_node_modules=sdk_node_modules, work_dir=work_dir, function_iam=function_iam, duplicate_deliveries=duplicate_deliveries, sqs_batch_delay_ms=sqs_batch_delay_ms)
     patches = Patches()
     for patch in PATCHES:
         patch(patches, emulator)

@@ -26,6 +26,8 @@ gone). A batch holds the function it was given, so deleting the function does no
 AWS documents no cancellation of a running invocation when its function or mapping is deleted;
 letting it finish is the assumption on the safe side for a destroy (the emulator shows the race).
 With `--duplicate-deliveries` every batch is invoked twice with the same records (delivery.py).
+With `--sqs-batch-delay-ms N` a batch's invocation starts N ms after the batch was received (as
+after a cold start's init, which Lambda lets take up to 10 s), so a test can catch a batch in flight.
 """
 
 from __future__ import annotations
@@ -117,6 +119,8 @@ def run_batch(esm: Any, fn: Any, queue: Any, messages: list[Any], emulator: Emul
     from moto.sqs.models import sqs_backends
 
     try:
+        # A slow start (a cold start's init, a busy host): the batch is in flight, not yet begun.
+        time.sleep(emulator.sqs_batch_delay_ms / 1000)
         event = json.dumps(sqs_event(messages, queue.queue_arn, esm.region))
         failed: set[str] = set()
         for _ in range(2 if emulator.duplicate_deliveries else 1):

@@ -68,7 +68,7 @@ describe('waitForMappingIdle: the disabled mapping reports Disabled and its queu
     expect(sqs.commandCalls(GetQueueAttributesCommand)).toHaveLength(4);
     expect(reporter.lines).toEqual([
       `event source mapping ${MAPPING}: waiting for the batches in flight until it reports Disabled and bellflower-root-stack-devl-SQSQueue-1 has no message in flight (at most ${30 + DISABLE_MARGIN_SECONDS} s: the function's timeout 30 s + ${DISABLE_MARGIN_SECONDS} s)`,
-      `event source mapping ${MAPPING}: Disabled, no message in flight after 7.0 s`,
+      `event source mapping ${MAPPING}: Disabled, no message in flight after 7.0 s (at first: Disabling, 3 in flight)`,
     ]);
   });
 

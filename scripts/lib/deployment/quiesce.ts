@@ -132,9 +132,10 @@ export async function waitForMappingIdle(
   const started = clock.now();
   let state = mapping.State;
   let inFlight = await notVisible(clients.sqs, queueUrl);
+  const first = `${state}, ${inFlight} in flight`;
   for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
     if ((state === 'Disabled' || state === undefined) && inFlight === 0) {
-      reporter.info(`event source mapping ${uuid}: Disabled, no message in flight after ${((clock.now() - started) / 1000).toFixed(1)} s`);
+      reporter.info(`event source mapping ${uuid}: Disabled, no message in flight after ${((clock.now() - started) / 1000).toFixed(1)} s (at first: ${first})`);
       return;
     }
     if (clock.now() - started >= boundSeconds * 1000) {

@@ -52,6 +52,11 @@ export interface EmulatorOptions {
    * (at-least-once delivery; emulator/patches/delivery.py). @default false
    */
   readonly duplicateDeliveries?: boolean;
+  /**
+   * Start every SQS batch's invocation this long after the batch was received (a slow start, as
+   * after a cold start), so a batch stays in flight (emulator/patches/sqs_poller.py). @default 0
+   */
+  readonly sqsBatchDelayMs?: number;
   /** How long to wait for the server to answer. @default 30000 */
   readonly startTimeoutMs?: number;
 }
@@ -213,6 +218,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     '--region',
     options.region ?? 'us-east-1',
     ...(options.duplicateDeliveries ? ['--duplicate-deliveries'] : []),
+    ...(options.sqsBatchDelayMs ? ['--sqs-batch-delay-ms', String(options.sqsBatchDelayMs)] : []),
     ...(options.kmsKeyId !== undefined
       ? [
           '--kms-key-id',
