@@ -60,9 +60,11 @@ describe.runIf(requireTool('moto_server'))('the SQS event source mapping on the 
   });
 
   /** A queue, a probe function and an enabled mapping between them, all new. */
-  async function mapped(visibilityTimeout = 30): Promise<{ queueUrl: string; uuid: string; functionName: string }> {
+  async function mapped(visibilityTimeout = 30, attributes: Record<string, string> = {}): Promise<{ queueUrl: string; uuid: string; functionName: string }> {
     count += 1;
-    const { QueueUrl: queueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `q${count}`, Attributes: { VisibilityTimeout: String(visibilityTimeout) } }));
+    const { QueueUrl: queueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: `q${count}`, Attributes: { VisibilityTimeout: String(visibilityTimeout), ...attributes } }),
+    );
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
     const functionName = `probe${count}`;
     await lambda.send(
@@ -147,5 +149,14 @@ describe.runIf(requireTool('moto_server'))('the SQS event source mapping on the 
     // moto made a failed message visible at once; SQS keeps it hidden until its visibility timeout.
     expect(await counts(queueUrl)).toEqual({ visible: 0, inFlight: 1 });
     await until('the failed record visible again', () => counts(queueUrl), (c) => c.visible === 1 && c.inFlight === 0, 10);
+  }, 60_000);
+
+  it('redrives a record that keeps failing to the dead-letter queue after maxReceiveCount receives', async () => {
+    const { QueueUrl: deadLetterUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `dlq${count}` }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterUrl, AttributeNames: ['QueueArn'] }));
+    const { queueUrl } = await mapped(1, { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: 2 }) });
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ fail: true }) }));
+    await until('the record in the dead-letter queue', () => counts(deadLetterUrl!), (c) => c.visible === 1, 15);
+    expect(await counts(queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   }, 60_000);
 });
