@@ -24,7 +24,7 @@ mapping stops the poller, never a batch already received: the mapping reports `D
 `Deleting`, and stays listed) until its poller and batches have finished, then `Disabled` (or is
 gone). A batch holds the function it was given, so deleting the function does not abort it either.
 AWS documents no cancellation of a running invocation when its function or mapping is deleted;
-letting it finish is the assumption on the safe side for a destroy (the emulator shows the race).
+letting it finish is the assumption on the safe side for a destroy, which must wait for it.
 With `--duplicate-deliveries` every batch is invoked twice with the same records (delivery.py).
 With `--sqs-batch-delay-ms N` a batch's invocation starts N ms after the batch was received (as
 after a cold start's init, which Lambda lets take up to 10 s), so a test can catch a batch in flight.
