@@ -129,6 +129,29 @@ describe('waitForMappingIdle: the disabled mapping reports Disabled and its queu
     expect(clock.sleeps).toEqual([1000]);
   });
 
+  it('waits for the mapping alone when its queue and function are already gone, bounded by Lambda\'s largest timeout', async () => {
+    observe(['Disabling', 'Disabled'], [0]);
+    sqs.on(GetQueueUrlCommand).rejects(Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist' }));
+    lambda.on(GetFunctionConfigurationCommand).rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
+    const clock = testClock();
+    const reporter = recordingReporter();
+
+    await waitForMappingIdle(clients, MAPPING, reporter, clock);
+
+    expect(clock.sleeps).toEqual([1000]);
+    expect(sqs.commandCalls(GetQueueAttributesCommand)).toEqual([]);
+    expect(reporter.lines[0]).toContain(`(at most ${900 + DISABLE_MARGIN_SECONDS} s: the function's timeout 900 s`);
+  });
+
+  it('rejects, naming the function, when its timeout cannot be read for another reason', async () => {
+    observe(['Disabling'], [1]);
+    lambda.on(GetFunctionConfigurationCommand).rejects(Object.assign(new Error('not authorized to perform: lambda:GetFunctionConfiguration'), { name: 'AccessDeniedException' }));
+
+    await expect(waitForMappingIdle(clients, MAPPING, recordingReporter(), testClock())).rejects.toThrow(
+      /^cannot read the timeout of arn:aws:lambda:eu-west-1:111122223333:function:bellflower-integration-lambda-devl-eu-west-1 while waiting for the batches in flight of event source mapping a1b2c3d4-5678-90ab-cdef-11111EXAMPLE: not authorized/,
+    );
+  });
+
   it('rejects, naming the queue, when the messages in flight cannot be read', async () => {
     observe(['Disabling'], [1]);
     sqs.on(GetQueueAttributesCommand).rejects(Object.assign(new Error('not authorized to perform: sqs:GetQueueAttributes'), { name: 'AccessDenied' }));

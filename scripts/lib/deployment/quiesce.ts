@@ -118,13 +118,20 @@ export async function waitForMappingIdle(
   const mapping = await read();
   if (!mapping) return;
   const [, , service, , account, queueName] = (mapping.EventSourceArn ?? '').split(':');
+  // A queue or function already deleted (a destroy retried after a partial delete) is no error:
+  // no queue, nothing in flight to count; no function, Lambda's largest timeout bounds the wait.
+  const gone = (error: unknown) => ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'ResourceNotFoundException'].includes((error as { name?: string }).name ?? '');
   let queueUrl: string | undefined;
-  let timeoutSeconds = 900; // Lambda's largest timeout, when the function cannot be read
+  let timeoutSeconds = 900;
   try {
     if (service === 'sqs' && queueName) queueUrl = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queueName, QueueOwnerAWSAccountId: account }))).QueueUrl;
+  } catch (error) {
+    if (!gone(error)) throw new StackError(`cannot find the queue of event source mapping ${uuid} (${queueName}) while waiting for its batches in flight: ${messageOf(error)}`, { cause: error });
+  }
+  try {
     if (mapping.FunctionArn) timeoutSeconds = (await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: mapping.FunctionArn }))).Timeout ?? timeoutSeconds;
   } catch (error) {
-    throw new StackError(`cannot read the queue or function of event source mapping ${uuid} while waiting for its batches in flight: ${messageOf(error)}`, { cause: error });
+    if (!gone(error)) throw new StackError(`cannot read the timeout of ${mapping.FunctionArn} while waiting for the batches in flight of event source mapping ${uuid}: ${messageOf(error)}`, { cause: error });
   }
   const boundSeconds = timeoutSeconds + DISABLE_MARGIN_SECONDS;
   const what = `until it reports Disabled and ${queueName ?? 'its queue'} has no message in flight (at most ${boundSeconds} s: the function's timeout ${timeoutSeconds} s + ${DISABLE_MARGIN_SECONDS} s)`;
@@ -158,7 +165,7 @@ async function notVisible(sqs: SQSClient, queueUrl: string | undefined): Promise
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
     return Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   } catch (error) {
-    if ((error as { name?: string }).name === 'QueueDoesNotExist' || (error as { name?: string }).name === 'AWS.SimpleQueueService.NonExistentQueue') return 0;
+    if (['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'].includes((error as { name?: string }).name ?? '')) return 0;
     throw new StackError(`cannot read the messages in flight of ${queueUrl}: ${messageOf(error)}`, { cause: error });
   }
 }
