@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kms-key-policy", default=None, help="key policy (JSON) of that key; moto's default when absent")
     parser.add_argument("--no-function-iam", action="store_true", help="do not check the functions' calls against their roles")
     parser.add_argument("--duplicate-deliveries", action="store_true", help="deliver every SQS record and S3 event to its function twice (at-least-once)")
+    parser.add_argument("--sqs-batch-delay-ms", type=int, default=0, help="start every SQS batch's invocation this long after the batch was received (a slow start: a batch stays in flight)")
     parser.add_argument("--check", action="store_true", help="apply the patches, print them and exit")
     args = parser.parse_args(argv)
     os.environ["MOTO_PORT"] = str(args.port)
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     work_dir = tempfile.mkdtemp(prefix="bellflower-emulator-")
     try:
         try:
-            applied = apply_patches(args.port, args.node, args.sdk_node_modules, work_dir, function_iam=not args.no_function_iam, duplicate_deliveries=args.duplicate_deliveries)
+            applied = apply_patches(args.port, args.node, args.sdk_node_modules, work_dir, function_iam=not args.no_function_iam, duplicate_deliveries=args.duplicate_deliveries, sqs_batch_delay_ms=args.sqs_batch_delay_ms)
         except ImportError as error:
             fail(f"moto is not installed ({error}): pip install 'moto[server]=={EXPECTED_MOTO_VERSION}'")
         except EmulatorStartError as error:

@@ -13,12 +13,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeStackResourcesCommand, DescribeStacksCommand, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../scripts/lib/core/aws';
 import { EMULATOR_CREDENTIALS, EMULATOR_KNOWN_GAPS, type RunningEmulator } from '../scripts/lib/emulator/emulator';
@@ -29,6 +29,11 @@ import { requireTool } from './support/tools';
 const ROOT = resolve(import.meta.dirname, '..');
 /** Short enough for the timeout execution, long enough for respond to answer the others under load. */
 const CALLBACK_TIMEOUT_SECONDS = 15;
+/**
+ * Every SQS batch starts this long after it was received (emulator/patches/sqs_poller.py): a batch
+ * is still in flight for that long after the mapping is disabled, as a slow one is in AWS.
+ */
+const SQS_BATCH_DELAY_MS = 4000;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 describe.runIf(requireTool('moto_server'))('the README deployment flow on the emulator (bellflower emulator, its exported settings)', () => {
@@ -58,7 +63,7 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
   }
 
   beforeAll(async () => {
-    session = await startEmulatorSession('bellflower-emulator-', { callbackTimeoutSeconds: CALLBACK_TIMEOUT_SECONDS });
+    session = await startEmulatorSession('bellflower-emulator-', { callbackTimeoutSeconds: CALLBACK_TIMEOUT_SECONDS }, { sqsBatchDelayMs: SQS_BATCH_DELAY_MS });
     ({ emulator, clients, workDir, env } = session);
   }, 60_000);
 
@@ -244,12 +249,19 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     const waiting = await startExecution({ order: 6 });
     expect(waiting.id).toMatch(UUID);
     // Executions keep starting until destroy ends: each sends its callback message, which the
-    // event source mapping delivers to the integration function, which writes outbound/<id>/, while
-    // destroy quiesces and the emulator deletes the stacks' resources in parallel, in dependency
-    // order, as CloudFormation does. A write landing in the emptied bucket would fail DeleteBucket
-    // (DELETE_FAILED). The emulator delivers synchronously, so no batch outlives the mapping: the
-    // AWS race with a batch still in flight then is not reproduced (docs/emulator.md, known gaps).
-    const { BellflowerStepFunctionArn: stateMachineArn } = JSON.parse(readFileSync(join(workDir, 'dist', 'outputs', 'devl.json'), 'utf8')) as Record<string, string>;
+    // event source mapping polls in batches, each handed to the integration function (which writes
+    // outbound/<id>/) SQS_BATCH_DELAY_MS after it was received. So when destroy disables the
+    // mapping, batches are in flight and write for up to that long: the mapping reports Disabling
+    // until they ended, as in AWS. A write landing in the bucket after the folders custom resource
+    // emptied it fails DeleteBucket (DELETE_FAILED): destroy must wait for them before it deletes.
+    // The emulator does not show that failure itself: the IAM stack (whose policies name the bucket)
+    // is deleted before the bucket, and its IAM is consistent at once, so a late write is refused
+    // there, where AWS's eventually consistent IAM may still let it through. What is checked is
+    // what destroy promises: no callback message in flight when the root stack begins deleting
+    // (5 of them are, with quiesce's wait left out).
+    const outputs = JSON.parse(readFileSync(join(workDir, 'dist', 'outputs', 'devl.json'), 'utf8')) as Record<string, string>;
+    const { BellflowerStepFunctionArn: stateMachineArn, BellflowerSQSQueueURL: queueUrl } = outputs;
+    const sqs = new SQSClient({ region: clients.region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
     let destroying = true;
     let started = 0;
     const stream = (async () => {
@@ -263,15 +275,48 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
         await sleep(100);
       }
     })();
+    // What is in flight on the callback queue when CloudFormation starts deleting the root stack
+    // (its first step deletes the mapping, the queue goes soon after): destroy must have let every
+    // batch finish by then. The last count read while the mapping and the queue still stood.
+    const lambda = new LambdaClient({ region: clients.region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+    const { StackResources = [] } = await clients.cloudFormation.send(new DescribeStackResourcesCommand({ StackName: 'bellflower-root-stack-devl' }));
+    const mapping = StackResources.find((r) => r.ResourceType === 'AWS::Lambda::EventSourceMapping')!.PhysicalResourceId!;
+    let inFlightAtDelete: number | undefined;
+    let lastInFlight: number | undefined;
+    const watchDelete = (async () => {
+      while (destroying) {
+        const inFlight = await sqs
+          .send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }))
+          .then(({ Attributes }) => Number(Attributes?.ApproximateNumberOfMessagesNotVisible), () => undefined);
+        const state = await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping })).then(
+          ({ State }) => State,
+          (error: { name?: string }) => error.name,
+        );
+        if (inFlight === undefined || state === 'Deleting' || state === 'ResourceNotFoundException') {
+          inFlightAtDelete = lastInFlight;
+          return;
+        }
+        lastInFlight = inFlight;
+        await sleep(50);
+      }
+    })();
     await sleep(1000);
     const result = await command('destroy', ['--yes', '--delete-artifacts']);
     destroying = false;
-    await stream;
+    await Promise.all([stream, watchDelete]);
     const said = `${result.stdout}${result.stderr}`;
     expect(result.code, said).toBe(0);
     expect(started).toBeGreaterThan(5);
-    // Quiesced first: the mapping disabled, the running executions stopped.
+    // Read at most one sample (about 50 ms) before the delete began: no callback message was in flight.
+    expect(inFlightAtDelete, 'callback messages in flight when the root stack began deleting').toBe(0);
+    // Quiesced first: the mapping disabled, its batches in flight waited for (there were some),
+    // then the running executions stopped.
     expect(said).toMatch(/event source mapping \S+: disabled/);
+    expect(said).toMatch(/event source mapping \S+: waiting for the batches in flight until it reports Disabled and \S+ has no message in flight/);
+    const settled = /event source mapping \S+: Disabled, no message in flight after ([\d.]+) s \(at first: (\w+), (\d+) in flight\)/.exec(said);
+    expect(settled, said).not.toBeNull();
+    expect(Number(settled![3])).toBeGreaterThan(0);
+    expect(said.indexOf(settled![0])).toBeLessThan(said.search(/stopped \d+ running execution/));
     expect(Number(/stopped (\d+) running executions?\b/.exec(said)?.[1])).toBeGreaterThan(1);
     expect(said.search(/stopped \d+ running execution/)).toBeLessThan(said.indexOf('bellflower-root-stack-devl: deleted'));
     expect(result.stdout).toMatch(/^deleted stacks: bellflower-root-stack-devl, bellflower-s3-custom-resource-stack-devl$/m);
@@ -280,11 +325,9 @@ describe.runIf(requireTool('moto_server'))('the README deployment flow on the em
     // The integration bucket held the executions' files: it is gone because the folders custom
     // resource received the Delete event and emptied it.
     expect((await clients.s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
-    const lambda = new LambdaClient({ region: clients.region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
     expect((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
-    const sqs = new SQSClient({ region: clients.region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
     expect((await sqs.send(new ListQueuesCommand({}))).QueueUrls ?? []).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   describe('not modelled by the emulator (known gaps)', () => {
     it('prints each gap, and docs/emulator.md lists the same ones', () => {

@@ -24,6 +24,7 @@ from . import (
     lambda_runner,
     s3,
     sns,
+    sqs_poller,
     stepfunctions,
 )
 from ._core import EXPECTED_MOTO_VERSION, Emulator, EmulatorStartError, Patches, check_moto_version, check_written_for
@@ -55,10 +56,11 @@ PATCHES: list[Patch] = [
     cloudformation.apply_termination_protection,
     s3.apply,
     custom_resources.apply_events,
+    sqs_poller.apply,
     delivery.apply,
 ]
 
-MODULES: list[ModuleType] = [cloudformation, cloudformation_change_sets, cloudformation_delete, cloudformation_rollback, custom_resources, delivery, iam, kms, lambda_runner, s3, sns, stepfunctions]
+MODULES: list[ModuleType] = [cloudformation, cloudformation_change_sets, cloudformation_delete, cloudformation_rollback, custom_resources, delivery, iam, kms, lambda_runner, s3, sns, sqs_poller, stepfunctions]
 
 
 def import_moto() -> None:
@@ -70,13 +72,14 @@ def import_moto() -> None:
     from moto.core.config import default_user_config  # noqa: F401
     from moto.s3.models import s3_backends  # noqa: F401
     from moto.sns.models import sns_backends  # noqa: F401
+    from moto.sqs.models import Queue  # noqa: F401
     from moto.stepfunctions import models as sfn_models  # noqa: F401
     from moto.stepfunctions.parser import models as sfn_parser_models  # noqa: F401
     from moto.sts.models import sts_backends  # noqa: F401
     from moto.utilities.utils import get_partition  # noqa: F401
 
 
-def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: str, function_iam: bool = True, duplicate_deliveries: bool = False) -> list[str]:
+def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: str, function_iam: bool = True, duplicate_deliveries: bool = False, sqs_batch_delay_ms: int = 0) -> list[str]:
     """Applies every patch; returns their names, in order."""
     import moto
 
@@ -84,7 +87,7 @@ def apply_patches(port: int, node: str, sdk_node_modules: str | None, work_dir: 
     for module in MODULES:
         check_written_for(module, moto.__version__)
     import_moto()
-    emulator = Emulator(port=port, node=node, sdk_node_modules=sdk_node_modules, work_dir=work_dir, function_iam=function_iam, duplicate_deliveries=duplicate_deliveries)
+    emulator = Emulator(port=port, node=node, sdk_node_modules=sdk_node_modules, work_dir=work_dir, function_iam=function_iam, duplicate_deliveries=duplicate_deliveries, sqs_batch_delay_ms=sqs_batch_delay_ms)
     patches = Patches()
     for patch in PATCHES:
         patch(patches, emulator)

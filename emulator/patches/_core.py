@@ -25,6 +25,7 @@ class Emulator:
     work_dir: str
     function_iam: bool = True
     duplicate_deliveries: bool = False
+    sqs_batch_delay_ms: int = 0
 
     @property
     def endpoint(self) -> str:

@@ -8,8 +8,9 @@ writes are made to a single non-versioned object at the same time ... it is poss
 single event notification will be sent" / "Amazon S3 event notifications are designed to be
 delivered at least once" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html).
 With the option on, every SQS record reaches the function twice (the same message id, body and
-receipt handle) and every S3 event is sent to the function twice, so a load can prove the
-integration Lambda is idempotent. Off by default: the README flow sees one delivery.
+receipt handle: sqs_poller.py invokes each batch twice, as it reads `duplicate_deliveries`) and
+every S3 event is sent to the function twice (here), so a load can prove the integration Lambda is
+idempotent. Off by default: the README flow sees one delivery.
 """
 
 from __future__ import annotations
@@ -22,23 +23,15 @@ MOTO_VERSION = "5.2.1"
 
 
 def apply(patches: Patches, emulator: Emulator) -> None:
-    """LambdaBackend._send_sqs_message and s3.notifications._invoke_awslambda run twice."""
+    """s3.notifications._invoke_awslambda runs twice (the SQS batches: sqs_poller.run_batch)."""
     if not emulator.duplicate_deliveries:
         return
-    from moto.awslambda.models import LambdaBackend
     from moto.s3 import notifications
 
-    send_sqs_message = patches.require(LambdaBackend, "_send_sqs_message")
     invoke_awslambda = patches.require(notifications, "_invoke_awslambda")
-
-    def send_twice(self: Any, function_arn: str, message: Any, queue_arn: str) -> bool:
-        first = send_sqs_message(self, function_arn, message, queue_arn)
-        second = send_sqs_message(self, function_arn, message, queue_arn)
-        return bool(first and second)
 
     def invoke_twice(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
         invoke_awslambda(account_id, event_body, fn_arn, region_name)
         invoke_awslambda(account_id, event_body, fn_arn, region_name)
 
-    patches.replace(LambdaBackend, "_send_sqs_message", send_twice, "delivery: every SQS record delivered twice")
     patches.replace(notifications, "_invoke_awslambda", invoke_twice, "delivery: every S3 event notification sent twice")

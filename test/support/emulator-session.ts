@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAwsClients, type AwsClients } from '../../scripts/lib/core/aws';
-import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, startEmulator, type RunningEmulator } from '../../scripts/lib/emulator/emulator';
+import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../scripts/lib/emulator/emulator';
 import { emulatorCommandEnvironment } from './bellflower-cli';
 
 /** config/emulator/devl.json as shipped. */
@@ -26,7 +26,11 @@ export interface EmulatorSession {
 }
 
 /** Starts an emulator on a free port and writes the test's devl.json (`overrides` over the shipped one). */
-export async function startEmulatorSession(prefix: string, overrides: Record<string, unknown> = {}): Promise<EmulatorSession> {
+export async function startEmulatorSession(
+  prefix: string,
+  overrides: Record<string, unknown> = {},
+  options: Pick<EmulatorOptions, 'sqsBatchDelayMs'> = {},
+): Promise<EmulatorSession> {
   const shipped = SHIPPED_EMULATOR_CONFIG;
   const workDir = mkdtempSync(join(tmpdir(), prefix));
   const emulator = await startEmulator({
@@ -34,6 +38,7 @@ export async function startEmulatorSession(prefix: string, overrides: Record<str
     region: String(shipped.region),
     kmsKeyId: String(shipped.kmsKeyId),
     kmsKeyAlias: String(shipped.kmsKeyAlias),
+    ...options,
   });
   const configDir = join(workDir, 'config');
   mkdirSync(configDir);

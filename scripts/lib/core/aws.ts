@@ -10,6 +10,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -28,6 +29,8 @@ export interface AwsClients {
   readonly logs: CloudWatchLogsClient;
   /** Destroy disables the event source mapping with it. */
   readonly lambda: LambdaClient;
+  /** Destroy reads the messages in flight of the mapping's queue with it. */
+  readonly sqs: SQSClient;
   /** Region every client was created for. */
   readonly region: string;
 }
@@ -79,6 +82,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     sfn: new SFNClient(common),
     logs: new CloudWatchLogsClient(common),
     lambda: new LambdaClient(common),
+    sqs: new SQSClient(common),
     region: options.region,
   };
 }
@@ -96,6 +100,7 @@ export const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_SFN',
   'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
   'AWS_ENDPOINT_URL_LAMBDA',
+  'AWS_ENDPOINT_URL_SQS',
 ] as const;
 
 /**

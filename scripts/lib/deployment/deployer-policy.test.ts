@@ -63,11 +63,11 @@ describe.each([
     }
     // The overlap: reading the published templates (CreateChangeSet reads the root one with the caller's
     // credentials), describing the key (deploy's preflight checks it; CloudFormation describes it for
-    // the encrypted state machine), disabling the event source mapping (destroy quiesces the
-    // workflow itself), passing the execution role to CloudFormation (the person passes it as
+    // the encrypted state machine), disabling the event source mapping and reading it and its
+    // function's timeout (destroy quiesces the workflow itself and waits for its batches), passing the execution role to CloudFormation (the person passes it as
     // RoleARN; the nested-stack handler passes it on to the nested stacks) and describing the nested
     // change sets (deploy and diff list their changes). Nothing that creates or changes a resource.
-    expect([...new Set(allowed)].sort()).toEqual(['cloudformation:DescribeChangeSet', 'iam:PassRole', 'kms:Decrypt', 'kms:DescribeKey', 'lambda:UpdateEventSourceMapping', 's3:GetObject']);
+    expect([...new Set(allowed)].sort()).toEqual(['cloudformation:DescribeChangeSet', 'iam:PassRole', 'kms:Decrypt', 'kms:DescribeKey', 'lambda:GetEventSourceMapping', 'lambda:GetFunctionConfiguration', 'lambda:UpdateEventSourceMapping', 's3:GetObject']);
     const decisions = async (requests: Omit<DeployerRequest, 'grant'>[]) => Promise.all(requests.map((request) => decide(person, targets, request)));
     expect(
       await decisions([

@@ -130,6 +130,8 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
 
   const fn = { resource: regional('lambda', `function:bellflower-integration-lambda${suffix}`), grant: regional('lambda', `function:*${suffix}`) };
   const stateMachine = { resource: regional('states', `stateMachine:bellflower-state-machine${suffix}`), grant: regional('states', `stateMachine:*${suffix}`) };
+  // The callback queue has a generated name in the root's SQS nested stack (`<root>-<logical id>-<random>-...`).
+  const queue = { resource: regional('sqs', `${t.rootStackName}-BellflowerSQSQueue-1A2B3C4D5E6F-BellflowerSQSQueue-ABCDEF`), grant: regional('sqs', `${t.rootStackName}-*`) };
 
 
   return [
@@ -232,6 +234,28 @@ export function deployerContract(t: DeployerTargets): DeployerEntry[] {
       caller: 'the CLI',
       requests: [req('lambda:UpdateEventSourceMapping', '*', '*', { ArnLike: { 'lambda:FunctionArn': fn.grant } }, { 'lambda:FunctionArn': fn.resource })],
       why: 'disables the callback queue\'s mapping, so no batch writes outbound/ while the bucket is emptied (limited to this environment\'s functions)',
+    },
+    {
+      commands: ['destroy'],
+      operation: 'Lambda.GetEventSourceMapping',
+      caller: 'the CLI',
+      requests: [req('lambda:GetEventSourceMapping', '*', '*', { ArnLike: { 'lambda:FunctionArn': fn.grant } }, { 'lambda:FunctionArn': fn.resource })],
+      why: 'waits until the disabled mapping reports Disabled (its batches in flight finished)',
+    },
+    { commands: ['destroy'], operation: 'Lambda.GetFunctionConfiguration', caller: 'the CLI', requests: [req('lambda:GetFunctionConfiguration', fn.resource, fn.grant)], why: 'the function\'s timeout bounds that wait' },
+    {
+      commands: ['destroy'],
+      operation: 'SQS.GetQueueUrl',
+      caller: 'the CLI',
+      requests: [req('sqs:GetQueueUrl', queue.resource, queue.grant)],
+      why: 'finds the mapping\'s queue',
+    },
+    {
+      commands: ['destroy'],
+      operation: 'SQS.GetQueueAttributes',
+      caller: 'the CLI',
+      requests: [req('sqs:GetQueueAttributes', queue.resource, queue.grant)],
+      why: 'waits until no callback message is in flight (ApproximateNumberOfMessagesNotVisible 0)',
     },
     { commands: ['destroy'], operation: 'SFN.ListExecutions', caller: 'the CLI', requests: [req('states:ListExecutions', stateMachine.resource, stateMachine.grant)], why: 'finds the running executions' },
     {

@@ -9,8 +9,9 @@ import {
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
-import { LambdaClient, ResourceNotFoundException, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand, LambdaClient, ResourceNotFoundException, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEVL_CONFIG } from '../../../test/support/config';
@@ -28,11 +29,13 @@ const MAPPING = 'a1b2c3d4-5678-90ab-cdef-11111EXAMPLE';
 const cfn = mockClient(CloudFormationClient);
 const lambda = mockClient(LambdaClient);
 const sfn = mockClient(SFNClient);
+const sqs = mockClient(SQSClient);
 // Class stubs reach every client of the worker: put them back for the next file.
 afterAll(() => {
   cfn.restore();
   lambda.restore();
   sfn.restore();
+  sqs.restore();
 });
 const clients = createAwsClients({ region: config.region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 /** Every call to the three services, in order. */
@@ -40,7 +43,7 @@ const calls: string[] = [];
 
 beforeEach(() => {
   calls.length = 0;
-  for (const mock of [cfn, lambda, sfn]) mock.reset();
+  for (const mock of [cfn, lambda, sfn, sqs]) mock.reset();
   const noStack = Object.assign(new Error('Stack with id x does not exist'), { name: 'ValidationError' });
   let rootDeleted = false;
   cfn.on(DescribeStacksCommand).rejects(noStack);
@@ -72,6 +75,16 @@ beforeEach(() => {
     calls.push(`UpdateEventSourceMapping ${input.UUID} Enabled=${input.Enabled}`);
     return { UUID: input.UUID, State: 'Disabling' };
   });
+  lambda.on(GetEventSourceMappingCommand).callsFake((input: { UUID: string }) => {
+    calls.push(`GetEventSourceMapping ${input.UUID}`);
+    return { UUID: input.UUID, State: 'Disabled', EventSourceArn: 'arn:aws:sqs:eu-west-1:111122223333:callbacks', FunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:integration' };
+  });
+  lambda.on(GetFunctionConfigurationCommand).resolves({ Timeout: 30 });
+  sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/callbacks' });
+  sqs.on(GetQueueAttributesCommand).callsFake(() => {
+    calls.push('GetQueueAttributes ApproximateNumberOfMessagesNotVisible');
+    return { Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } };
+  });
   sfn.on(ListExecutionsCommand).callsFake((input: { nextToken?: string; statusFilter?: string }) => {
     calls.push(`ListExecutions ${input.statusFilter}${input.nextToken ? ' (next page)' : ''}`);
     const execution = (name: string) => ({ executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`, stateMachineArn: STATE_MACHINE, name, status: 'RUNNING' as const, startDate: new Date() });
@@ -84,7 +97,7 @@ beforeEach(() => {
 });
 
 describe('destroy quiesces the workflow first (aws-sdk-client-mock)', () => {
-  it('disables the event source mapping and stops every running execution before it deletes the root stack, saying how many', async () => {
+  it('disables the event source mapping, waits for its batches in flight, and stops every running execution before it deletes the root stack, saying how many', async () => {
     const reporter = recordingReporter();
 
     const result = await destroy({ config, clients, reporter, pollSeconds: 0.01 });
@@ -92,6 +105,8 @@ describe('destroy quiesces the workflow first (aws-sdk-client-mock)', () => {
     expect(calls).toEqual([
       'DescribeStackResources',
       `UpdateEventSourceMapping ${MAPPING} Enabled=false`,
+      `GetEventSourceMapping ${MAPPING}`,
+      'GetQueueAttributes ApproximateNumberOfMessagesNotVisible',
       'ListExecutions RUNNING',
       'StopExecution e1',
       'StopExecution e2',

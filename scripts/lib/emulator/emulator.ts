@@ -52,6 +52,11 @@ export interface EmulatorOptions {
    * (at-least-once delivery; emulator/patches/delivery.py). @default false
    */
   readonly duplicateDeliveries?: boolean;
+  /**
+   * Start every SQS batch's invocation this long after the batch was received (a slow start, as
+   * after a cold start), so a batch stays in flight (emulator/patches/sqs_poller.py). @default 0
+   */
+  readonly sqsBatchDelayMs?: number;
   /** How long to wait for the server to answer. @default 30000 */
   readonly startTimeoutMs?: number;
 }
@@ -213,6 +218,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     '--region',
     options.region ?? 'us-east-1',
     ...(options.duplicateDeliveries ? ['--duplicate-deliveries'] : []),
+    ...(options.sqsBatchDelayMs ? ['--sqs-batch-delay-ms', String(options.sqsBatchDelayMs)] : []),
     ...(options.kmsKeyId !== undefined
       ? [
           '--kms-key-id',
@@ -299,7 +305,7 @@ export const EMULATOR_KNOWN_GAPS: readonly string[] = [
   "IAM is enforced only for the S3 calls of role sessions (the functions' own calls, and sessions from sts:AssumeRole): moto evaluates other services' calls against the resource \"*\" and DeleteObjects as s3:DeleteObject on the bucket, its Step Functions engine signs with fixed keys no IAM user holds, custom-resource answers are unsigned, and the dummy keys of the commands are not checked; the IAM simulator tests prove the rest",
   "KMS is not enforced: objects, queues, the topic and the state machine's execution data are not really encrypted with the key (moto's CloudFormation model of the state machine drops its EncryptionConfiguration, so DescribeStateMachine shows none and GetExecutionHistory needs no key), and the key policy is not evaluated",
   'bucket, queue and topic policies (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy) and CloudWatch alarms are not created (moto has no CloudFormation model for them)',
-  'SQS and S3 deliveries to the integration function are synchronous and never retried (each is delivered once, or twice with the duplicate-deliveries option of the emulator), so no batch is still in flight once the mapping or the function is deleted (the race of a destroy with an in-flight batch is not reproduced); a failed message is not redriven to the dead-letter queue, and the DeadLetterConfig of a function is dropped (`bellflower load` finds no function dead-letter queue there)',
+  'S3 deliveries to the integration function are synchronous and never retried, the SQS event source mapping processes at most five batches at a time (no scaling) with no batching window, and IAM is consistent at once (a deleted role\'s sessions are refused immediately, where AWS may let them through for a while, so a batch writing after its role went is refused here); the DeadLetterConfig of a function is dropped (`bellflower load` finds no function dead-letter queue there)',
   'stack operations run inside the API call (CreateStack, ExecuteChangeSet and DeleteStack return once the stack has settled) and a failed rollback cannot be continued (no ContinueUpdateRollback)',
   "a timed-out wait ends the execution as States.Runtime, not States.Timeout: moto's Step Functions engine refuses a Fail state's error name beginning with States. even when it comes from ErrorPath (the wait itself fails with States.Timeout and the failure notification is sent)",
   'a nested stack update replaces the nested stack (moto deletes and re-creates it) instead of updating its resources in place',
