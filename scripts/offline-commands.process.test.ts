@@ -2,7 +2,8 @@
  * The commands that need no AWS, through the binary as a user runs them: `build` (the zips and
  * their manifest), `capacity --defaults` (the model without the Service Quotas API) and
  * `deployer-policy --account` (the policy from the configuration alone, no credentials), and the
- * refusal of `deployer-policy` without an account and without credentials.
+ * refusal of `deployer-policy` without an account and without credentials, and `sync`'s refusal of a
+ * production environment from its configuration alone.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,5 +51,12 @@ describe('bellflower build | capacity | deployer-policy, without AWS', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^deployer-policy: no AWS credentials .*run `aws configure`/m);
     expect(existsSync(join(dir, 'refused', 'iam'))).toBe(false);
+  });
+
+  it('rejects sync on a production environment from its configuration, before asking for credentials', async () => {
+    const result = await bellflower(['sync', '--env', 'prod'], noAws);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^sync: refused: prod is a production environment/m);
+    expect(result.stderr).not.toMatch(/credentials/i);
   });
 });
