@@ -102,7 +102,7 @@ export const command: BellflowerCommand<LoadFlags> = {
 
     const { paceExecutionReads, runLoad } = await import('./lib/load/run');
     paceExecutionReads(clients.sfn, flags.readRate);
-    const { cleanUp, conservation, loadFigures, observeBucket, observeQueues, pathQueues, reportLines } = await import('./lib/load/report');
+    const { cleanUp, conservation, loadFigures, observeBucket, pathQueues, reportLines, settledQueues } = await import('./lib/load/report');
     const callbackQueueUrl = outputs[ROOT_OUTPUTS.sqsQueueUrl];
     if (!callbackQueueUrl) throw new UsageError(`the stack outputs of "${config.environment}" have no ${ROOT_OUTPUTS.sqsQueueUrl}: deploy again`);
     const functionArns = [outputs[ROOT_OUTPUTS.processingLambdaArn], outputs[ROOT_OUTPUTS.integrationLambdaArn]].filter((arn): arn is string => Boolean(arn));
@@ -142,7 +142,7 @@ export const command: BellflowerCommand<LoadFlags> = {
       reporter.progressDone();
     }
     const after = await observeBucket(clients.s3, target.bucket);
-    const checks = conservation({ records: run.records, before, after, queues: await observeQueues(sqs, queueUrls) });
+    const checks = conservation({ records: run.records, before, after, queues: await settledQueues(sqs, queueUrls) });
     const ids = run.records.flatMap((record) => (record.executionId ? [record.executionId] : []));
     const cleanup = flags.keep ? ({ kept: true } as const) : { deletedObjects: await cleanUp(clients.s3, target.bucket, ids) };
     const report = { ...loadFigures(run), conservation: checks, clean: checks.every((check) => check.ok), cleanup, peakMemoryMiB: Math.round(process.resourceUsage().maxRSS / 1024) };

@@ -1,7 +1,9 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { describe, expect, it } from 'vitest';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, describe, expect, it } from 'vitest';
 import { STATES } from '../../../asl/state-machine';
-import { conservation, endStatus, errorGroups, loadFigures, percentiles, stageTimes, type BucketObservation } from './report';
+import { conservation, endStatus, errorGroups, loadFigures, percentiles, settledQueues, stageTimes, type BucketObservation } from './report';
 import { LOAD_FAILURE_ERROR, type ExecutionRecord } from './run';
 
 const ID = '2f1c9a8e-3b7d-4e21-9c55-0d6a1b2c3d4e';
@@ -63,14 +65,14 @@ describe('stageTimes', () => {
 });
 
 describe('conservation', () => {
-  const clean = { before: bucket([], []), after: bucket([ID], [`inbound/${ID}/success.json`]), queues: [{ name: 'q', url: 'u', messages: 0 }] };
+  const clean = { before: bucket([], []), after: bucket([ID], [`inbound/${ID}/success.json`]), queues: [{ name: 'q', url: 'u', messages: 0, inFlight: 0 }] };
 
   it('is clean when every execution ended as answered and nothing is left over', () => {
     expect(conservation({ records: [record('success')], ...clean }).every((check) => check.ok)).toBe(true);
   });
 
   it('fails a queue that still holds a message', () => {
-    const checks = conservation({ records: [record('success')], ...clean, queues: [{ name: 'dlq', url: 'u', messages: 1 }] });
+    const checks = conservation({ records: [record('success')], ...clean, queues: [{ name: 'dlq', url: 'u', messages: 1, inFlight: 0 }] });
     expect(checks.filter((check) => !check.ok).map((check) => check.check)).toEqual(['queue dlq empty']);
   });
 
@@ -118,5 +120,32 @@ describe('errorGroups and loadFigures', () => {
     expect(figures.executions).toEqual({ asked: 4, started: 4, ended: 4, byStatus: { SUCCEEDED: 3, FAILED: 1 } });
     expect(figures.throughputPerSecond).toBe(2);
     expect(figures.stagesMs.processing?.p50).toBe(500);
+  });
+});
+
+describe('settledQueues', () => {
+  const sqs = mockClient(SQSClient);
+  afterAll(() => sqs.restore());
+  const attributes = (visible: number, inFlight: number) => ({ Attributes: { ApproximateNumberOfMessages: String(visible), ApproximateNumberOfMessagesNotVisible: String(inFlight), ApproximateNumberOfMessagesDelayed: '0' } });
+  /** A clock the sleeps advance, so that the bound is reached without waiting. */
+  const clock = () => {
+    let time = 0;
+    return { now: () => time, sleep: async (ms: number) => void (time += ms) };
+  };
+
+  it('reads again while messages of the last batches are in flight, and counts the queue once they are deleted', async () => {
+    sqs.reset();
+    sqs.on(GetQueueAttributesCommand).resolvesOnce(attributes(0, 10)).resolvesOnce(attributes(0, 4)).resolves(attributes(0, 0));
+    const [queue] = await settledQueues(new SQSClient({ region: 'us-east-1' }), ['https://sqs/q'], clock());
+    expect(queue).toEqual({ name: 'q', url: 'https://sqs/q', messages: 0, inFlight: 0 });
+    expect(sqs.commandCalls(GetQueueAttributesCommand)).toHaveLength(3);
+  });
+
+  it('fails the check with what is left when messages stay in flight past the bound (a failing batch)', async () => {
+    sqs.reset();
+    sqs.on(GetQueueAttributesCommand).resolves(attributes(1, 3));
+    const [queue] = await settledQueues(new SQSClient({ region: 'us-east-1' }), ['https://sqs/q'], { ...clock(), boundMs: 5_000, pollMs: 1_000 });
+    expect(queue).toMatchObject({ messages: 4, inFlight: 3 });
+    expect(sqs.commandCalls(GetQueueAttributesCommand)).toHaveLength(6);
   });
 });

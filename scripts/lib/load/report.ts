@@ -144,6 +144,8 @@ export interface QueueObservation {
   readonly name: string;
   readonly url: string;
   readonly messages: number;
+  /** Of {@link messages}, those received and not yet deleted (ApproximateNumberOfMessagesNotVisible). */
+  readonly inFlight: number;
 }
 
 /**
@@ -175,9 +177,32 @@ export async function observeQueues(sqs: SQSClient, urls: readonly string[]): Pr
     urls.map(async (url) => {
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [...attributeNames] }));
       const messages = attributeNames.reduce((sum, name) => sum + Number(Attributes?.[name] ?? 0), 0);
-      return { name: url.replace(/^.*\//, ''), url, messages };
+      return { name: url.replace(/^.*\//, ''), url, messages, inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
     }),
   );
+}
+
+/**
+ * The queues once the batches in flight are done. An execution ends when the integration function
+ * sends its task success, before the function returns; only then does the event source mapping
+ * delete the batch's messages ("If your function successfully processes the batch, Lambda deletes
+ * the messages from the queue", https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html),
+ * so messages of the last batches are still in flight when the last execution ends. Reads until
+ * none is in flight, or `boundMs` passed (then what is left counts: a failed batch stays in flight
+ * for the visibility timeout and comes back, which the check must report).
+ */
+export async function settledQueues(
+  sqs: SQSClient,
+  urls: readonly string[],
+  options: { readonly boundMs?: number; readonly pollMs?: number; readonly sleep?: (ms: number) => Promise<void>; readonly now?: () => number } = {},
+): Promise<QueueObservation[]> {
+  const { boundMs = 30_000, pollMs = 1_000, sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), now = Date.now } = options;
+  const deadline = now() + boundMs;
+  for (;;) {
+    const seen = await observeQueues(sqs, urls);
+    if (seen.every((queue) => queue.inFlight === 0) || now() >= deadline) return seen;
+    await sleep(pollMs);
+  }
 }
 
 /** One line of the conservation check. */
