@@ -24,11 +24,16 @@ export const command: BellflowerCommand<EnvironmentFlags & { json?: boolean; exe
         ? readdirSync(configDir).filter((file) => /^[^.]+\.json$/.test(file)).map((file) => file.replace(/\.json$/, '')).sort()
         : [flags.env];
     if (environments.length === 0) throw new UsageError(`no environment: ${configDir} holds no <env>.json (see config/devl.json for the fields)`);
+    // One AWS line for the environments that share an account, region and endpoint, not one each.
+    const { terminalReporter } = await import('./lib/core/reporter');
+    const terminal = terminalReporter();
+    const said = new Set<string>();
+    const reporter = { ...terminal, info: (line: string) => void (said.has(line) || (said.add(line), terminal.info(line))) };
     const inventories = [];
     for (const env of environments) {
       let context;
       try {
-        context = await commandContext({ ...flags, env });
+        context = await commandContext({ ...flags, env }, { reporter });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         inventories.push({ environment: env, stacks: [], executions: [], error: error.message });

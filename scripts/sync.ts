@@ -52,8 +52,8 @@ export const command: BellflowerCommand<EnvironmentFlags & { watch?: boolean; de
     refuseProduction(await configOf(flags));
     const context = await commandContext(flags);
     const { config, clients, distDir, reporter } = context;
-    reporter.info(driftNotice(config));
     const targets = await findSyncTargets(clients.cloudFormation, config);
+    reporter.info(driftNotice(config));
     const once = async (): Promise<void> => {
       const started = Date.now();
       const result = await syncEnvironment({ config, clients, distDir, reporter, targets, build: () => buildArtifacts(environmentBuildOptions(config, distDir)) });
