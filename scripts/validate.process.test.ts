@@ -1,8 +1,8 @@
 /**
  * `bellflower validate` through the binary: the three checkers on the synthesized templates, the
- * exit code of an error finding, `--json`, and a missing cfn-lint as a clear error.
+ * exit code of an error finding, `--json`, a missing cfn-lint as a clear error, and Ctrl-C.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,5 +55,16 @@ describe.runIf(requireTool('cfn-lint'))('bellflower validate', () => {
     expect(result.stdout).toBe('');
     expect(result.code).toBe(1);
   });
-});
 
+  it('stops on Ctrl-C with exit code 130 and leaves no synthesized folder behind', async () => {
+    const scratch = join(home, 'tmp');
+    mkdirSync(scratch);
+    const result = await bellflower(['validate'], { ...env(), TMPDIR: scratch }, {
+      // Once the checks have begun (the folder exists, cfn-lint runs for seconds).
+      onStderr: (stderr, kill) => void (stderr.includes('validate: synthesizing') && setTimeout(() => kill('SIGINT'), 1_000)),
+    });
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('interrupted');
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+});

@@ -5,7 +5,8 @@
  * names and values against the templates' declared constraints, bucket names). The credentials
  * and the artifact bucket, the preflight's AWS half, are `bellflower doctor`'s.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BOOTSTRAP_TEMPLATE_PATH, TEMPLATE_PATHS } from '../../../templates/layout';
@@ -58,6 +59,10 @@ export interface ValidationResult {
 export async function validate(options: ValidateOptions): Promise<ValidationResult> {
   const config = options.config instanceof Error ? undefined : options.config;
   const dir = await mkdtemp(join(tmpdir(), 'bellflower-validate-'));
+  // Ctrl-C ends the process from its SIGINT handler (exit 130) without unwinding to `finally`:
+  // the folder goes on exit too.
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   try {
     await synthesizeForValidation(dir, config);
     const lint = await (options.cfnLint ?? cfnLintFindings)(dir, Object.values(VALIDATED_TEMPLATES));
@@ -76,7 +81,8 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
       ok: !findings.some((finding) => finding.level === 'error'),
     };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    process.off('exit', removeDir);
+    removeDir();
   }
 }
 
