@@ -75,12 +75,13 @@ export const command: BellflowerCommand<DeployFlags> = {
     const { approvalGate, approvalLevel } = await import('./lib/deployment/approval');
     const { configFilePath } = await import('./lib/core/config');
     const { CHANGE_SET_NAME, newChangeSetName } = await import('./lib/deployment/stacks');
+    const { refuseLongNames } = await import('./lib/deployment/publish-preflight');
     const { confirm } = await import('./cli/command');
     const { colorsFor, printJson } = await import('./lib/core/output');
     if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
       throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
     }
-    const { config, clients, distDir, plainHttp, reporter, target } = await commandContext(flags, { cfnRole: true, checkNames: true });
+    const { config, clients, distDir, plainHttp, reporter, target } = await commandContext(flags, { cfnRole: true, refuse: refuseLongNames });
     // Ctrl-C: say which stack is in which state and what to do, not only "interrupted".
     const { reportInterruptedDeploy } = await import('./lib/deployment/interrupt');
     const steps = reportInterruptedDeploy(clients.cloudFormation, [config.crossStackName, config.rootStackName]);

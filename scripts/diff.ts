@@ -27,11 +27,12 @@ export const command: BellflowerCommand<DiffFlags> = {
     const { commandContext } = await import('./cli/context');
     const { diffBootstrap, diffEnvironment, diffKeptChangeSets, formatChange, hasChanges } = await import('./lib/deployment/diff');
     const { CHANGE_SET_NAME } = await import('./lib/deployment/stacks');
+    const { refuseLongNames } = await import('./lib/deployment/publish-preflight');
     const { colorsFor, lineWidth, printJson, shortenLine, shortenLines } = await import('./lib/core/output');
     if (flags.changeSet !== undefined && !CHANGE_SET_NAME.test(flags.changeSet)) {
       throw new UsageError(`--change-set "${flags.changeSet}" is not a change set name (a letter, then letters, digits and "-")`);
     }
-    const { config, clients, distDir } = await commandContext(flags, { cfnRole: true, checkNames: true });
+    const { config, clients, distDir } = await commandContext(flags, { cfnRole: true, refuse: refuseLongNames });
     if (flags.bootstrap && flags.changeSet !== undefined) throw new UsageError('--bootstrap and --change-set cannot be combined');
     // The IAM tables are drawn to the width of the output, so that nothing in them is cut.
     const width = lineWidth(process.stdout);

@@ -27,9 +27,9 @@ export const command: BellflowerCommand<CommonFlags> = {
     ),
   run: async ({ flags }) => {
     const { commandContext } = await import('./cli/context');
-    const { publishEnvironment } = await import('./lib/deployment/publish-preflight');
+    const { publishEnvironment, refuseLongNames } = await import('./lib/deployment/publish-preflight');
     const { displayPath } = await import('./lib/core/paths');
-    const { config, clients, distDir, plainHttp, reporter } = await commandContext(flags, { checkNames: true });
+    const { config, clients, distDir, plainHttp, reporter } = await commandContext(flags, { refuse: refuseLongNames });
     const result = await publishEnvironment({ config, clients, distDir, tlsOnlyPolicy: !plainHttp, reporter });
     console.log(
       `published ${result.manifest.artifacts.length} artifacts to s3://${config.artifactBucket}/${config.keyPrefix}/ (${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged); manifest: ${displayPath(result.manifestFile)}`,

@@ -44,13 +44,12 @@ export const command: BellflowerCommand<EnvironmentFlags & { watch?: boolean; de
         ].join('\n'),
       ),
   run: async ({ flags }) => {
-    const { commandContext, configOf } = await import('./cli/context');
+    const { commandContext } = await import('./cli/context');
     const { driftNotice, findSyncTargets, refuseProduction, syncEnvironment } = await import('./lib/deployment/sync');
     const { buildArtifacts, environmentBuildOptions } = await import('./lib/deployment/publish');
     const { InterruptedError, messageOf } = await import('./lib/core/errors');
     // A production environment is refused from its configuration alone, before any AWS call.
-    refuseProduction(await configOf(flags));
-    const context = await commandContext(flags);
+    const context = await commandContext(flags, { refuse: refuseProduction });
     const { config, clients, distDir, reporter } = context;
     const targets = await findSyncTargets(clients.cloudFormation, config);
     reporter.info(driftNotice(config));

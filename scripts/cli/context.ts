@@ -45,10 +45,10 @@ export interface ContextOptions extends ContextPaths {
   /** The command lets CloudFormation change stacks: the AWS line says with which role. @default false */
   readonly cfnRole?: boolean;
   /**
-   * The command publishes, deploys or diffs the environment's stacks: a physical name over its AWS
-   * limit for this environment and region is refused before any AWS call. @default false
+   * Refusals the configuration alone decides (a physical name over its AWS limit for publish, deploy
+   * and diff; a production environment for sync): run once it is loaded, before any AWS call.
    */
-  readonly checkNames?: boolean;
+  readonly refuse?: (config: BellflowerConfig) => void | Promise<void>;
 }
 
 /** The environment's configuration (region and profile resolved as the AWS CLI does), without calling AWS. */
@@ -81,7 +81,7 @@ export async function commandContext(
   const reporter = options.reporter ?? terminalReporter();
   checkEndpointVariables();
   const config = await configOf(flags, options);
-  if (options.checkNames) await (await import('../lib/deployment/publish-preflight')).refuseLongNames(config);
+  await options.refuse?.(config);
   const clients = createAwsClients({ region: config.region, ...(config.profile !== undefined ? { profile: config.profile } : {}) });
   const notice = nodeSupportNoticeOnce();
   if (notice) reporter.info(notice);
