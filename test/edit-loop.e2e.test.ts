@@ -4,18 +4,16 @@
  * the answer. The stacks are published and deployed from this project, then a copy of the tree
  * (test/support/project-copy.ts) is edited as a user would and synced onto them.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_CONFIG_DIR, EMULATOR_CREDENTIALS, startEmulator, type RunningEmulator } from '../scripts/lib/emulator/emulator';
-import { bellflower, emulatorCommandEnvironment, type BellflowerRunOptions, type Result } from './support/bellflower-cli';
+import { bellflower, type BellflowerRunOptions, type Result } from './support/bellflower-cli';
+import { SHIPPED_EMULATOR_CONFIG as shipped, startEmulatorSession, type EmulatorSession } from './support/emulator-session';
 import { copyProject, type ProjectCopy } from './support/project-copy';
 import { requireTool } from './support/tools';
 
-const shipped = JSON.parse(readFileSync(join(EMULATOR_CONFIG_DIR, 'devl.json'), 'utf8')) as Record<string, unknown>;
 const REGION = String(shipped.region);
 const FUNCTIONS = {
   processing: 'bellflower-processing-lambda-devl-us-east-1',
@@ -26,12 +24,10 @@ const FUNCTIONS = {
 const STATE_MACHINE = `arn:aws:states:${REGION}:123456789012:stateMachine:bellflower-state-machine-devl-us-east-1`;
 
 describe.runIf(requireTool('moto_server'))('the edit loop on the emulator: sync, and watch showing the wait', () => {
-  let emulator: RunningEmulator;
+  let session: EmulatorSession;
   let workDir: string;
   let env: NodeJS.ProcessEnv;
   let tree: ProjectCopy;
-  let lambda: LambdaClient;
-  let sfn: SFNClient;
 
   const inProject = (args: readonly string[]): Promise<Result> => bellflower(args, env);
   const inCopy = (args: readonly string[], options: BellflowerRunOptions = {}): Promise<Result> => bellflower(args, env, { ...options, root: tree.root });
@@ -43,31 +39,24 @@ describe.runIf(requireTool('moto_server'))('the edit loop on the emulator: sync,
   /** CodeSha256 of each function, by handler. */
   async function codeHashes(): Promise<Record<string, string | undefined>> {
     const entries = await Promise.all(
-      Object.entries(FUNCTIONS).map(async ([handler, name]) => [handler, (await lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration?.CodeSha256] as const),
+      Object.entries(FUNCTIONS).map(async ([handler, name]) => [handler, (await session.clients.lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration?.CodeSha256] as const),
     );
     return Object.fromEntries(entries);
   }
-  const definition = async () => JSON.parse((await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: STATE_MACHINE }))).definition ?? '{}') as { TimeoutSeconds?: number };
+  const definition = async () => JSON.parse((await session.clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: STATE_MACHINE }))).definition ?? '{}') as { TimeoutSeconds?: number };
   const syncRecord = () => join(workDir, 'dist', 'sync', 'devl.json');
 
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'bellflower-sync-'));
-    emulator = await startEmulator({ port: 0, region: REGION, kmsKeyId: String(shipped.kmsKeyId), kmsKeyAlias: String(shipped.kmsKeyAlias) });
-    const configDir = join(workDir, 'config');
-    mkdirSync(configDir);
-    writeFileSync(join(configDir, 'devl.json'), JSON.stringify(shipped, null, 2));
-    writeFileSync(join(configDir, 'prod.json'), JSON.stringify({ ...shipped, production: true }, null, 2));
-    env = emulatorCommandEnvironment(emulator.endpoint, REGION, { configDir, distDir: join(workDir, 'dist') });
-    lambda = new LambdaClient({ region: REGION, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
-    sfn = new SFNClient({ region: REGION, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+    session = await startEmulatorSession('bellflower-sync-');
+    ({ workDir, env } = session);
+    writeFileSync(join(workDir, 'config', 'prod.json'), JSON.stringify({ ...shipped, production: true }, null, 2));
     tree = copyProject();
     await succeed(inProject(['deploy', '--publish', '--require-approval', 'never']));
   }, 180_000);
 
   afterAll(async () => {
-    await emulator?.stop();
+    await session?.stop();
     tree?.remove();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
   it('says "up to date" after checking every function and the state machine, when the tree is the deployed one', async () => {

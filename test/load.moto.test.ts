@@ -5,46 +5,29 @@
  * stops the starts and exits 130 having reported what ran; a production-looking target is refused
  * before anything starts. Each emulator is deployed once (publish, deploy) through the real commands.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_CONFIG_DIR, startEmulator, type RunningEmulator } from '../scripts/lib/emulator/emulator';
 import type { LoadReport } from '../scripts/lib/load/report';
-import { bellflower, emulatorCommandEnvironment, type Result } from './support/bellflower-cli';
+import { bellflower, type Result } from './support/bellflower-cli';
+import { SHIPPED_EMULATOR_CONFIG, startEmulatorSession } from './support/emulator-session';
 import { requireTool } from './support/tools';
-
-const shipped = JSON.parse(readFileSync(join(EMULATOR_CONFIG_DIR, 'devl.json'), 'utf8')) as Record<string, unknown>;
 
 /** An emulator with the workflow deployed, and `bellflower <command>` pointed at it. */
 async function deployedEmulator(options: { duplicateDeliveries?: boolean } = {}) {
-  const workDir = mkdtempSync(join(tmpdir(), 'bellflower-load-'));
-  const emulator: RunningEmulator = await startEmulator({
-    port: 0,
-    region: String(shipped.region),
-    kmsKeyId: String(shipped.kmsKeyId),
-    kmsKeyAlias: String(shipped.kmsKeyAlias),
-    ...options,
-  });
-  const configDir = join(workDir, 'config');
-  mkdirSync(configDir);
-  writeFileSync(join(configDir, 'devl.json'), JSON.stringify({ ...shipped, callbackTimeoutSeconds: 600 }, null, 2));
+  const session = await startEmulatorSession('bellflower-load-', { callbackTimeoutSeconds: 600 }, options);
   // A production environment (config/emulator/prod.json's field): load refuses it without --yes.
-  writeFileSync(join(configDir, 'prod.json'), JSON.stringify({ ...shipped, production: true, artifactBucket: 'bellflower-artifacts-emulator-prod' }, null, 2));
-  const env = emulatorCommandEnvironment(emulator.endpoint, String(shipped.region), { configDir, distDir: join(workDir, 'dist') });
+  writeFileSync(
+    join(session.workDir, 'config', 'prod.json'),
+    JSON.stringify({ ...SHIPPED_EMULATOR_CONFIG, production: true, artifactBucket: 'bellflower-artifacts-emulator-prod' }, null, 2),
+  );
   const command = (args: readonly string[], onStderr?: (stderr: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<Result> =>
-    bellflower(args, env, onStderr ? { onStderr } : {});
+    bellflower(args, session.env, onStderr ? { onStderr } : {});
   for (const args of [['publish'], ['deploy', '--require-approval', 'never']]) {
     const result = await command(args);
     if (result.code !== 0) throw new Error(`${args[0]} exited ${result.code}: ${result.stderr}`);
   }
-  return {
-    command,
-    async stop() {
-      await emulator.stop();
-      rmSync(workDir, { recursive: true, force: true });
-    },
-  };
+  return { command, stop: session.stop };
 }
 
 type Deployed = Awaited<ReturnType<typeof deployedEmulator>>;

@@ -29,7 +29,7 @@ export interface EmulatorSession {
 export async function startEmulatorSession(
   prefix: string,
   overrides: Record<string, unknown> = {},
-  options: Pick<EmulatorOptions, 'sqsBatchDelayMs'> = {},
+  options: Pick<EmulatorOptions, 'sqsBatchDelayMs' | 'duplicateDeliveries'> = {},
 ): Promise<EmulatorSession> {
   const shipped = SHIPPED_EMULATOR_CONFIG;
   const workDir = mkdtempSync(join(tmpdir(), prefix));
