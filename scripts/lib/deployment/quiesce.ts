@@ -67,7 +67,7 @@ export async function quiesceWorkflow(
     try {
       await clients.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
     } catch (error) {
-      if ((error as { name?: string }).name === 'ResourceNotFoundException') continue;
+      if (errorName(error) === 'ResourceNotFoundException') continue;
       throw new StackError(`cannot disable event source mapping ${uuid} before deleting ${rootStackName}: ${messageOf(error)}`, { cause: error });
     }
     mappingsDisabled.push(uuid);
@@ -86,7 +86,7 @@ export async function quiesceWorkflow(
         }
       }
     } catch (error) {
-      if ((error as { name?: string }).name === 'StateMachineDoesNotExist') continue;
+      if (errorName(error) === 'StateMachineDoesNotExist') continue;
       throw new StackError(`cannot stop the running executions of ${stateMachineArn} before deleting ${rootStackName}: ${messageOf(error)}`, { cause: error });
     }
     executionsStopped += stopped;
@@ -111,7 +111,7 @@ export async function waitForMappingIdle(
     try {
       return await clients.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
     } catch (error) {
-      if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      if (errorName(error) === 'ResourceNotFoundException') return undefined;
       throw new StackError(`cannot read event source mapping ${uuid} while waiting for its batches in flight: ${messageOf(error)}`, { cause: error });
     }
   };
@@ -120,7 +120,7 @@ export async function waitForMappingIdle(
   const [, , service, , account, queueName] = (mapping.EventSourceArn ?? '').split(':');
   // A queue or function already deleted (a destroy retried after a partial delete) is no error:
   // no queue, nothing in flight to count; no function, Lambda's largest timeout bounds the wait.
-  const gone = (error: unknown) => ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'ResourceNotFoundException'].includes((error as { name?: string }).name ?? '');
+  const gone = (error: unknown) => queueGone(error) || errorName(error) === 'ResourceNotFoundException';
   let queueUrl: string | undefined;
   let timeoutSeconds = 900;
   try {
@@ -165,7 +165,12 @@ async function notVisible(sqs: SQSClient, queueUrl: string | undefined): Promise
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
     return Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   } catch (error) {
-    if (['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'].includes((error as { name?: string }).name ?? '')) return 0;
+    if (queueGone(error)) return 0;
     throw new StackError(`cannot read the messages in flight of ${queueUrl}: ${messageOf(error)}`, { cause: error });
   }
 }
+
+const errorName = (error: unknown): string => (error as { name?: string }).name ?? '';
+
+/** SQS's answer for a deleted queue (the JSON protocol's name, and the query protocol's code). */
+const queueGone = (error: unknown): boolean => ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'].includes(errorName(error));
