@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { DescribeStackResourcesCommand, DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand, UpdateFunctionCodeCommand, waitUntilFunctionUpdatedV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, UpdateStateMachineCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { placeholdersIn } from '../../../asl/state-machine';
@@ -25,6 +25,7 @@ import { renderTemplates } from '../../../templates/index';
 import type { BellflowerConfig } from '../core/config';
 import { BellflowerError, messageOf } from '../core/errors';
 import { silentReporter, type Reporter } from '../core/reporter';
+import { describeStack, outputsOf } from './stacks';
 import { readSyncRecord, recordSynced } from './sync-record';
 
 /** Sync cannot run: a production environment, a stack or resource missing, a refused update. */
@@ -86,15 +87,9 @@ type Json = Record<string, unknown>;
 export async function findSyncTargets(cloudFormation: CloudFormationClient, config: Pick<BellflowerConfig, 'rootStackName' | 'crossStackName' | 'environment'>): Promise<SyncTargets> {
   const stacks = { root: config.rootStackName, cross: config.crossStackName };
   const parameters = async (stack: string): Promise<Record<string, string>> => {
-    try {
-      const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stack }));
-      return Object.fromEntries((Stacks?.[0]?.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
-    } catch (error) {
-      if (/does not exist/.test(messageOf(error))) {
-        throw new SyncError(`stack ${stack} does not exist: sync updates a deployed stack; run \`bellflower deploy --env ${config.environment} --publish\` first`, { cause: error });
-      }
-      throw error;
-    }
+    const described = await describeStack(cloudFormation, stack);
+    if (!described) throw new SyncError(`stack ${stack} does not exist: sync updates a deployed stack; run \`bellflower deploy --env ${config.environment} --publish\` first`);
+    return Object.fromEntries((described.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
   };
   // DescribeStackResources of the whole stack (AWS returns its first 100 resources; ours have
   // fewer): moto answers DescribeStackResource, and DescribeStackResources with a logical ID, with a
@@ -151,16 +146,8 @@ async function definitionSubstitutions(cloudFormation: CloudFormationClient, sta
   const root = renderTemplates().objects.root as { Resources: Record<string, { Properties?: Json }> };
   const declared = (root.Resources[ROOT.stateMachine]?.Properties?.DefinitionSubstitutions ?? {}) as Record<string, Json>;
   const outputs = new Map<string, Promise<Record<string, string>>>();
-  const outputsOf = (logicalId: string) => {
-    if (!outputs.has(logicalId)) {
-      outputs.set(
-        logicalId,
-        nested(logicalId).then(async (stackId) => {
-          const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
-          return Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
-        }),
-      );
-    }
+  const nestedOutputs = (logicalId: string) => {
+    if (!outputs.has(logicalId)) outputs.set(logicalId, nested(logicalId).then(async (stackId) => outputsOf(await describeStack(cloudFormation, stackId))));
     return outputs.get(logicalId)!;
   };
   const entries = await Promise.all(
@@ -168,7 +155,7 @@ async function definitionSubstitutions(cloudFormation: CloudFormationClient, sta
       if (value.Ref === 'AWS::Partition') return [name, stateMachineArn.split(':')[1] ?? 'aws'] as const;
       const getAtt = value['Fn::GetAtt'];
       if (Array.isArray(getAtt) && typeof getAtt[0] === 'string' && typeof getAtt[1] === 'string' && getAtt[1].startsWith('Outputs.')) {
-        const output = (await outputsOf(getAtt[0]))[getAtt[1].slice('Outputs.'.length)];
+        const output = (await nestedOutputs(getAtt[0]))[getAtt[1].slice('Outputs.'.length)];
         if (output === undefined) throw new SyncError(`the nested stack ${getAtt[0]} has no output ${getAtt[1]}: deploy the current templates first`);
         return [name, output] as const;
       }
